@@ -1,0 +1,1 @@
+"""Shop assistant: the logic behind the Rasa bot (no Rasa SDK imports here)."""

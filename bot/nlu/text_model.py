@@ -1,0 +1,90 @@
+"""A fast, well-calibrated text classifier: TF-IDF word and character n-grams + logistic regression.
+
+Kept free of Rasa so that it can be trained and measured on its own (see ``bot.benchmarks``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
+
+import numpy as np
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+_NUMBER = re.compile(r"\d+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, strip accents, and replace emails and digits by placeholders.
+
+    Order numbers, emails and amounts carry no intent; replacing them keeps the model
+    from learning particular numbers and makes it robust to diacritics left out.
+    """
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _EMAIL.sub(" emailaddr ", text)
+    return _NUMBER.sub(lambda m: " num " if len(m.group()) < 4 else " longnum ", text)
+
+
+@dataclass
+class TextModelConfig:
+    """Hyper-parameters of :class:`TextClassifierModel`."""
+
+    c: float = 8.0
+    word_ngrams: Tuple[int, int] = (1, 2)
+    char_ngrams: Tuple[int, int] = (2, 5)
+    max_iter: int = 300
+
+
+class TextClassifierModel:
+    """TF-IDF (word + char_wb n-grams) features into a multinomial logistic regression."""
+
+    def __init__(self, config: TextModelConfig = TextModelConfig()) -> None:
+        self.config = config
+        self.words = TfidfVectorizer(
+            preprocessor=normalise,
+            ngram_range=config.word_ngrams,
+            sublinear_tf=True,
+            token_pattern=r"(?u)\b\w+\b",
+            min_df=1,
+        )
+        self.chars = TfidfVectorizer(
+            preprocessor=normalise,
+            analyzer="char_wb",
+            ngram_range=config.char_ngrams,
+            sublinear_tf=True,
+            min_df=1,
+        )
+        self.classifier = LogisticRegression(
+            C=config.c, max_iter=config.max_iter, class_weight="balanced"
+        )
+
+    def _features(self, texts: Sequence[str]):
+        return hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifierModel":
+        """Learn the vocabulary and the classifier from labelled texts."""
+        self.words.fit(texts)
+        self.chars.fit(texts)
+        self.classifier.fit(self._features(texts), list(labels))
+        return self
+
+    @property
+    def labels(self) -> List[str]:
+        """The known labels, in the column order of :meth:`predict_proba`."""
+        return [str(label) for label in self.classifier.classes_]
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (texts x labels) matrix of probabilities."""
+        return self.classifier.predict_proba(self._features(texts))
+
+    def rank(self, text: str, top: int = 10) -> List[Tuple[str, float]]:
+        """Return the ``top`` labels for one text with their probabilities, best first."""
+        probabilities = self.predict_proba([text])[0]
+        order = np.argsort(-probabilities)[:top]
+        return [(self.labels[i], float(probabilities[i])) for i in order]
