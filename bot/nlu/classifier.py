@@ -1,0 +1,127 @@
+"""Rasa NLU component wrapping :class:`bot.nlu.text_model.TextClassifierModel`.
+
+It learns every retrieval intent's keys (``faq/return_policy``, ...) as classes of their own,
+which separates the heterogeneous ``faq`` intent from the transactional ones far better than
+one ``faq`` class, then reports ``faq`` with the summed confidence of its keys.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+from collections import defaultdict
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.text_model import TextClassifierModel, TextModelConfig
+
+logger = logging.getLogger(__name__)
+
+_MODEL_FILE = "text_classifier.pkl"
+
+
+def collapse_ranking(ranking: List[tuple], top: int = 10) -> List[Dict[str, Any]]:
+    """Merge ``faq/<key>`` labels into their retrieval intent, summing confidences."""
+    totals: Dict[str, float] = defaultdict(float)
+    for label, confidence in ranking:
+        totals[label.split("/", 1)[0]] += confidence
+    ordered = sorted(totals.items(), key=lambda item: -item[1])[:top]
+    return [{"name": name, "confidence": float(conf)} for name, conf in ordered]
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
+)
+class ShopIntentClassifier(GraphComponent, IntentClassifier):
+    """TF-IDF + linear SVM intent classifier: seconds to train, milliseconds to predict."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        """The component's settings, overridable in config.yml."""
+        defaults = TextModelConfig()
+        return {"C": defaults.c, "temperature": defaults.temperature, "ranking_length": 10}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[TextClassifierModel] = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ShopIntentClassifier":
+        """Create an untrained component."""
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the model on every intent example and store it."""
+        texts: List[str] = []
+        labels: List[str] = []
+        for example in training_data.intent_examples:
+            label = example.get(INTENT_RESPONSE_KEY) or example.get(INTENT)
+            if example.get(TEXT) and label:
+                texts.append(example.get(TEXT))
+                labels.append(label)
+        if len(set(labels)) < 2:
+            logger.warning("ShopIntentClassifier needs two or more intents; not trained.")
+            return self._resource
+        model = TextClassifierModel(
+            TextModelConfig(c=float(self._config["C"]), temperature=float(self._config["temperature"]))
+        )
+        self._model = model.fit(texts, labels)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / _MODEL_FILE).write_bytes(pickle.dumps(self._model))
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "ShopIntentClassifier":
+        """Load the trained model from the model storage."""
+        model = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = pickle.loads((directory / _MODEL_FILE).read_bytes())  # noqa: S301
+        except (ValueError, FileNotFoundError):
+            logger.warning("ShopIntentClassifier has no trained model; it will predict nothing.")
+        return cls(config, model_storage, resource, model)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Set ``intent`` and ``intent_ranking`` on each message."""
+        for message in messages:
+            text = (message.get(TEXT) or "").strip()
+            if self._model is None or not text:
+                message.set(INTENT, {"name": None, "confidence": 0.0}, add_to_output=True)
+                message.set("intent_ranking", [], add_to_output=True)
+                continue
+            ranking = collapse_ranking(
+                self._model.rank(text, top=len(self._model.labels)),
+                top=int(self._config["ranking_length"]),
+            )
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
