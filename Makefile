@@ -3,42 +3,53 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
-MODEL_INPUTS := $(shell find data domain config.yml -type f 2>/dev/null)
+MODEL := models/current.tar.gz
+MODEL_INPUTS := $(shell find data domain -type f -name '*.yml' 2>/dev/null) config.yml \
+	$(wildcard bot/nlu/*.py)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
+export PYTHONWARNINGS := ignore
 
-.PHONY: setup run train test lint validate eval bench kb clean
+.PHONY: setup run train test test-unit test-stories lint validate eval bench kb clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml scripts/setup.sh
 	@bash scripts/setup.sh
 	@touch $@
 
 setup: $(VENV)/.installed
 
-# Retrain only when training data, domain or config are newer than the model.
-models/current.tar.gz: $(MODEL_INPUTS) | $(VENV)/.installed
+# FAQ answers in the domain come from data/kb/.
+domain/faq.yml: $(wildcard data/kb/*.yml) | $(VENV)/.installed
 	$(PY) -m bot.kb.export
-	$(RASA) train --fixed-model-name current --out models
 
-train: setup models/current.tar.gz
+kb: domain/faq.yml
 
-run: setup models/current.tar.gz
+# Retrain only when training data, domain, config or the custom classifier changed.
+$(MODEL): $(MODEL_INPUTS) domain/faq.yml | $(VENV)/.installed
+	$(RASA) train --domain domain --fixed-model-name current --out models
+	@touch $@
+
+train: setup $(MODEL)
+
+run: setup $(MODEL)
 	$(PY) -m bot.run
 
-test: setup models/current.tar.gz
-	$(PY) -m pytest -q
-	$(RASA) data validate --fail-on-warnings
-	$(RASA) test core --model models/current.tar.gz --stories tests/stories --fail-on-prediction-errors --out results/core
+test: setup $(MODEL)
+	$(PY) -m bot.kb.export --check
+	$(RASA) data validate --domain domain --fail-on-warnings
+	$(PY) -m pytest
+	$(RASA) test core --domain domain --model $(MODEL) --stories tests/stories \
+		--fail-on-prediction-errors --out results/core
 
 validate: setup
 	$(PY) -m bot.kb.export --check
-	$(RASA) data validate --fail-on-warnings
+	$(RASA) data validate --domain domain --fail-on-warnings
 
-eval: setup models/current.tar.gz
+eval: setup $(MODEL)
 	$(PY) -m bot.evaluation
 
-bench: setup models/current.tar.gz
+bench: setup $(MODEL)
 	$(PY) -m bot.benchmarks
 
 lint: setup

@@ -1,0 +1,1 @@
+"""Thin Rasa SDK adapters: read the tracker, call a service in ``bot``, dispatch responses."""

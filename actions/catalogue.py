@@ -1,0 +1,114 @@
+"""Product questions and payment problems."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import entity_order_number, latest_entity, money, services
+from actions.handoff import create_ticket
+from bot.payment import classify_payment_problem
+
+
+class ActionBeginProduct(Action):
+    def name(self) -> Text:
+        return "action_begin_product"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        return [SlotSet("product", latest_entity(tracker, "product")),
+                SlotSet("size", latest_entity(tracker, "size"))]
+
+
+class ValidateProductForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_product_form"
+
+    def validate_product(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                         domain: DomainDict) -> Dict[Text, Any]:
+        text = " ".join(str(value or "").split())[:100]
+        if services().orders.find_product(text) is None:
+            dispatcher.utter_message(response="utter_product_not_found", product=text)
+            return {"product": None}
+        return {"product": text}
+
+
+class ActionProductInfo(Action):
+    """Price, sizes in stock and colours from the catalogue."""
+
+    def name(self) -> Text:
+        return "action_product_info"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        product = services().orders.find_product(tracker.get_slot("product"))
+        if product is None:
+            dispatcher.utter_message(response="utter_product_not_found",
+                                     product=tracker.get_slot("product") or "")
+            return [SlotSet("product", None)]
+        size = (tracker.get_slot("size") or "").upper()
+        args = {"name": product.name, "price": money(product.price)}
+        if size and size in [s.upper() for s in product.sizes]:
+            in_stock = size in [s.upper() for s in product.sizes_in_stock]
+            dispatcher.utter_message(
+                response="utter_product_size_available" if in_stock
+                else "utter_product_size_unavailable",
+                size=size, sizes=", ".join(product.sizes_in_stock) or "none", **args)
+        elif product.sizes_in_stock:
+            dispatcher.utter_message(response="utter_product_info",
+                                     sizes=", ".join(product.sizes_in_stock),
+                                     colours=", ".join(product.colours) or "-", **args)
+        else:
+            dispatcher.utter_message(response="utter_product_sold_out", **args)
+        return [SlotSet("product", None), SlotSet("size", None)]
+
+
+class ValidatePaymentForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_payment_form"
+
+    def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"payment_method": " ".join(str(value or "").split())[:100] or None}
+
+    def validate_payment_details(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"payment_details": " ".join(str(value or "").split())[:500] or None}
+
+
+class ActionBeginPayment(Action):
+    """Recognise the kind of payment problem and say what happens next."""
+
+    def name(self) -> Text:
+        return "action_begin_payment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        kind = classify_payment_problem(tracker.latest_message.get("text") or "")
+        dispatcher.utter_message(response=f"utter_payment_{kind}")
+        events: List[EventType] = [SlotSet("payment_problem", kind),
+                                   SlotSet("payment_method", None),
+                                   SlotSet("payment_details", None)]
+        number = entity_order_number(tracker)
+        if number:
+            events.append(SlotSet("order_number", number))
+        return events
+
+
+class ActionPaymentHandoff(Action):
+    """Everything an agent needs is collected: create an urgent ticket."""
+
+    def name(self) -> Text:
+        return "action_payment_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        ticket = create_ticket(tracker, "payment_issue")
+        position = services().handoff.position(ticket.ticket_id) or 1
+        dispatcher.utter_message(response="utter_payment_handed_off", ticket_id=ticket.ticket_id,
+                                 position=position)
+        return [SlotSet("handoff_ticket", ticket.ticket_id)]

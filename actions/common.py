@@ -1,0 +1,70 @@
+"""Small helpers the actions share: who the shopper is, which order, which language."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+from bot.auth import customer_from_metadata
+from bot.services import Services, get_services
+from bot.shop import Order, normalise_order_number
+
+#: Slots that belong to one task and are cleared when a new task starts.
+TASK_SLOTS = (
+    "new_address", "address_confirmed", "cancel_confirmed", "change_request", "change_confirmed",
+    "return_reason", "payment_method", "payment_details", "payment_problem",
+)
+
+
+def services() -> Services:
+    """The process-wide services."""
+    return get_services()
+
+
+def customer_id(tracker: Tracker) -> Optional[str]:
+    """The customer vouched for by a valid signed token on the latest message, else None."""
+    settings = services().settings
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    return customer_from_metadata(metadata, settings.customer_token_secret,
+                                  settings.customer_token_max_age_seconds)
+
+
+def channel(tracker: Tracker) -> str:
+    """The input channel of the latest message."""
+    return tracker.get_latest_input_channel() or "rest"
+
+
+def language(tracker: Tracker) -> str:
+    """The conversation's language (English until more languages are configured)."""
+    return tracker.get_slot("language") or "en"
+
+
+def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
+    """The last value of an entity in the latest message."""
+    values = list(tracker.get_latest_entity_values(entity))
+    return str(values[-1]) if values else None
+
+
+def verified_order(tracker: Tracker) -> Optional[Order]:
+    """The order the shopper has proven is theirs in this conversation, fresh from the shop."""
+    order_id = tracker.get_slot("verified_order")
+    if not order_id:
+        return None
+    return services().orders.shop.get_order(order_id)
+
+
+def entity_order_number(tracker: Tracker) -> Optional[str]:
+    """An order number the shopper typed in the latest message."""
+    return normalise_order_number(latest_entity(tracker, "order_number"))
+
+
+def reset_task_slots() -> List[Dict[str, Any]]:
+    """Events that clear every per-task slot."""
+    return [SlotSet(name, None) for name in TASK_SLOTS]
+
+
+def money(amount: float, currency: str = "EUR") -> str:
+    """A price as shoppers read it."""
+    return f"{amount:.2f} {currency}"

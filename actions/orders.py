@@ -1,0 +1,453 @@
+"""Order actions: start a task, verify the order, then do what the shopper asked."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import (
+    customer_id,
+    entity_order_number,
+    latest_entity,
+    money,
+    reset_task_slots,
+    services,
+    verified_order,
+)
+from actions.order_forms import OrderFormValidation, OrderTaskAction, offer_handoff
+from bot.shop import Decision, Order, OrderState, ShopError, normalise_email, parse_address
+from bot.shop.changes import LineChange, parse_line_change
+
+YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
+
+ORDER_TASKS = {
+    "order_status", "change_address", "cancel_order", "change_order", "return_item",
+    "refund_status",
+}
+
+
+def _date(value) -> str:
+    return value.strftime("%d.%m.%Y") if value else "unknown"
+
+
+class ActionBeginTask(Action):
+    """Remember what the shopper wants and any order number or email they already gave."""
+
+    def name(self) -> Text:
+        return "action_begin_task"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        events: List[EventType] = [SlotSet("task", intent if intent in ORDER_TASKS else None)]
+        events += reset_task_slots()
+        number = entity_order_number(tracker)
+        email = normalise_email(latest_entity(tracker, "email"))
+        known = tracker.get_slot("verified_order")
+        if number:
+            events.append(SlotSet("order_number", number))
+            if known and known != number:
+                events.append(SlotSet("verified_order", None))
+        elif known:
+            events.append(SlotSet("order_number", known))
+        if email:
+            events.append(SlotSet("email", email))
+        customer = customer_id(tracker)
+        events.append(SlotSet("customer_id", customer))
+        return events
+
+
+class ActionAskOrderNumber(Action):
+    """Ask for the order number; a logged-in customer gets their recent orders as buttons."""
+
+    def name(self) -> Text:
+        return "action_ask_order_number"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        customer = customer_id(tracker)
+        orders = services().orders.recent_orders(customer) if customer else []
+        if orders:
+            buttons = [{"title": f"{o.order_id}: {o.describe_items()}",
+                        "payload": f'/inform{{"order_number":"{o.order_id}"}}'} for o in orders]
+            dispatcher.utter_message(response="utter_ask_order_number_known", buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_ask_order_number")
+        return []
+
+
+# -- order status and refunds ------------------------------------------------------------------
+
+
+class ValidateOrderStatusForm(OrderFormValidation):
+    def name(self) -> Text:
+        return "validate_order_status_form"
+
+
+class ActionOrderStatus(OrderTaskAction):
+    """Status, carrier, tracking link and expected delivery of a verified order."""
+
+    def name(self) -> Text:
+        return "action_order_status"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  order: Order) -> List[EventType]:
+        args = {"order_id": order.order_id, "items": order.describe_items()}
+        if order.status == OrderState.SHIPPED:
+            dispatcher.utter_message(response="utter_order_status_shipped", carrier=order.carrier,
+                                     tracking_url=order.tracking_url,
+                                     expected=_date(order.expected_delivery), **args)
+        elif order.status == OrderState.DELIVERED:
+            dispatcher.utter_message(response="utter_order_status_delivered",
+                                     delivered=_date(order.delivered_at), **args)
+        else:
+            dispatcher.utter_message(response=f"utter_order_status_{order.status.value}", **args)
+        return []
+
+
+class ValidateRefundForm(OrderFormValidation):
+    def name(self) -> Text:
+        return "validate_refund_form"
+
+
+class ActionRefundStatus(OrderTaskAction):
+    """Where the shopper's money is, from the shop's refund records."""
+
+    def name(self) -> Text:
+        return "action_refund_status"
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  order: Order) -> List[EventType]:
+        args = {"order_id": order.order_id}
+        refund = order.refund
+        if refund and refund.status == "issued":
+            dispatcher.utter_message(response="utter_refund_issued",
+                                     amount=money(refund.amount, order.currency),
+                                     issued=_date(refund.issued_at), **args)
+        elif refund:
+            dispatcher.utter_message(
+                response="utter_refund_pending", amount=money(refund.amount, order.currency),
+                reference=refund.reference,
+                expected=_date(services().orders.refund_expected_by(order)), **args)
+        elif order.returns:
+            dispatcher.utter_message(response="utter_refund_awaiting_return",
+                                     reference=order.returns[-1].reference, **args)
+        else:
+            dispatcher.utter_message(response="utter_no_refund", status=order.status.value,
+                                     **args)
+        return []
+
+
+# -- address ------------------------------------------------------------------------------------
+
+
+class ValidateAddressForm(OrderFormValidation):
+    """Verification, then a valid new address (postcode per country), then confirmation."""
+
+    task_slots = ("new_address", "address_confirmed")
+
+    def name(self) -> Text:
+        return "validate_address_form"
+
+    def decision(self, order: Order) -> Decision:
+        return services().orders.address_change(order)
+
+    def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        order = verified_order(tracker)
+        if order is None:
+            return {"new_address": None}
+        current = order.shipping_address
+        address, problems = parse_address(str(value or ""), current.name, current.country)
+        if address is None:
+            dispatcher.utter_message(response=f"utter_invalid_address_{problems[0].field}",
+                                     country=current.country)
+            return {"new_address": None}
+        return {"new_address": address.one_line()}
+
+    def validate_address_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"address_confirmed": bool(value)}
+
+
+class ActionAskAddressConfirmed(Action):
+    """Read the new address back before saving it."""
+
+    def name(self) -> Text:
+        return "action_ask_address_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_confirm_address", buttons=YES_NO,
+                                 order_id=tracker.get_slot("verified_order"),
+                                 address=tracker.get_slot("new_address"))
+        return []
+
+
+class ActionSaveAddress(OrderTaskAction):
+    """Save the confirmed address, re-checking with the shop that it has still not shipped."""
+
+    def name(self) -> Text:
+        return "action_save_address"
+
+    def decision(self, order: Order) -> Decision:
+        return services().orders.address_change(order)
+
+    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+               decision: Decision) -> List[EventType]:
+        dispatcher.utter_message(response=f"utter_address_not_changeable_{decision.reason}",
+                                 order_id=order.order_id, status=order.status.value)
+        return offer_handoff(dispatcher, "shipped") if decision.reason == "shipped" else []
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  order: Order) -> List[EventType]:
+        text = tracker.get_slot("new_address")
+        done = [SlotSet("new_address", None), SlotSet("address_confirmed", None)]
+        if not tracker.get_slot("address_confirmed") or not text:
+            dispatcher.utter_message(response="utter_address_kept")
+            return done
+        current = order.shipping_address
+        address, _ = parse_address(text, current.name, current.country)
+        try:
+            updated = services().orders.change_address(order, address)
+        except ShopError:
+            dispatcher.utter_message(response="utter_order_changed_meanwhile")
+            return done
+        dispatcher.utter_message(response="utter_address_changed", order_id=updated.order_id,
+                                 address=updated.shipping_address.one_line())
+        return done
+
+
+# -- cancel -------------------------------------------------------------------------------------
+
+
+class ValidateCancelForm(OrderFormValidation):
+    task_slots = ("cancel_confirmed",)
+
+    def name(self) -> Text:
+        return "validate_cancel_form"
+
+    def decision(self, order: Order) -> Decision:
+        return services().orders.cancellation(order)
+
+    def validate_cancel_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"cancel_confirmed": bool(value)}
+
+
+class ActionAskCancelConfirmed(Action):
+    """Ask before cancelling, stating the fee if there is one."""
+
+    def name(self) -> Text:
+        return "action_ask_cancel_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        order = verified_order(tracker)
+        if order is None:
+            return []
+        fee = services().orders.cancellation(order).fee
+        dispatcher.utter_message(
+            response="utter_confirm_cancel_fee" if fee else "utter_confirm_cancel_free",
+            buttons=YES_NO, order_id=order.order_id, items=order.describe_items(),
+            fee=money(fee, order.currency))
+        return []
+
+
+class ActionCancelOrder(OrderTaskAction):
+    def name(self) -> Text:
+        return "action_cancel_order"
+
+    def decision(self, order: Order) -> Decision:
+        return services().orders.cancellation(order)
+
+    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+               decision: Decision) -> List[EventType]:
+        dispatcher.utter_message(response=f"utter_cancel_not_possible_{decision.reason}",
+                                 order_id=order.order_id)
+        return offer_handoff(dispatcher, "shipped") if decision.reason == "shipped" else []
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  order: Order) -> List[EventType]:
+        done = [SlotSet("cancel_confirmed", None)]
+        if not tracker.get_slot("cancel_confirmed"):
+            dispatcher.utter_message(response="utter_cancel_kept", order_id=order.order_id)
+            return done
+        try:
+            cancelled = services().orders.cancel(order)
+        except ShopError:
+            dispatcher.utter_message(response="utter_order_changed_meanwhile")
+            return done
+        if cancelled.refund:
+            dispatcher.utter_message(response="utter_order_cancelled_refund",
+                                     order_id=order.order_id,
+                                     amount=money(cancelled.refund.amount, order.currency))
+        else:
+            dispatcher.utter_message(response="utter_order_cancelled", order_id=order.order_id)
+        return done
+
+
+# -- change sizes and quantities ----------------------------------------------------------------
+
+
+def _describe_change(change: LineChange) -> str:
+    parts = []
+    if change.size:
+        parts.append(f"size {change.size}")
+    if change.quantity:
+        parts.append(f"quantity {change.quantity}")
+    return " and ".join(parts)
+
+
+class ValidateChangeForm(OrderFormValidation):
+    task_slots = ("change_request", "change_confirmed")
+
+    def name(self) -> Text:
+        return "validate_change_form"
+
+    def decision(self, order: Order) -> Decision:
+        return services().orders.order_change(order)
+
+    def validate_change_request(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        order = verified_order(tracker)
+        change = parse_line_change(str(value or ""), order) if order else None
+        if change is None:
+            dispatcher.utter_message(response="utter_change_not_understood")
+            return {"change_request": None}
+        if change.size:
+            product = next((p for p in services().orders.shop.search_products(
+                change.product_name) if p.sku == change.sku), None)
+            if product is not None and change.size not in product.sizes_in_stock:
+                dispatcher.utter_message(response="utter_change_size_unavailable",
+                                         product=change.product_name, size=change.size,
+                                         sizes=", ".join(product.sizes_in_stock) or "none")
+                return {"change_request": None}
+        return {"change_request": str(value)[:200]}
+
+    def validate_change_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"change_confirmed": bool(value)}
+
+
+class ActionAskChangeRequest(Action):
+    def name(self) -> Text:
+        return "action_ask_change_request"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        order = verified_order(tracker)
+        dispatcher.utter_message(response="utter_ask_change_request",
+                                 order_id=order.order_id if order else "",
+                                 items=order.describe_items() if order else "")
+        return []
+
+
+class ActionAskChangeConfirmed(Action):
+    def name(self) -> Text:
+        return "action_ask_change_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        order = verified_order(tracker)
+        change = parse_line_change(tracker.get_slot("change_request") or "", order) \
+            if order else None
+        if change is None:
+            return []
+        dispatcher.utter_message(response="utter_confirm_change", buttons=YES_NO,
+                                 order_id=order.order_id, product=change.product_name,
+                                 change=_describe_change(change))
+        return []
+
+
+class ActionChangeOrder(OrderTaskAction):
+    def name(self) -> Text:
+        return "action_change_order"
+
+    def decision(self, order: Order) -> Decision:
+        return services().orders.order_change(order)
+
+    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+               decision: Decision) -> List[EventType]:
+        dispatcher.utter_message(response="utter_change_not_possible", order_id=order.order_id,
+                                 status=order.status.value)
+        return offer_handoff(dispatcher, "not_allowed")
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  order: Order) -> List[EventType]:
+        done = [SlotSet("change_request", None), SlotSet("change_confirmed", None)]
+        change = parse_line_change(tracker.get_slot("change_request") or "", order)
+        if not tracker.get_slot("change_confirmed") or change is None:
+            dispatcher.utter_message(response="utter_change_kept")
+            return done
+        try:
+            updated = services().orders.change_line(order, change.sku, change.size,
+                                                    change.quantity)
+        except ShopError:
+            dispatcher.utter_message(response="utter_order_changed_meanwhile")
+            return done
+        dispatcher.utter_message(response="utter_order_changed", order_id=updated.order_id,
+                                 items=updated.describe_items())
+        return done
+
+
+# -- return -------------------------------------------------------------------------------------
+
+
+class ValidateReturnForm(OrderFormValidation):
+    task_slots = ("return_reason",)
+
+    def name(self) -> Text:
+        return "validate_return_form"
+
+    def decision(self, order: Order) -> Decision:
+        return services().orders.return_eligibility(order)
+
+    def validate_return_reason(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = " ".join(str(value or "").split())[:300]
+        return {"return_reason": text or None}
+
+
+class ActionCreateReturn(OrderTaskAction):
+    """Create the return inside the window and give its reference."""
+
+    def name(self) -> Text:
+        return "action_create_return"
+
+    def decision(self, order: Order) -> Decision:
+        return services().orders.return_eligibility(order)
+
+    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+               decision: Decision) -> List[EventType]:
+        args = {"order_id": order.order_id}
+        if decision.reason == "window_closed":
+            dispatcher.utter_message(response="utter_return_window_closed",
+                                     delivered=_date(order.delivered_at),
+                                     deadline=_date(decision.deadline), **args)
+            return offer_handoff(dispatcher, "return_window_closed")
+        if decision.reason == "already_returned":
+            reference = order.returns[-1].reference if order.returns else "-"
+            dispatcher.utter_message(response="utter_already_returned", reference=reference,
+                                     **args)
+            return []
+        dispatcher.utter_message(response="utter_return_not_delivered",
+                                 status=order.status.value, **args)
+        return []
+
+    async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  order: Order) -> List[EventType]:
+        reason: Optional[str] = tracker.get_slot("return_reason")
+        try:
+            request = services().orders.start_return(order, reason or "not given")
+        except ShopError:
+            dispatcher.utter_message(response="utter_order_changed_meanwhile")
+            return []
+        dispatcher.utter_message(response="utter_return_created", order_id=order.order_id,
+                                 reference=request.reference,
+                                 days=services().orders.policy.refund_business_days)
+        return [SlotSet("return_reason", None)]

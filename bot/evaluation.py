@@ -1,0 +1,190 @@
+"""``make eval``: intent and FAQ-key accuracy of the trained model on the evaluation sets.
+
+The evaluation examples in ``tests/nlu_eval/<language>.yml`` are written separately from the
+training data and never copied into it. An out-of-scope example counts as right when the bot
+declines it (``out_of_scope`` or ``nlu_fallback``): what matters is that no shop answer is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+EVAL_DIR = PROJECT_ROOT / "tests" / "nlu_eval"
+DECLINED = {"out_of_scope", "nlu_fallback"}
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: str  # intent, or faq/<key>
+    language: str
+
+    @property
+    def intent(self) -> str:
+        return self.label.split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    intent: Optional[str]
+    confidence: float
+    faq_key: Optional[str] = None
+    faq_confidence: float = 0.0
+
+
+@dataclass
+class Report:
+    """Counts behind the accuracy figures."""
+
+    rows: List[Tuple[Example, Prediction]] = field(default_factory=list)
+    faq_threshold: float = 0.0
+
+    @staticmethod
+    def intent_ok(example: Example, prediction: Prediction) -> bool:
+        if example.intent == "out_of_scope":
+            return prediction.intent in DECLINED
+        return prediction.intent == example.intent
+
+    @staticmethod
+    def faq_ok(example: Example, prediction: Prediction) -> bool:
+        return prediction.intent == "faq" and f"faq/{prediction.faq_key}" == example.label
+
+    @property
+    def intent_accuracy(self) -> float:
+        return _share(self.intent_ok(e, p) for e, p in self.rows)
+
+    @property
+    def faq_accuracy(self) -> float:
+        return _share(self.faq_ok(e, p) for e, p in self.rows if e.intent == "faq")
+
+    @property
+    def faq_answered_accuracy(self) -> float:
+        """Share of FAQ questions answered directly and correctly (selector above threshold)."""
+        return _share(self.faq_ok(e, p) and p.faq_confidence >= self.faq_threshold
+                      for e, p in self.rows if e.intent == "faq")
+
+    @property
+    def wrong_faq_answers(self) -> int:
+        """Questions that would get a confident but wrong FAQ answer (the costly error)."""
+        return sum(1 for e, p in self.rows if p.intent == "faq"
+                   and p.faq_confidence >= self.faq_threshold and not self.faq_ok(e, p))
+
+    def per_label(self) -> Dict[str, Tuple[int, int]]:
+        counts: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
+        for example, prediction in self.rows:
+            ok = self.faq_ok(example, prediction) if example.intent == "faq" else \
+                self.intent_ok(example, prediction)
+            counts[example.label][0] += int(ok)
+            counts[example.label][1] += 1
+        return {label: (c[0], c[1]) for label, c in sorted(counts.items())}
+
+    def confusions(self, top: int = 15) -> List[Tuple[str, str, int]]:
+        pairs: Counter = Counter()
+        for example, prediction in self.rows:
+            got = f"faq/{prediction.faq_key}" if prediction.intent == "faq" else prediction.intent
+            ok = self.faq_ok(example, prediction) if example.intent == "faq" else \
+                self.intent_ok(example, prediction)
+            if not ok:
+                pairs[(example.label, str(got))] += 1
+        return [(a, b, n) for (a, b), n in pairs.most_common(top)]
+
+
+def _share(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+def load_examples(paths: Sequence[Path]) -> List[Example]:
+    """Read NLU YAML files; the language is the file name (``en.yml``)."""
+    examples = []
+    for path in paths:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            label = block.get("intent")
+            if not label:
+                continue
+            for line in str(block.get("examples", "")).splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    examples.append(Example(line[2:].strip(), label, path.stem))
+    return examples
+
+
+def prediction_from_parse(result: dict) -> Prediction:
+    """Read intent and FAQ selection out of a Rasa parse result."""
+    intent = result.get("intent") or {}
+    selector = ((result.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    key = selector.get("intent_response_key") or ""
+    return Prediction(intent.get("name"), float(intent.get("confidence") or 0.0),
+                      key.split("/", 1)[1] if "/" in key else None,
+                      float(selector.get("confidence") or 0.0))
+
+
+def evaluate_model(model: Path, examples: Sequence[Example], threshold: float) -> Report:
+    """Parse every example with the trained model."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def parse_all() -> List[Prediction]:
+        return [prediction_from_parse(await agent.parse_message(e.text)) for e in examples]
+
+    predictions = asyncio.run(parse_all())
+    return Report(list(zip(examples, predictions)), threshold)
+
+
+def print_report(report: Report, title: str) -> None:
+    print(f"\n## {title}\n")
+    languages = sorted({e.language for e, _ in report.rows})
+    print("| language | examples | intent accuracy | FAQ-key accuracy | FAQ answered directly |"
+          " confident wrong FAQ answers |")
+    print("|---|---|---|---|---|---|")
+    for language in languages + (["all"] if len(languages) > 1 else []):
+        rows = [r for r in report.rows if language == "all" or r[0].language == language]
+        sub = Report(rows, report.faq_threshold)
+        print(f"| {language} | {len(rows)} | {sub.intent_accuracy:.3f} | {sub.faq_accuracy:.3f}"
+              f" | {sub.faq_answered_accuracy:.3f} | {sub.wrong_faq_answers} |")
+    print("\nPer intent / FAQ key (right / total):")
+    for label, (right, total) in report.per_label().items():
+        flag = "" if right / total >= 0.9 else "   <--"
+        print(f"  {label:32s} {right:3d} / {total:3d}{flag}")
+    print("\nMost frequent confusions (expected -> predicted: count):")
+    for expected, got, count in report.confusions():
+        print(f"  {expected} -> {got}: {count}")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    from bot.settings import load_settings
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "current.tar.gz")
+    parser.add_argument("--show-wrong", type=int, default=25)
+    args = parser.parse_args(argv)
+    examples = load_examples(sorted(EVAL_DIR.glob("*.yml")))
+    threshold = load_settings().faq_confidence_threshold
+    report = evaluate_model(args.model, examples, threshold)
+    print_report(report, f"NLU evaluation of {args.model.name} on {len(examples)} examples")
+    wrong = [(e, p) for e, p in report.rows
+             if not (report.faq_ok(e, p) if e.intent == "faq" else report.intent_ok(e, p))]
+    print(f"\nWrong predictions (first {args.show_wrong} of {len(wrong)}):")
+    for example, prediction in wrong[: args.show_wrong]:
+        got = f"faq/{prediction.faq_key}" if prediction.intent == "faq" else prediction.intent
+        print(f"  [{example.language}] {example.text!r}: expected {example.label}, got {got}"
+              f" ({prediction.confidence:.2f})")
+    ok = report.intent_accuracy >= 0.92 and report.faq_accuracy >= 0.92
+    print(f"\nTarget intent and FAQ-key accuracy >= 0.92: {'met' if ok else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""The knowledge base: entries in data/kb/, search over them, export to the domain."""
+
+from bot.kb.search import Hit, KnowledgeBaseSearch
+from bot.kb.store import (
+    Button,
+    Entry,
+    KnowledgeBaseError,
+    Link,
+    load_entries,
+    load_faq_examples,
+    with_examples,
+)
+
+__all__ = [
+    "Button", "Entry", "Hit", "KnowledgeBaseError", "KnowledgeBaseSearch", "Link",
+    "load_entries", "load_faq_examples", "with_examples",
+]

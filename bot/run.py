@@ -1,0 +1,147 @@
+"""Start everything on localhost: the action server and the Rasa server; stop both on Ctrl-C.
+
+``python -m bot.run`` (what ``make run`` calls) waits until both answer and prints the URLs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import yaml
+
+from bot.settings import PROJECT_ROOT
+
+
+@dataclass
+class Stack:
+    """The processes of one running assistant."""
+
+    rasa_port: int = 5005
+    actions_port: int = 5055
+    var_dir: Path = PROJECT_ROOT / "var"
+    model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://localhost:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://localhost:{self.actions_port}"
+
+    def _endpoints_file(self) -> Path:
+        """endpoints.yml with this stack's ports and data folder."""
+        endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
+        endpoints["action_endpoint"] = {"url": f"{self.actions_url}/webhook"}
+        store = endpoints.get("tracker_store") or {}
+        if store.get("dialect") == "sqlite":
+            store["db"] = str(self.var_dir / "tracker.db")
+        shop = endpoints.get("shop") or {}
+        if shop.get("type", "sqlite") == "sqlite":
+            shop["path"] = str(self.var_dir / "shop.db")
+        target = self.var_dir / "endpoints.generated.yml"
+        target.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+        return target
+
+    def start(self, log_dir: Optional[Path] = None) -> None:
+        """Start both servers in the background."""
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        endpoints = self._endpoints_file()
+        env = {**os.environ, "SHOP_ASSISTANT_VAR": str(self.var_dir),
+               "ENDPOINTS_FILE": str(endpoints), "RASA_TELEMETRY_ENABLED": "false",
+               "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+               "PYTHONWARNINGS": "ignore", **self.extra_env}
+        bin_dir = Path(sys.executable).parent
+        log_dir = log_dir or self.var_dir
+        commands = {
+            "actions": [str(bin_dir / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                        "--port", str(self.actions_port)],
+            "rasa": [str(bin_dir / "rasa"), "run", "--enable-api", "--cors", "*",
+                     "--model", str(self.model), "--endpoints", str(endpoints),
+                     "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                     "--port", str(self.rasa_port)],
+        }
+        for name, command in commands.items():
+            log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+            self.processes.append(subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True))
+
+    def wait_until_ready(self, timeout: float = 180.0) -> None:
+        """Block until both servers answer their health checks."""
+        deadline = time.monotonic() + timeout
+        pending = {f"{self.actions_url}/health", f"{self.rasa_url}/status"}
+        while pending:
+            for process in self.processes:
+                if process.poll() is not None:
+                    raise RuntimeError(f"{process.args[0]} exited with {process.returncode};"
+                                       f" see the logs in {self.var_dir}")
+            for url in list(pending):
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        if response.status == 200:
+                            pending.discard(url)
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f}s: {sorted(pending)}")
+            if pending:
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop both servers (SIGTERM, then SIGKILL after a grace period)."""
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rasa-port", type=int, default=5005)
+    parser.add_argument("--actions-port", type=int, default=5055)
+    args = parser.parse_args(argv)
+    stack = Stack(rasa_port=args.rasa_port, actions_port=args.actions_port)
+    print("Starting the action server and the Rasa server ...", flush=True)
+    stack.start()
+    try:
+        stack.wait_until_ready()
+        print(f"""
+Shop assistant is running.
+  Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}
+  Web widget:      socket.io at {stack.rasa_url}/socket.io
+  Rasa HTTP API:   {stack.rasa_url}/status
+  Action server:   {stack.actions_url}/health
+  Terminal chat:   .venv/bin/rasa shell --endpoints var/endpoints.generated.yml
+  Logs and data:   {stack.var_dir}
+Press Ctrl-C to stop.""", flush=True)
+        while all(process.poll() is None for process in stack.processes):
+            time.sleep(1)
+        print("A server stopped unexpectedly; see the logs in var/.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Shared fixtures: a seeded shop at a fixed time, and services wired to temporary files."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.feedback import SQLiteFeedbackStore
+from bot.handoff import SQLiteHandoffQueue
+from bot.kb import KnowledgeBaseSearch, load_entries, load_faq_examples, with_examples
+from bot.services import Services, set_services
+from bot.settings import load_settings
+from bot.shop import OrderService, ShopPolicy, SQLiteShop
+from bot.shop.seed import seed
+
+NOW = datetime(2026, 3, 18, 12, 0, 0)  # a Wednesday
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> SQLiteShop:
+    """The demo shop in a temporary file, seeded as of NOW."""
+    store = SQLiteShop(tmp_path / "shop.db", clock=lambda: NOW)
+    seed(store, NOW)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def orders(shop: SQLiteShop) -> OrderService:
+    return OrderService(shop, ShopPolicy(), clock=lambda: NOW)
+
+
+@pytest.fixture(scope="session")
+def kb_entries():
+    settings = load_settings(env={})
+    return with_examples(load_entries(settings.kb_dir), load_faq_examples(settings.faq_nlu_file))
+
+
+@pytest.fixture
+def services(tmp_path: Path, orders: OrderService, kb_entries) -> Services:
+    """Services for the actions, over temporary stores; reset after the test."""
+    settings = replace(load_settings(env={}), handoff_db_path=tmp_path / "handoff.db",
+                       customer_token_secret="test-secret")
+    built = Services(
+        settings=settings, orders=orders, handoff=SQLiteHandoffQueue(tmp_path / "handoff.db"),
+        feedback=SQLiteFeedbackStore(tmp_path / "feedback.db"), kb_entries=kb_entries,
+        kb_search=KnowledgeBaseSearch(kb_entries),
+    )
+    set_services(built)
+    yield built
+    set_services(None)
