@@ -4,6 +4,7 @@ slots are asked, and only if the shop's rules allow the task for this order."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -32,14 +33,15 @@ def verification_slots(tracker: Tracker) -> List[Text]:
     return list(VERIFICATION_SLOTS)
 
 
-class OrderFormValidation(FormValidationAction):
+class OrderFormValidation(FormValidationAction, ABC):
     """Base of every order form's validation action."""
 
     #: Slots the task asks once the order is verified and the task allowed.
     task_slots: Tuple[Text, ...] = ()
 
-    def name(self) -> Text:  # pragma: no cover - subclasses name themselves
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
 
     def decision(self, order: Order) -> Decision:
         """Whether the shop's rules allow this task for the order."""
@@ -100,11 +102,12 @@ def offer_handoff(dispatcher: CollectingDispatcher, reason: str) -> List[EventTy
     return [SlotSet("offered_handoff", True), SlotSet("handoff_reason", reason)]
 
 
-class OrderTaskAction(Action):
+class OrderTaskAction(Action, ABC):
     """Base of the actions that run when an order form completes."""
 
-    def name(self) -> Text:  # pragma: no cover - subclasses name themselves
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
 
     def decision(self, order: Order) -> Decision:
         return Decision(True)

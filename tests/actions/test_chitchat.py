@@ -1,0 +1,36 @@
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.catalogue import ActionProductInfo
+from actions.chitchat import ActionGreet, ActionStoreFeedback
+from bot.auth import issue_customer_token
+from tests.actions.helpers import responses, tracker
+
+
+async def test_logged_in_customer_is_greeted_by_name(services):
+    dispatcher = CollectingDispatcher()
+    token = issue_customer_token("C-1003", "test-secret")
+    await ActionGreet().run(dispatcher, tracker(metadata={"customer_token": token}), {})
+    assert dispatcher.messages[0]["first_name"] == "Aylin"
+    anonymous = CollectingDispatcher()
+    await ActionGreet().run(anonymous, tracker(), {})
+    assert responses(anonymous) == ["utter_greet"]
+
+
+async def test_product_stock_and_sizes_come_from_the_catalogue(services):
+    dispatcher = CollectingDispatcher()
+    await ActionProductInfo().run(dispatcher, tracker({"product": "down jacket"}), {})
+    await ActionProductInfo().run(dispatcher, tracker({"product": "rain jacket", "size": "s"}),
+                                  {})
+    await ActionProductInfo().run(dispatcher, tracker({"product": "beanie"}), {})
+    await ActionProductInfo().run(dispatcher, tracker({"product": "surfboard"}), {})
+    assert responses(dispatcher) == ["utter_product_info", "utter_product_size_unavailable",
+                                     "utter_product_sold_out", "utter_product_not_found"]
+    assert dispatcher.messages[0]["sizes"] == "S, M, XL"
+
+
+async def test_feedback_is_stored(services):
+    dispatcher = CollectingDispatcher()
+    await ActionStoreFeedback().run(dispatcher, tracker(text="love the new fleece!",
+                                                        intent="feedback"), {})
+    assert services.feedback.recent()[0][1] == "love the new fleece!"
+    assert responses(dispatcher) == ["utter_feedback_thanks"]

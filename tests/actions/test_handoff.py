@@ -1,0 +1,87 @@
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.catalogue import ActionBeginPayment, ActionPaymentHandoff
+from actions.chitchat import ActionNotUnderstood
+from actions.handoff import ActionAnswerAffirm, ActionHandoff
+from tests.actions.helpers import bot_event, responses, slot_events, tracker, user_event
+
+HISTORY = [
+    user_event("where is my order 10023", "order_status", 0.97, timestamp=1.0),
+    bot_event("And the email address you used for the order?", timestamp=1.2),
+    user_event("anna.virtanen@example.com", "inform", 0.9, timestamp=2.0),
+    bot_event("Order 10023 is on its way with Posti.", timestamp=2.2),
+]
+
+
+async def test_ticket_carries_the_whole_context(services):
+    dispatcher = CollectingDispatcher()
+    slots = {"verified_order": "10023", "order_number": "10023", "task": "order_status"}
+    events = await ActionHandoff().run(dispatcher, tracker(
+        slots, text="i want to talk to a real person", intent="talk_to_human", events=HISTORY),
+        {})
+    ticket_id = slot_events(events)["handoff_ticket"]
+    ticket = services.handoff.get(ticket_id)
+    assert ticket.reason == "talk_to_human" and ticket.priority == 2
+    assert ticket.order_number == "10023" and ticket.order_verified
+    assert [line.sender for line in ticket.transcript] == ["shopper", "bot", "shopper", "bot",
+                                                           "shopper"]
+    assert ticket.intents[0] == {"text": "where is my order 10023", "intent": "order_status",
+                                 "confidence": 0.97}
+    assert "order 10023, verified" in ticket.summary
+    assert ticket.slots["task"] == "order_status"
+    assert responses(dispatcher) == ["utter_handoff_created"]
+    assert dispatcher.messages[0]["position"] == 1
+
+
+async def test_asking_twice_does_not_queue_twice(services):
+    first = await ActionHandoff().run(CollectingDispatcher(), tracker(
+        text="human please", intent="talk_to_human"), {})
+    second = await ActionHandoff().run(CollectingDispatcher(), tracker(
+        text="hello?? human!!", intent="talk_to_human"), {})
+    assert slot_events(first)["handoff_ticket"] == slot_events(second)["handoff_ticket"]
+    assert len(services.handoff.list_open()) == 1
+
+
+async def test_complaints_jump_the_queue(services):
+    await ActionHandoff().run(CollectingDispatcher(), tracker(
+        text="human please", intent="talk_to_human", sender="a"), {})
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker(
+        text="worst service ever, the jacket ripped", intent="complaint", sender="b"), {})
+    assert responses(dispatcher) == ["utter_complaint_sorry", "utter_handoff_created"]
+    assert dispatcher.messages[1]["position"] == 1
+    assert [t.conversation_id for t in services.handoff.list_open()] == ["b", "a"]
+
+
+async def test_yes_after_an_offer_creates_the_ticket(services):
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerAffirm().run(dispatcher, tracker(
+        {"offered_handoff": True, "handoff_reason": "verification_failed"}, text="yes",
+        intent="affirm"), {})
+    assert responses(dispatcher) == ["utter_handoff_created"]
+    assert services.handoff.list_open()[0].reason == "verification_failed"
+
+
+async def test_two_misunderstandings_in_a_row_offer_a_person(services):
+    history = [user_event("blorp", "nlu_fallback", 0.3), bot_event("Sorry?")]
+    first, second = CollectingDispatcher(), CollectingDispatcher()
+    await ActionNotUnderstood().run(first, tracker(text="blorp", intent="nlu_fallback"), {})
+    events = await ActionNotUnderstood().run(second, tracker(
+        text="zzz", intent="nlu_fallback", events=history), {})
+    assert responses(first) == ["utter_please_rephrase"]
+    assert responses(second) == ["utter_still_not_understood", "utter_offer_handoff"]
+    assert slot_events(events)["handoff_reason"] == "misunderstanding"
+
+
+async def test_double_charge_is_recognised_and_handed_off_urgently(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionBeginPayment().run(dispatcher, tracker(
+        text="i was charged twice for 10023", intent="payment_issue"), {})
+    assert responses(dispatcher) == ["utter_payment_double_charge"]
+    slots = {**slot_events(events), "payment_method": "card",
+             "payment_details": "yesterday, 129 eur two times"}
+    await ActionPaymentHandoff().run(dispatcher, tracker(slots, text="yesterday"), {})
+    ticket = services.handoff.list_open()[0]
+    assert ticket.priority == 1 and ticket.reason == "payment_issue"
+    assert ticket.slots["payment_problem"] == "double_charge"
+    assert ticket.slots["payment_details"] == "yesterday, 129 eur two times"

@@ -1,0 +1,53 @@
+import pytest
+
+from bot.kb import KnowledgeBaseError, KnowledgeBaseSearch, load_entries
+from bot.kb.export import render_domain
+from bot.settings import PROJECT_ROOT
+
+REQUIRED_KEYS = {
+    "how_to_order", "return_policy", "shipping_options", "delivery_time",
+    "international_shipping", "payment_methods", "cancellation_fee", "password_reset",
+    "create_account", "edit_account", "delete_account", "invoice", "newsletter", "contact_info",
+    "warranty", "gift_cards", "discount_codes", "size_guide", "privacy",
+}
+
+
+def test_every_required_topic_has_an_entry_and_training_examples(kb_entries):
+    keys = {entry.key for entry in kb_entries}
+    assert REQUIRED_KEYS <= keys
+    for entry in kb_entries:
+        assert len(entry.examples) >= 20, entry.key
+
+
+def test_domain_answers_are_generated_from_the_kb(kb_entries):
+    generated = (PROJECT_ROOT / "domain" / "faq.yml").read_text(encoding="utf-8")
+    assert generated == render_domain(load_entries(PROJECT_ROOT / "data" / "kb")), \
+        "domain/faq.yml is stale: run `python -m bot.kb.export`"
+
+
+def test_malformed_entries_are_named(tmp_path):
+    (tmp_path / "broken.yml").write_text("key: other\ntitle: T\nanswer: A\n")
+    with pytest.raises(KnowledgeBaseError, match="broken.yml"):
+        load_entries(tmp_path)
+    (tmp_path / "broken.yml").write_text(
+        "key: broken\ntitle: T\nanswer: A\nbuttons:\n  - title: x\n    payload: /restart\n")
+    with pytest.raises(KnowledgeBaseError, match="payload"):
+        load_entries(tmp_path)
+
+
+@pytest.mark.parametrize("question, key", [
+    ("how much does shipping cost", "shipping_options"),
+    ("can i pay with klarna", "payment_methods"),
+    ("forgot my pasword", "password_reset"),
+    ("do you ship to germany? customs?", "international_shipping"),
+    ("what size boots should i take", "size_guide"),
+])
+def test_search_finds_the_topic_in_the_top_three(kb_entries, question, key):
+    hits = KnowledgeBaseSearch(kb_entries).search(question, top=3)
+    assert key in [hit.entry.key for hit in hits]
+
+
+def test_search_of_nothing_finds_nothing(kb_entries):
+    search = KnowledgeBaseSearch(kb_entries)
+    assert search.search("") == []
+    assert search.search("zzzzqqqq xxxyyy", min_score=0.12) == []

@@ -1,0 +1,24 @@
+from bot.nlu.classifier import collapse_ranking
+from bot.nlu.text_model import TextClassifierModel, normalise
+
+
+def test_normalise_removes_accents_numbers_and_emails():
+    assert normalise("Hämeenkatu 5, TILAUS #10023 anna@x.fi") == \
+        "hameenkatu  num , tilaus # longnum   emailaddr "
+
+
+def test_model_learns_and_ranks_with_confidences_summing_to_one():
+    texts = ["where is my order", "track my parcel", "order status please",
+             "cancel my order", "i want to cancel", "stop the order from shipping",
+             "how do returns work", "return policy", "how many days to return"]
+    labels = ["order_status"] * 3 + ["cancel_order"] * 3 + ["faq/return_policy"] * 3
+    model = TextClassifierModel().fit(texts, labels)
+    ranking = model.rank("wher is my parcel??")
+    assert ranking[0][0] == "order_status"
+    assert abs(sum(conf for _, conf in ranking) - 1.0) < 1e-6
+
+
+def test_retrieval_keys_collapse_into_their_intent():
+    ranking = collapse_ranking([("faq/a", 0.4), ("greet", 0.35), ("faq/b", 0.25)])
+    assert ranking[0] == {"name": "faq", "confidence": 0.65}
+    assert ranking[1]["name"] == "greet"
