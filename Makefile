@@ -39,7 +39,7 @@ test: setup $(MODEL)
 	$(PY) -m bot.kb.export --check
 	$(RASA) data validate --domain domain --fail-on-warnings
 	$(PY) -m pytest
-	$(RASA) test core --domain domain --model $(MODEL) --stories tests/stories \
+	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core
 
 validate: setup

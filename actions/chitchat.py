@@ -39,6 +39,8 @@ def misunderstood_in_a_row(events: List[Dict[str, Any]]) -> int:
             break
         if event.get("event") != "user":
             continue
+        if not str(event.get("text") or "").strip():
+            continue  # an empty message is not a misunderstanding
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         if intent not in NOT_UNDERSTOOD:
             break
@@ -54,6 +56,9 @@ class ActionNotUnderstood(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        if not (tracker.latest_message.get("text") or "").strip():
+            dispatcher.utter_message(response="utter_empty_message")
+            return []
         if misunderstood_in_a_row(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_still_not_understood")
             dispatcher.utter_message(response="utter_offer_handoff")

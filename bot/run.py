@@ -21,6 +21,17 @@ import yaml
 from bot.settings import PROJECT_ROOT
 
 
+def prepare_data(env: Dict[str, str]) -> None:
+    """Create (and on first run seed) the embedded shop before the servers start."""
+    from bot.settings import load_settings
+    from bot.shop import build_shop
+
+    shop = build_shop(load_settings(env))
+    close = getattr(shop, "close", None)
+    if close:
+        close()
+
+
 @dataclass
 class Stack:
     """The processes of one running assistant."""
@@ -62,6 +73,7 @@ class Stack:
                "ENDPOINTS_FILE": str(endpoints), "RASA_TELEMETRY_ENABLED": "false",
                "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                "PYTHONWARNINGS": "ignore", **self.extra_env}
+        prepare_data(env)
         bin_dir = Path(sys.executable).parent
         log_dir = log_dir or self.var_dir
         commands = {
@@ -119,6 +131,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--actions-port", type=int, default=5055)
     args = parser.parse_args(argv)
     stack = Stack(rasa_port=args.rasa_port, actions_port=args.actions_port)
+    # SIGTERM (e.g. from a process manager) stops the servers just like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print("Starting the action server and the Rasa server ...", flush=True)
     stack.start()
     try:

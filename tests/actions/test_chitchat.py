@@ -34,3 +34,19 @@ async def test_feedback_is_stored(services):
                                                         intent="feedback"), {})
     assert services.feedback.recent()[0][1] == "love the new fleece!"
     assert responses(dispatcher) == ["utter_feedback_thanks"]
+
+
+async def test_empty_message_gets_a_clear_answer_and_is_not_a_misunderstanding(services):
+    from actions.chitchat import ActionNotUnderstood
+    from tests.actions.helpers import bot_event, user_event
+
+    history = [user_event("blorp", "nlu_fallback", 0.2), bot_event("Sorry?"),
+               user_event("   ", "nlu_fallback", 0.0)]
+    dispatcher = CollectingDispatcher()
+    await ActionNotUnderstood().run(dispatcher, tracker(text="", intent="nlu_fallback",
+                                                        events=history[:2]), {})
+    assert responses(dispatcher) == ["utter_empty_message"]
+    dispatcher = CollectingDispatcher()
+    await ActionNotUnderstood().run(dispatcher, tracker(text="qwzx", intent="nlu_fallback",
+                                                        events=history), {})
+    assert responses(dispatcher) == ["utter_still_not_understood", "utter_offer_handoff"]

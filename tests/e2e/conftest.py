@@ -1,0 +1,75 @@
+"""A running assistant (action server + Rasa server) on free ports, with its own data."""
+
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+
+from bot.run import Stack
+from bot.settings import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
+SECRET = "e2e-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory) -> Stack:
+    if not MODEL.exists():
+        pytest.skip("no trained model: run `make train` (make test trains first)")
+    running = Stack(rasa_port=free_port(), actions_port=free_port(),
+                    var_dir=Path(tmp_path_factory.mktemp("var")), model=MODEL,
+                    extra_env={"CUSTOMER_TOKEN_SECRET": SECRET})
+    running.start()
+    try:
+        running.wait_until_ready(timeout=240)
+        yield running
+    finally:
+        running.stop()
+
+
+class Chat:
+    """One shopper talking to the REST webhook."""
+
+    def __init__(self, stack: Stack, sender: str,
+                 metadata: Optional[Dict[str, Any]] = None) -> None:
+        self.url = f"{stack.rasa_url}/webhooks/rest/webhook"
+        self.sender = sender
+        self.metadata = metadata
+
+    def post(self, body: bytes) -> Tuple[int, Any]:
+        request = urllib.request.Request(self.url, data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        payload: Dict[str, Any] = {"sender": self.sender, "message": text}
+        if self.metadata:
+            payload["metadata"] = self.metadata
+        status, replies = self.post(json.dumps(payload).encode())
+        assert status == 200, replies
+        return replies
+
+    def text(self, message: str) -> str:
+        """Everything the bot answered, joined."""
+        return "\n".join(reply.get("text", "") for reply in self.say(message))
+
+
+@pytest.fixture
+def chat(stack, request):
+    return Chat(stack, f"shopper-{request.node.name}")
