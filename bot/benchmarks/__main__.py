@@ -1,0 +1,147 @@
+"""Run every benchmark and print (and save) Markdown tables."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+from bot.benchmarks import datasets, nlu, speed
+from bot.evaluation import EVAL_DIR, Report, load_examples, prediction_from_parse
+from bot.run import Stack
+from bot.settings import PROJECT_ROOT, load_settings
+
+DEFAULT_CONFIG = Path(__file__).with_name("default_config.yml")
+PROJECT_CONFIG = PROJECT_ROOT / "config.yml"
+
+
+def say(lines: List[str], text: str = "") -> None:
+    print(text, flush=True)
+    lines.append(text)
+
+
+def own_eval(lines: List[str], work: Path) -> dict:
+    """Both configs trained on the project's data, measured on tests/nlu_eval."""
+    examples = load_examples(sorted(EVAL_DIR.glob("*.yml")))
+    threshold = load_settings().faq_confidence_threshold
+    models = {}
+    say(lines, "### (a) The project's own evaluation set\n")
+    say(lines, f"{len(examples)} examples in {', '.join(sorted({e.language for e in examples}))},"
+               " written apart from the training data. Same training data for both.\n")
+    say(lines, "| pipeline | intent accuracy | FAQ-key accuracy | training time (full model) |")
+    say(lines, "|---|---|---|---|")
+    for name, config in (("project", PROJECT_CONFIG), ("rasa-default", DEFAULT_CONFIG)):
+        trained = nlu.train_full(config, work, f"full-{name}")
+        results = nlu.predict(trained.model, [e.text for e in examples])
+        report = Report(list(zip(examples, [prediction_from_parse(r) for r in results])),
+                        threshold)
+        models[name] = trained
+        say(lines, f"| {name} | {report.intent_accuracy:.3f} | {report.faq_accuracy:.3f} |"
+                   f" {trained.seconds:.0f} s |")
+        if len({e.language for e in examples}) > 1:
+            for language in sorted({e.language for e in examples}):
+                rows = [r for r in report.rows if r[0].language == language]
+                sub = Report(rows, threshold)
+                say(lines, f"| {name} [{language}] | {sub.intent_accuracy:.3f} |"
+                           f" {sub.faq_accuracy:.3f} | |")
+    say(lines)
+    return models
+
+
+def banking(lines: List[str], work: Path) -> None:
+    train, test = datasets.banking77()
+    sub = datasets.stratified(train, 25)
+    say(lines, "### (b) BANKING77\n")
+    say(lines, f"train.csv split 80/20 with a fixed seed: {len(train)} train, {len(test)} test."
+               f" Subsample for the comparison: 25 per intent ({len(sub)} examples), same for"
+               " both.\n")
+    say(lines, "| pipeline | training data | accuracy on the held-out 20% | training time |")
+    say(lines, "|---|---|---|---|")
+    for name, config in (("project", PROJECT_CONFIG), ("rasa-default", DEFAULT_CONFIG)):
+        trained, scores = nlu.train_and_test(config, sub, {"test": test}, f"b77-sub-{name}",
+                                             work)
+        say(lines, f"| {name} | subsample ({len(sub)}) | {scores['test']:.3f} |"
+                   f" {trained.seconds:.0f} s |")
+    trained, scores = nlu.train_and_test(PROJECT_CONFIG, train, {"test": test}, "b77-full",
+                                         work)
+    say(lines, f"| project | full 80% ({len(train)}) | {scores['test']:.3f} |"
+               f" {trained.seconds:.0f} s |")
+    say(lines)
+
+
+def clinc(lines: List[str], work: Path) -> None:
+    train, val, oos_val = datasets.clinc150()
+    sub = datasets.stratified(train, 25)
+    say(lines, "### (c) CLINC150\n")
+    say(lines, "In-scope accuracy on `val` (3,000) and out-of-scope recall on `oos_val` (100);"
+               " an out-of-scope query counts as caught when the pipeline answers"
+               " `out_of_scope` or `nlu_fallback`. Subsample: 25 per intent including"
+               f" `oos_train` ({len(sub)} examples), same for both.\n")
+    say(lines, "| pipeline | training data | in-scope accuracy | out-of-scope recall |"
+               " training time |")
+    say(lines, "|---|---|---|---|---|")
+    runs = [("project", PROJECT_CONFIG, sub, "subsample"),
+            ("rasa-default", DEFAULT_CONFIG, sub, "subsample"),
+            ("project", PROJECT_CONFIG, train, "full")]
+    for name, config, data, label in runs:
+        trained, scores = nlu.train_and_test(config, data, {"val": val, "oos": oos_val},
+                                             f"clinc-{label}-{name}", work)
+        say(lines, f"| {name} | {label} ({len(data)}) | {scores['val']:.3f} |"
+                   f" {scores['oos']:.3f} | {trained.seconds:.0f} s |")
+    say(lines)
+
+
+def speed_section(lines: List[str], models: dict, work: Path, seconds: float) -> None:
+    say(lines, "### Speed: full turns through the REST webhook\n")
+    say(lines, "Each turn: message in, every bot message out, custom actions included."
+               f" Conversation: {' / '.join(speed.CONVERSATION)}.\n")
+    say(lines, "| pipeline | cold start | 1 shopper p50 / p99 | 50 shoppers (2 s pauses)"
+               " p50 / p99 | capacity (16 back-to-back) | errors | RSS Rasa + actions |")
+    say(lines, "|---|---|---|---|---|---|---|")
+    for name, trained in models.items():
+        stack = Stack(rasa_port=5105 if name == "project" else 5205,
+                      actions_port=5155 if name == "project" else 5255,
+                      var_dir=work / f"var-{name}", model=trained.model)
+        r = speed.measure(stack, seconds)
+        errors = r.one.errors + r.fifty.errors + r.capacity.errors
+        say(lines, f"| {name} | {r.cold_start:.1f} s | {r.one.p50:.0f} / {r.one.p99:.0f} ms |"
+                   f" {r.fifty.p50:.0f} / {r.fifty.p99:.0f} ms | {r.capacity.per_second:.1f}"
+                   f" turns/s | {errors} | {r.rasa_rss:.0f} + {r.actions_rss:.0f} MB |")
+    say(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=["own", "banking", "clinc", "speed"], action="append")
+    parser.add_argument("--load-seconds", type=float, default=60.0)
+    args = parser.parse_args(argv)
+    parts = set(args.only or ["own", "banking", "clinc", "speed"])
+    work = nlu.workdir()
+    lines: List[str] = []
+    say(lines, f"## Benchmarks ({time.strftime('%Y-%m-%d')}, {platform.machine()},"
+               f" {shutil.os.cpu_count()} cores, Python {platform.python_version()})\n")
+    started = time.perf_counter()
+    models = {}
+    if "own" in parts or "speed" in parts:
+        models = own_eval(lines, work)
+    if "banking" in parts:
+        banking(lines, work)
+    if "clinc" in parts:
+        clinc(lines, work)
+    if "speed" in parts:
+        speed_section(lines, models, work, args.load_seconds)
+    say(lines, f"Total benchmark time: {(time.perf_counter() - started) / 60:.1f} min.")
+    out = PROJECT_ROOT / "results" / "benchmarks.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"\nwritten to {out}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

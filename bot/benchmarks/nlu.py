@@ -1,0 +1,93 @@
+"""Train a pipeline on a dataset with `rasa train nlu` and measure it on held-out examples."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from bot.benchmarks.datasets import OOS, to_rasa_yaml
+from bot.settings import PROJECT_ROOT
+
+DECLINED = {OOS, "nlu_fallback"}
+
+
+@dataclass
+class Trained:
+    model: Path
+    seconds: float
+
+
+def rasa_env() -> Dict[str, str]:
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
+
+
+def train_nlu(config: Path, nlu_files: Sequence[Path], out_dir: Path, name: str) -> Trained:
+    """Run `rasa train nlu` and time it (wall clock, including start-up)."""
+    rasa = str(Path(sys.executable).parent / "rasa")
+    command = [rasa, "train", "nlu", "--config", str(config), "--out", str(out_dir),
+               "--fixed-model-name", name]
+    for path in nlu_files:
+        command += ["--nlu", str(path)]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return Trained(out_dir / f"{name}.tar.gz", time.perf_counter() - started)
+
+
+def train_full(config: Path, out_dir: Path, name: str) -> Trained:
+    """Run `rasa train` (NLU and dialogue) on the project's data and domain."""
+    rasa = str(Path(sys.executable).parent / "rasa")
+    started = time.perf_counter()
+    subprocess.run([rasa, "train", "--config", str(config), "--domain", "domain", "--data",
+                    "data", "--out", str(out_dir), "--fixed-model-name", name, "--force"],
+                   cwd=PROJECT_ROOT, env=rasa_env(), check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return Trained(out_dir / f"{name}.tar.gz", time.perf_counter() - started)
+
+
+def predict(model: Path, texts: Sequence[str]) -> List[dict]:
+    """Parse every text with a trained model."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def parse_all() -> List[dict]:
+        return [await agent.parse_message(text) for text in texts]
+
+    return asyncio.run(parse_all())
+
+
+def intents(results: Sequence[dict]) -> List[Optional[str]]:
+    return [(r.get("intent") or {}).get("name") for r in results]
+
+
+def accuracy(predicted: Sequence[Optional[str]], gold: Sequence[str]) -> float:
+    """Share right; an out-of-scope example is right when the model declines it."""
+    right = sum((p in DECLINED) if g == OOS else p == g for p, g in zip(predicted, gold))
+    return right / len(gold) if gold else 0.0
+
+
+def train_and_test(config: Path, train: Sequence[Tuple[str, str]],
+                   tests: Dict[str, Sequence[Tuple[str, str]]], name: str,
+                   work: Path) -> Tuple[Trained, Dict[str, float]]:
+    """Train on ``train`` and report accuracy on each named test set."""
+    data = work / f"{name}.yml"
+    data.write_text(to_rasa_yaml(train), encoding="utf-8")
+    trained = train_nlu(config, [data], work, name)
+    scores = {}
+    for label, pairs in tests.items():
+        predicted = intents(predict(trained.model, [t for t, _ in pairs]))
+        scores[label] = accuracy(predicted, [g for _, g in pairs])
+    return trained, scores
+
+
+def workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="shop-bench-"))

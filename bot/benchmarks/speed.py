@@ -1,0 +1,139 @@
+"""Full turns through the REST webhook: latency, capacity, memory and cold start."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import aiohttp
+
+from bot.run import Stack
+
+#: A shopper's conversation: FAQ, an order lookup with verification (custom actions), chit-chat.
+CONVERSATION = [
+    "hi",
+    "where is my order 10023",
+    "anna.virtanen@example.com",
+    "what is your return policy?",
+    "do you have the rain jacket in size M",
+    "how long does delivery take",
+    "thanks!",
+    "bye",
+]
+
+
+@dataclass
+class Latencies:
+    seconds: List[float]
+    errors: int = 0
+    wall: float = 0.0
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.seconds)
+        if not ordered:
+            return float("nan")
+        index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+        return ordered[index] * 1000
+
+    @property
+    def p50(self) -> float:
+        return self.percentile(0.50)
+
+    @property
+    def p99(self) -> float:
+        return self.percentile(0.99)
+
+    @property
+    def per_second(self) -> float:
+        return len(self.seconds) / self.wall if self.wall else 0.0
+
+
+async def _turn(session: aiohttp.ClientSession, url: str, sender: str, text: str,
+                sink: Latencies) -> None:
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json={"sender": sender, "message": text}) as response:
+            replies = await response.json()
+            if response.status != 200 or not replies:
+                sink.errors += 1
+                return
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        sink.errors += 1
+        return
+    sink.seconds.append(time.perf_counter() - started)
+
+
+async def _shopper(session, url: str, sender: str, turns: int, pause: float,
+                   sink: Latencies, rng: random.Random) -> None:
+    for index in range(turns):
+        await _turn(session, url, sender, CONVERSATION[index % len(CONVERSATION)], sink)
+        if pause:
+            await asyncio.sleep(pause * rng.uniform(0.5, 1.5))
+
+
+async def run_load(url: str, shoppers: int, turns: int, pause: float, tag: str) -> Latencies:
+    """``shoppers`` concurrent conversations of ``turns`` turns, ``pause`` s apart on average."""
+    sink = Latencies([])
+    rng = random.Random(1)
+    timeout = aiohttp.ClientTimeout(total=120)
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*[
+            _shopper(session, url, f"{tag}-{i}-{time.time_ns()}", turns, pause, sink, rng)
+            for i in range(shoppers)])
+        sink.wall = time.perf_counter() - started
+    return sink
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(child) for child in children]
+    except OSError:
+        pass
+    for each in pids:
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+@dataclass
+class SpeedReport:
+    cold_start: float
+    one: Latencies
+    fifty: Latencies
+    capacity: Latencies
+    rasa_rss: float
+    actions_rss: float
+
+
+def measure(stack: Stack, fifty_seconds: float = 60.0) -> SpeedReport:
+    """Start the stack, run the scenarios, stop it."""
+    started = time.perf_counter()
+    stack.start()
+    try:
+        stack.wait_until_ready(timeout=300)
+        cold = time.perf_counter() - started
+        url = f"{stack.rasa_url}/webhooks/rest/webhook"
+        asyncio.run(run_load(url, 4, len(CONVERSATION), 0, "warmup"))
+        one = asyncio.run(run_load(url, 1, 48, 0, "one"))
+        turns = max(1, int(fifty_seconds / 2.0))
+        fifty = asyncio.run(run_load(url, 50, turns, 2.0, "fifty"))
+        capacity = asyncio.run(run_load(url, 16, 24, 0, "capacity"))
+        rasa_pid, actions_pid = stack.processes[1].pid, stack.processes[0].pid
+        return SpeedReport(cold, one, fifty, capacity, rss_mb(rasa_pid), rss_mb(actions_pid))
+    finally:
+        stack.stop()
