@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: setup run train test test-unit test-stories lint validate eval bench kb clean
+.PHONY: setup run train test lint validate eval bench domain clean
 
 $(VENV)/.installed: pyproject.toml scripts/setup.sh
 	@bash scripts/setup.sh
@@ -19,14 +19,16 @@ $(VENV)/.installed: pyproject.toml scripts/setup.sh
 
 setup: $(VENV)/.installed
 
-# FAQ answers in the domain come from data/kb/.
-domain/faq.yml: $(wildcard data/kb/*.yml) | $(VENV)/.installed
-	$(PY) -m bot.kb.export
+# Bot messages and FAQ answers in the domain are generated from data/responses/ and data/kb/.
+GENERATED := domain/responses.yml domain/faq.yml
+$(GENERATED) &: $(wildcard data/kb/*.yml data/responses/*.yml) | $(VENV)/.installed
+	$(PY) -m bot.i18n.export
+	@touch $(GENERATED)
 
-kb: domain/faq.yml
+domain: $(GENERATED)
 
 # Retrain only when training data, domain, config or the custom classifier changed.
-$(MODEL): $(MODEL_INPUTS) domain/faq.yml | $(VENV)/.installed
+$(MODEL): $(MODEL_INPUTS) $(GENERATED) | $(VENV)/.installed
 	$(RASA) train --domain domain --fixed-model-name current --out models
 	@touch $@
 
@@ -36,14 +38,14 @@ run: setup $(MODEL)
 	$(PY) -m bot.run
 
 test: setup $(MODEL)
-	$(PY) -m bot.kb.export --check
+	$(PY) -m bot.i18n.export --check
 	$(RASA) data validate --domain domain --fail-on-warnings
 	$(PY) -m pytest
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core
 
 validate: setup
-	$(PY) -m bot.kb.export --check
+	$(PY) -m bot.i18n.export --check
 	$(RASA) data validate --domain domain --fail-on-warnings
 
 eval: setup $(MODEL)

@@ -51,7 +51,7 @@ class ActionProductInfo(Action):
                                      product=tracker.get_slot("product") or "")
             return [SlotSet("product", None)]
         size = (tracker.get_slot("size") or "").upper()
-        args = {"name": product.name, "price": money(product.price)}
+        args = {"name": product.name, "price": money(tracker, product.price)}
         if size and size in [s.upper() for s in product.sizes]:
             in_stock = size in [s.upper() for s in product.sizes_in_stock]
             dispatcher.utter_message(

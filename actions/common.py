@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from datetime import date, datetime
+from typing import Any, Dict, List, Optional, Union
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from bot.auth import customer_from_metadata
+from bot.i18n import format_date, format_money, language_or_default, status_name
 from bot.services import Services, get_services
 from bot.shop import Order, normalise_order_number
 
@@ -37,8 +39,8 @@ def channel(tracker: Tracker) -> str:
 
 
 def language(tracker: Tracker) -> str:
-    """The conversation's language (English until more languages are configured)."""
-    return tracker.get_slot("language") or "en"
+    """The conversation's language (English until one is detected)."""
+    return language_or_default(tracker.get_slot("language"))
 
 
 def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
@@ -65,6 +67,16 @@ def reset_task_slots() -> List[Dict[str, Any]]:
     return [SlotSet(name, None) for name in TASK_SLOTS]
 
 
-def money(amount: float, currency: str = "EUR") -> str:
-    """A price as shoppers read it."""
-    return f"{amount:.2f} {currency}"
+def money(tracker: Tracker, amount: float, currency: str = "EUR") -> str:
+    """A price as shoppers read it in the conversation's language."""
+    return format_money(amount, currency, language(tracker))
+
+
+def when(tracker: Tracker, value: Optional[Union[date, datetime]]) -> str:
+    """A date as shoppers read it in the conversation's language."""
+    return format_date(value, language(tracker))
+
+
+def status_text(tracker: Tracker, value: str) -> str:
+    """An order state in the conversation's language."""
+    return status_name(value, language(tracker))

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_entity, services
+from actions.common import language, latest_entity, services
 
 
 def selected_answer(tracker: Tracker) -> tuple:
@@ -44,7 +44,7 @@ class ActionAnswerFaq(Action):
         text = tracker.latest_message.get("text") or ""
         hits = svc.kb_search.search(text, top=3, min_score=svc.settings.kb_search_min_score)
         if hits:
-            buttons = [{"title": hit.entry.title,
+            buttons = [{"title": hit.entry.title_in(language(tracker)),
                         "payload": f'/faq{{"faq_key":"{hit.entry.key}"}}'} for hit in hits]
             dispatcher.utter_message(response="utter_faq_did_you_mean", buttons=buttons)
             return []

@@ -112,7 +112,7 @@ class OrderTaskAction(Action, ABC):
     def decision(self, order: Order) -> Decision:
         return Decision(True)
 
-    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+    def refuse(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: Order,
                decision: Decision) -> List[EventType]:
         """Explain why the task is not possible for this order."""
         return []
@@ -131,5 +131,5 @@ class OrderTaskAction(Action, ABC):
                     SlotSet("email", None)] + offer_handoff(dispatcher, "verification_failed")
         decision = self.decision(order)
         if not decision.allowed:
-            return self.refuse(dispatcher, order, decision)
+            return self.refuse(dispatcher, tracker, order, decision)
         return await self.act(dispatcher, tracker, order)

@@ -16,22 +16,18 @@ from actions.common import (
     money,
     reset_task_slots,
     services,
+    status_text,
     verified_order,
+    when,
 )
 from actions.order_forms import OrderFormValidation, OrderTaskAction, offer_handoff
 from bot.shop import Decision, Order, OrderState, ShopError, normalise_email, parse_address
 from bot.shop.changes import LineChange, parse_line_change
 
-YES_NO = [{"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]
-
 ORDER_TASKS = {
     "order_status", "change_address", "cancel_order", "change_order", "return_item",
     "refund_status",
 }
-
-
-def _date(value) -> str:
-    return value.strftime("%d.%m.%Y") if value else "unknown"
 
 
 class ActionBeginTask(Action):
@@ -100,10 +96,10 @@ class ActionOrderStatus(OrderTaskAction):
         if order.status == OrderState.SHIPPED:
             dispatcher.utter_message(response="utter_order_status_shipped", carrier=order.carrier,
                                      tracking_url=order.tracking_url,
-                                     expected=_date(order.expected_delivery), **args)
+                                     expected=when(tracker, order.expected_delivery), **args)
         elif order.status == OrderState.DELIVERED:
             dispatcher.utter_message(response="utter_order_status_delivered",
-                                     delivered=_date(order.delivered_at), **args)
+                                     delivered=when(tracker, order.delivered_at), **args)
         else:
             dispatcher.utter_message(response=f"utter_order_status_{order.status.value}", **args)
         return []
@@ -126,18 +122,18 @@ class ActionRefundStatus(OrderTaskAction):
         refund = order.refund
         if refund and refund.status == "issued":
             dispatcher.utter_message(response="utter_refund_issued",
-                                     amount=money(refund.amount, order.currency),
-                                     issued=_date(refund.issued_at), **args)
+                                     amount=money(tracker, refund.amount, order.currency),
+                                     issued=when(tracker, refund.issued_at), **args)
         elif refund:
             dispatcher.utter_message(
-                response="utter_refund_pending", amount=money(refund.amount, order.currency),
+                response="utter_refund_pending", amount=money(tracker, refund.amount, order.currency),
                 reference=refund.reference,
-                expected=_date(services().orders.refund_expected_by(order)), **args)
+                expected=when(tracker, services().orders.refund_expected_by(order)), **args)
         elif order.returns:
             dispatcher.utter_message(response="utter_refund_awaiting_return",
                                      reference=order.returns[-1].reference, **args)
         else:
-            dispatcher.utter_message(response="utter_no_refund", status=order.status.value,
+            dispatcher.utter_message(response="utter_no_refund", status=status_text(tracker, order.status.value),
                                      **args)
         return []
 
@@ -182,7 +178,7 @@ class ActionAskAddressConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_confirm_address", buttons=YES_NO,
+        dispatcher.utter_message(response="utter_confirm_address",
                                  order_id=tracker.get_slot("verified_order"),
                                  address=tracker.get_slot("new_address"))
         return []
@@ -197,10 +193,10 @@ class ActionSaveAddress(OrderTaskAction):
     def decision(self, order: Order) -> Decision:
         return services().orders.address_change(order)
 
-    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+    def refuse(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: Order,
                decision: Decision) -> List[EventType]:
         dispatcher.utter_message(response=f"utter_address_not_changeable_{decision.reason}",
-                                 order_id=order.order_id, status=order.status.value)
+                                 order_id=order.order_id, status=status_text(tracker, order.status.value))
         return offer_handoff(dispatcher, "shipped") if decision.reason == "shipped" else []
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -253,8 +249,8 @@ class ActionAskCancelConfirmed(Action):
         fee = services().orders.cancellation(order).fee
         dispatcher.utter_message(
             response="utter_confirm_cancel_fee" if fee else "utter_confirm_cancel_free",
-            buttons=YES_NO, order_id=order.order_id, items=order.describe_items(),
-            fee=money(fee, order.currency))
+            order_id=order.order_id, items=order.describe_items(),
+            fee=money(tracker, fee, order.currency))
         return []
 
 
@@ -265,7 +261,7 @@ class ActionCancelOrder(OrderTaskAction):
     def decision(self, order: Order) -> Decision:
         return services().orders.cancellation(order)
 
-    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+    def refuse(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: Order,
                decision: Decision) -> List[EventType]:
         dispatcher.utter_message(response=f"utter_cancel_not_possible_{decision.reason}",
                                  order_id=order.order_id)
@@ -285,7 +281,7 @@ class ActionCancelOrder(OrderTaskAction):
         if cancelled.refund:
             dispatcher.utter_message(response="utter_order_cancelled_refund",
                                      order_id=order.order_id,
-                                     amount=money(cancelled.refund.amount, order.currency))
+                                     amount=money(tracker, cancelled.refund.amount, order.currency))
         else:
             dispatcher.utter_message(response="utter_order_cancelled", order_id=order.order_id)
         return done
@@ -294,13 +290,11 @@ class ActionCancelOrder(OrderTaskAction):
 # -- change sizes and quantities ----------------------------------------------------------------
 
 
-def _describe_change(change: LineChange) -> str:
-    parts = []
-    if change.size:
-        parts.append(f"size {change.size}")
-    if change.quantity:
-        parts.append(f"quantity {change.quantity}")
-    return " and ".join(parts)
+def confirm_change_response(change: LineChange) -> str:
+    """Which confirmation fits: a new size, a new quantity, or both."""
+    if change.size and change.quantity:
+        return "utter_confirm_change_both"
+    return "utter_confirm_change_size" if change.size else "utter_confirm_change_quantity"
 
 
 class ValidateChangeForm(OrderFormValidation):
@@ -358,9 +352,9 @@ class ActionAskChangeConfirmed(Action):
             if order else None
         if change is None:
             return []
-        dispatcher.utter_message(response="utter_confirm_change", buttons=YES_NO,
+        dispatcher.utter_message(response=confirm_change_response(change),
                                  order_id=order.order_id, product=change.product_name,
-                                 change=_describe_change(change))
+                                 size=change.size or "", quantity=change.quantity or "")
         return []
 
 
@@ -371,10 +365,10 @@ class ActionChangeOrder(OrderTaskAction):
     def decision(self, order: Order) -> Decision:
         return services().orders.order_change(order)
 
-    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+    def refuse(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: Order,
                decision: Decision) -> List[EventType]:
         dispatcher.utter_message(response="utter_change_not_possible", order_id=order.order_id,
-                                 status=order.status.value)
+                                 status=status_text(tracker, order.status.value))
         return offer_handoff(dispatcher, "not_allowed")
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -422,13 +416,13 @@ class ActionCreateReturn(OrderTaskAction):
     def decision(self, order: Order) -> Decision:
         return services().orders.return_eligibility(order)
 
-    def refuse(self, dispatcher: CollectingDispatcher, order: Order,
+    def refuse(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: Order,
                decision: Decision) -> List[EventType]:
         args = {"order_id": order.order_id}
         if decision.reason == "window_closed":
             dispatcher.utter_message(response="utter_return_window_closed",
-                                     delivered=_date(order.delivered_at),
-                                     deadline=_date(decision.deadline), **args)
+                                     delivered=when(tracker, order.delivered_at),
+                                     deadline=when(tracker, decision.deadline), **args)
             return offer_handoff(dispatcher, "return_window_closed")
         if decision.reason == "already_returned":
             reference = order.returns[-1].reference if order.returns else "-"
@@ -436,7 +430,7 @@ class ActionCreateReturn(OrderTaskAction):
                                      **args)
             return []
         dispatcher.utter_message(response="utter_return_not_delivered",
-                                 status=order.status.value, **args)
+                                 status=status_text(tracker, order.status.value), **args)
         return []
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -31,7 +31,8 @@ class Services:
 
 def build_services(settings: Settings) -> Services:
     """Open the stores and build the KB index described by ``settings``."""
-    entries = with_examples(load_entries(settings.kb_dir), load_faq_examples(settings.faq_nlu_file))
+    entries = with_examples(load_entries(settings.kb_dir),
+                            load_faq_examples(settings.nlu_dir))
     return Services(
         settings=settings,
         orders=build_order_service(settings),

@@ -37,7 +37,7 @@ class Settings:
 
     project_root: Path = PROJECT_ROOT
     kb_dir: Path = PROJECT_ROOT / "data" / "kb"
-    faq_nlu_file: Path = PROJECT_ROOT / "data" / "nlu" / "faq.yml"
+    nlu_dir: Path = PROJECT_ROOT / "data" / "nlu"
     handoff_db_path: Path = PROJECT_ROOT / "var" / "handoff.db"
     shop: ShopSettings = field(default_factory=ShopSettings)
     customer_token_secret: str = "change-me-in-production"
@@ -134,7 +134,7 @@ def load_settings(
     return Settings(
         project_root=root,
         kb_dir=root / "data" / "kb",
-        faq_nlu_file=root / "data" / "nlu" / "faq.yml",
+        nlu_dir=root / "data" / "nlu",
         handoff_db_path=Path(env.get("HANDOFF_DB_PATH") or var_dir / "handoff.db"),
         shop=shop,
         customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or "change-me-in-production",

@@ -36,7 +36,7 @@ def orders(shop: SQLiteShop) -> OrderService:
 @pytest.fixture(scope="session")
 def kb_entries():
     settings = load_settings(env={})
-    return with_examples(load_entries(settings.kb_dir), load_faq_examples(settings.faq_nlu_file))
+    return with_examples(load_entries(settings.kb_dir), load_faq_examples(settings.nlu_dir))
 
 
 @pytest.fixture

@@ -1,33 +1,68 @@
-"""Knowledge-base entries: one YAML file per topic under data/kb/."""
+"""Knowledge-base entries: one YAML file per topic under data/kb/, with a text per language.
+
+```
+key: return_policy
+title: {en: Returns and exchanges, fi: Palautukset ja vaihdot, ...}
+answer: {en: You can return ..., fi: ...}
+links: [{title: {en: Return policy, ...}, url: https://...}]
+buttons: [{title: {en: Start a return, ...}, payload: /return_item}]
+```
+A plain string instead of a mapping is the English text.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 import yaml
+
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 ALLOWED_PAYLOADS = {
     "/return_item", "/order_status", "/cancel_order", "/change_address", "/talk_to_human",
     "/product_info",
 }
 
+Texts = Mapping[str, str]
+
 
 class KnowledgeBaseError(ValueError):
     """A KB file is malformed; the message names the file."""
 
 
+def _texts(value: Any, where: str) -> Dict[str, str]:
+    if isinstance(value, str):
+        value = {DEFAULT_LANGUAGE: value}
+    if not isinstance(value, dict) or not str(value.get(DEFAULT_LANGUAGE) or "").strip():
+        raise KnowledgeBaseError(f"{where}: an English text is required")
+    unknown = set(value) - set(LANGUAGES)
+    if unknown:
+        raise KnowledgeBaseError(f"{where}: unknown languages {sorted(unknown)}")
+    return {lang: " ".join(str(text).split()) for lang, text in value.items() if text}
+
+
+def _pick(texts: Texts, language: str) -> str:
+    return texts.get(language) or texts[DEFAULT_LANGUAGE]
+
+
 @dataclass(frozen=True)
 class Link:
-    title: str
+    titles: Texts
     url: str
+
+    def title(self, language: str = DEFAULT_LANGUAGE) -> str:
+        return _pick(self.titles, language)
 
 
 @dataclass(frozen=True)
 class Button:
-    title: str
+    titles: Texts
     payload: str
+
+    def title(self, language: str = DEFAULT_LANGUAGE) -> str:
+        return _pick(self.titles, language)
 
 
 @dataclass(frozen=True)
@@ -35,8 +70,8 @@ class Entry:
     """One FAQ topic: the answer the bot gives for ``faq/<key>``."""
 
     key: str
-    title: str
-    answer: str
+    titles: Texts
+    answers: Texts
     links: Tuple[Link, ...] = ()
     buttons: Tuple[Button, ...] = ()
     examples: Tuple[str, ...] = field(default=(), compare=False)
@@ -46,32 +81,49 @@ class Entry:
         """The retrieval intent this entry answers, e.g. ``faq/return_policy``."""
         return f"faq/{self.key}"
 
-    def full_text(self) -> str:
+    @property
+    def title(self) -> str:
+        return self.titles[DEFAULT_LANGUAGE]
+
+    @property
+    def answer(self) -> str:
+        return self.answers[DEFAULT_LANGUAGE]
+
+    def title_in(self, language: str) -> str:
+        return _pick(self.titles, language)
+
+    def full_text(self, language: str = DEFAULT_LANGUAGE) -> str:
         """Answer plus links, as sent on channels without rich links."""
-        text = self.answer.strip()
+        text = _pick(self.answers, language)
         for link in self.links:
-            text += f"\n{link.title}: {link.url}"
+            text += f"\n{link.title(language)}: {link.url}"
         return text
 
+    def languages(self) -> List[str]:
+        """Languages in which title, answer and every link and button title exist."""
+        parts = [self.titles, self.answers, *[l.titles for l in self.links],
+                 *[b.titles for b in self.buttons]]
+        return [lang for lang in LANGUAGES if all(lang in texts for texts in parts)]
 
-def _entry(path: Path, data: Dict) -> Entry:
+
+def _entry(path: Path, data: Any) -> Entry:
     if not isinstance(data, dict):
         raise KnowledgeBaseError(f"{path}: must hold a mapping")
-    for key in ("key", "title", "answer"):
-        if not isinstance(data.get(key), str) or not data[key].strip():
-            raise KnowledgeBaseError(f"{path}: '{key}' is missing or empty")
-    if data["key"] != path.stem:
-        raise KnowledgeBaseError(f"{path}: key '{data['key']}' must match the file name")
-    if "{" in data["answer"] or "}" in data["answer"]:
+    if data.get("key") != path.stem:
+        raise KnowledgeBaseError(f"{path}: key '{data.get('key')}' must match the file name")
+    titles = _texts(data.get("title"), f"{path}: title")
+    answers = _texts(data.get("answer"), f"{path}: answer")
+    if any("{" in text or "}" in text for text in answers.values()):
         raise KnowledgeBaseError(f"{path}: answers may not contain braces")
-    links = tuple(Link(str(item["title"]), str(item["url"])) for item in data.get("links") or [])
+    links = tuple(Link(_texts(item.get("title"), f"{path}: link title"), str(item["url"]))
+                  for item in data.get("links") or [])
     buttons = []
     for item in data.get("buttons") or []:
         if item.get("payload") not in ALLOWED_PAYLOADS:
             raise KnowledgeBaseError(f"{path}: button payload {item.get('payload')!r} unknown")
-        buttons.append(Button(str(item["title"]), str(item["payload"])))
-    return Entry(data["key"], data["title"].strip(), " ".join(data["answer"].split()),
-                 links, tuple(buttons))
+        buttons.append(Button(_texts(item.get("title"), f"{path}: button title"),
+                              str(item["payload"])))
+    return Entry(data["key"], titles, answers, links, tuple(buttons))
 
 
 def load_entries(kb_dir: Path) -> List[Entry]:
@@ -88,22 +140,29 @@ def load_entries(kb_dir: Path) -> List[Entry]:
     return entries
 
 
-def load_faq_examples(nlu_file: Path) -> Dict[str, List[str]]:
-    """Training examples per FAQ key from the faq NLU file (used by the KB search)."""
-    if not Path(nlu_file).exists():
-        return {}
-    data = yaml.safe_load(Path(nlu_file).read_text(encoding="utf-8")) or {}
+def kb_problems(entries: List[Entry]) -> List[str]:
+    """Entries that lack a language."""
+    return [f"data/kb/{entry.key}.yml: no {lang} text"
+            for entry in entries for lang in LANGUAGES if lang not in entry.languages()]
+
+
+def load_faq_examples(nlu_dir: Path) -> Dict[str, List[str]]:
+    """Training examples per FAQ key from every NLU file, all languages (for the KB search)."""
     examples: Dict[str, List[str]] = {}
-    for block in data.get("nlu") or []:
-        intent = str(block.get("intent") or "")
-        if intent.startswith("faq/"):
-            lines = [line.strip()[2:].strip() for line in str(block.get("examples", "")).splitlines()
-                     if line.strip().startswith("- ")]
-            examples[intent[4:]] = lines
+    paths = [nlu_dir] if Path(nlu_dir).is_file() else sorted(Path(nlu_dir).rglob("*.yml"))
+    for path in paths:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        for block in data.get("nlu") or []:
+            intent = str(block.get("intent") or "")
+            if intent.startswith("faq/"):
+                lines = [line.strip()[2:].strip()
+                         for line in str(block.get("examples", "")).splitlines()
+                         if line.strip().startswith("- ")]
+                examples.setdefault(intent[4:], []).extend(lines)
     return examples
 
 
 def with_examples(entries: List[Entry], examples: Dict[str, List[str]]) -> List[Entry]:
     """Attach the training examples of each key to its entry."""
-    return [Entry(e.key, e.title, e.answer, e.links, e.buttons, tuple(examples.get(e.key, [])))
-            for e in entries]
+    return [Entry(e.key, e.titles, e.answers, e.links, e.buttons,
+                  tuple(examples.get(e.key, []))) for e in entries]

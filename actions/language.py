@@ -1,0 +1,28 @@
+"""Keep the conversation's language: runs after every shopper message, before any reply."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Text
+
+from rasa_sdk import Tracker, ValidationAction
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.language import choose_language
+
+
+class ValidatePredefinedSlots(ValidationAction):
+    """Rasa calls this global slot-mapping action on every turn."""
+
+    def name(self) -> Text:
+        return "action_validate_slot_mappings"
+
+    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                               domain: DomainDict) -> Dict[Text, Any]:
+        message = tracker.latest_message or {}
+        current = tracker.get_slot("language")
+        metadata = message.get("metadata") or {}
+        reported = metadata.get("language") if isinstance(metadata, dict) else None
+        chosen = choose_language(current, message.get("text") or "", message.get("language"),
+                                 reported if isinstance(reported, str) else None)
+        return {"language": chosen} if chosen != current else {}
