@@ -94,7 +94,7 @@ class LanguageModel:
     """Character n-grams of the assistant's own training data, per language."""
 
     def __init__(self) -> None:
-        self.vectorizer = TfidfVectorizer(preprocessor=lambda t: normalise(t),
+        self.vectorizer = TfidfVectorizer(preprocessor=normalise,
                                           analyzer="char_wb", ngram_range=(1, 4),
                                           sublinear_tf=True)
         self.classifier = LinearSVC(C=0.5, class_weight="balanced")
