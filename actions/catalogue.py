@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entity_order_number, latest_entity, money, services
-from actions.handoff import create_ticket
+from actions.handoff import announce, create_ticket
 from bot.payment import classify_payment_problem
 
 
@@ -108,7 +108,5 @@ class ActionPaymentHandoff(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         ticket = create_ticket(tracker, "payment_issue")
-        position = services().handoff.position(ticket.ticket_id) or 1
-        dispatcher.utter_message(response="utter_payment_handed_off", ticket_id=ticket.ticket_id,
-                                 position=position)
-        return [SlotSet("handoff_ticket", ticket.ticket_id)]
+        dispatcher.utter_message(response="utter_payment_handed_off")
+        return announce(dispatcher, tracker, ticket)

@@ -1,24 +1,29 @@
-"""Hand the conversation to a person with a ticket that holds the whole context."""
+"""Hand the conversation to a person with a ticket that holds the whole context; keep the
+shopper informed while they wait; ask for a rating when the person is done."""
 
 from __future__ import annotations
 
-from typing import List, Text
+from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel, customer_id, language, services
+from actions.common import channel, customer_id, language, latest_entity, services, when
 from bot.handoff import (
     Ticket,
     agent_slots,
     detected_intents,
+    estimate_wait_minutes,
+    is_open,
     new_ticket_id,
+    next_opening,
     priority_for,
     summarise,
     transcript_from_events,
 )
+from bot.shop import normalise_email
 
 _INTENT_REASONS = {"talk_to_human", "complaint", "payment_issue"}
 
@@ -40,12 +45,47 @@ def create_ticket(tracker: Tracker, reason: str) -> Ticket:
         order_number=slots.get("verified_order") or slots.get("order_number"),
         order_verified=bool(slots.get("verified_order")), slots=agent_slots(slots),
         intents=detected_intents(transcript), transcript=transcript,
+        after_hours=not is_open(svc.settings.handoff),
+        followup_email=person.email if person else None,
     )
     return svc.handoff.create(ticket)
 
 
+def wait_minutes(ticket: Ticket) -> int:
+    """Estimated minutes until an agent takes this ticket."""
+    svc = services()
+    return estimate_wait_minutes(svc.handoff.position(ticket.ticket_id) or 1,
+                                 len(svc.handoff.agents_online()),
+                                 svc.handoff.handling_minutes(),
+                                 svc.settings.handoff.default_handling_minutes)
+
+
+def announce(dispatcher: CollectingDispatcher, tracker: Tracker,
+             ticket: Ticket) -> List[EventType]:
+    """Tell the shopper what happens now: queue place and wait, or the after-hours options."""
+    svc = services()
+    events: List[EventType] = [SlotSet("offered_handoff", False), SlotSet("handoff_reason", None),
+                               SlotSet("handoff_ticket", ticket.ticket_id)]
+    if ticket.after_hours:
+        opening = next_opening(svc.settings.handoff)
+        dispatcher.utter_message(response="utter_handoff_after_hours",
+                                 ticket_id=ticket.ticket_id, phone=svc.settings.shop_phone,
+                                 opens=f"{when(tracker, opening)} {opening:%H:%M}"
+                                 if opening else "-")
+        if ticket.followup_email:
+            dispatcher.utter_message(response="utter_followup_email_known")
+            return events
+        return events + [FollowupAction("followup_form")]
+    position = svc.handoff.position(ticket.ticket_id) or 1
+    dispatcher.utter_message(response="utter_handoff_created", ticket_id=ticket.ticket_id,
+                             position=position, wait=wait_minutes(ticket))
+    if not svc.handoff.agents_online():
+        dispatcher.utter_message(response="utter_handoff_nobody_online")
+    return events
+
+
 class ActionHandoff(Action):
-    """Create the ticket and tell the shopper a person is coming, with their queue place."""
+    """Create the ticket and tell the shopper a person is coming."""
 
     def name(self) -> Text:
         return "action_handoff"
@@ -57,12 +97,109 @@ class ActionHandoff(Action):
             tracker.get_slot("handoff_reason") or "talk_to_human")
         if reason == "complaint":
             dispatcher.utter_message(response="utter_complaint_sorry")
-        ticket = create_ticket(tracker, reason)
-        position = services().handoff.position(ticket.ticket_id) or 1
-        dispatcher.utter_message(response="utter_handoff_created", ticket_id=ticket.ticket_id,
-                                 position=position)
-        return [SlotSet("offered_handoff", False), SlotSet("handoff_reason", None),
-                SlotSet("handoff_ticket", ticket.ticket_id)]
+        return announce(dispatcher, tracker, create_ticket(tracker, reason))
+
+
+class ValidateFollowupForm(FormValidationAction):
+    """After hours: the email address for a written answer (or none)."""
+
+    def name(self) -> Text:
+        return "validate_followup_form"
+
+    def validate_followup_email(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        email = normalise_email(value if isinstance(value, str) else None)
+        if email is None:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"followup_email": None}
+        return {"followup_email": email}
+
+
+class ActionStoreFollowupEmail(Action):
+    def name(self) -> Text:
+        return "action_store_followup_email"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        ticket_id: Optional[str] = tracker.get_slot("handoff_ticket")
+        email = tracker.get_slot("followup_email")
+        if ticket_id and email:
+            services().handoff.update(ticket_id, followup_email=email)
+            dispatcher.utter_message(response="utter_followup_email_saved", email=email)
+        return [SlotSet("followup_email", None)]
+
+
+class ActionStop(Action):
+    """'Never mind': leave the queue if waiting, otherwise just carry on."""
+
+    def name(self) -> Text:
+        return "action_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        queue = services().handoff
+        ticket = queue.open_ticket_for(tracker.sender_id)
+        if ticket is not None and ticket.status == "waiting":
+            queue.cancel(ticket.ticket_id)
+            dispatcher.utter_message(response="utter_handoff_cancelled")
+            return [SlotSet("handoff_ticket", None)]
+        dispatcher.utter_message(response="utter_anything_else")
+        return []
+
+
+class ActionQueueUpdate(Action):
+    """Pushed by the console when the shopper's place in the queue changes."""
+
+    def name(self) -> Text:
+        return "action_queue_update"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        ticket = services().handoff.open_ticket_for(tracker.sender_id)
+        position = services().handoff.position(ticket.ticket_id) if ticket else None
+        if ticket is not None and position is not None:
+            dispatcher.utter_message(response="utter_queue_update", position=position,
+                                     wait=wait_minutes(ticket))
+        return []
+
+
+def _csat_buttons() -> List[Dict[str, str]]:
+    return [{"title": "★" * rating, "payload": f'/csat{{"rating":"{rating}"}}'}
+            for rating in range(5, 0, -1)]
+
+
+class ActionAskCsat(Action):
+    """The person is done: the bot is back and asks for a 1-5 rating."""
+
+    def name(self) -> Text:
+        return "action_ask_csat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handoff_back_to_bot")
+        dispatcher.utter_message(response="utter_ask_csat", buttons=_csat_buttons())
+        return [SlotSet("csat_ticket", tracker.get_slot("handoff_ticket")),
+                SlotSet("handoff_ticket", None)]
+
+
+class ActionStoreCsat(Action):
+    """Keep the rating with the ticket it rates."""
+
+    def name(self) -> Text:
+        return "action_store_csat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        raw = latest_entity(tracker, "rating") or ""
+        rating = int(raw) if raw.strip().isdigit() and 1 <= int(raw) <= 5 else None
+        ticket_id = tracker.get_slot("csat_ticket")
+        if rating is None:
+            dispatcher.utter_message(response="utter_ask_csat", buttons=_csat_buttons())
+            return []
+        if ticket_id:
+            services().handoff.update(ticket_id, csat=rating)
+        dispatcher.utter_message(response="utter_csat_thanks")
+        return [SlotSet("csat_ticket", None)]
 
 
 class ActionAnswerAffirm(Action):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,15 +22,27 @@ import yaml
 from bot.settings import PROJECT_ROOT
 
 
-def prepare_data(env: Dict[str, str]) -> None:
-    """Create (and on first run seed) the embedded shop before the servers start."""
+def prepare_data(env: Dict[str, str]) -> Optional[str]:
+    """Create (and on first run seed) the embedded shop; on first run also a demo agent.
+
+    Returns the demo agent's password when one was created.
+    """
+    from bot.handoff import build_handoff_queue
     from bot.settings import load_settings
     from bot.shop import build_shop
 
-    shop = build_shop(load_settings(env))
+    settings = load_settings(env)
+    shop = build_shop(settings)
     close = getattr(shop, "close", None)
     if close:
         close()
+    queue = build_handoff_queue(settings)
+    password = None
+    if not queue.list_agents():
+        password = secrets.token_urlsafe(9)
+        queue.add_agent("demo", password, "admin", "Demo Agent")
+    queue.close()
+    return password
 
 
 @dataclass
@@ -38,9 +51,13 @@ class Stack:
 
     rasa_port: int = 5005
     actions_port: int = 5055
+    console_port: int = 5080
+    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN")
+                            or secrets.token_urlsafe(24))
     var_dir: Path = PROJECT_ROOT / "var"
     model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
     extra_env: Dict[str, str] = field(default_factory=dict)
+    demo_password: Optional[str] = None
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -50,6 +67,10 @@ class Stack:
     @property
     def actions_url(self) -> str:
         return f"http://localhost:{self.actions_port}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://localhost:{self.console_port}"
 
     def _endpoints_file(self) -> Path:
         """endpoints.yml with this stack's ports and data folder."""
@@ -72,8 +93,9 @@ class Stack:
         env = {**os.environ, "SHOP_ASSISTANT_VAR": str(self.var_dir),
                "ENDPOINTS_FILE": str(endpoints), "RASA_TELEMETRY_ENABLED": "false",
                "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-               "PYTHONWARNINGS": "ignore", **self.extra_env}
-        prepare_data(env)
+               "PYTHONWARNINGS": "ignore", "RASA_URL": self.rasa_url,
+               "RASA_API_TOKEN": self.rasa_token, **self.extra_env}
+        self.demo_password = prepare_data(env)
         bin_dir = Path(sys.executable).parent
         log_dir = log_dir or self.var_dir
         commands = {
@@ -82,7 +104,9 @@ class Stack:
             "rasa": [str(bin_dir / "rasa"), "run", "--enable-api", "--cors", "*",
                      "--model", str(self.model), "--endpoints", str(endpoints),
                      "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-                     "--port", str(self.rasa_port)],
+                     "--port", str(self.rasa_port), "--auth-token", self.rasa_token],
+            "console": [str(bin_dir / "python"), "-m", "bot.console", "serve",
+                        "--port", str(self.console_port)],
         }
         for name, command in commands.items():
             log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
@@ -93,7 +117,8 @@ class Stack:
     def wait_until_ready(self, timeout: float = 180.0) -> None:
         """Block until both servers answer their health checks."""
         deadline = time.monotonic() + timeout
-        pending = {f"{self.actions_url}/health", f"{self.rasa_url}/status"}
+        pending = {f"{self.actions_url}/health", f"{self.rasa_url}/",
+                   f"{self.console_url}/health"}
         while pending:
             for process in self.processes:
                 if process.poll() is not None:
@@ -129,19 +154,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--actions-port", type=int, default=5055)
+    parser.add_argument("--console-port", type=int, default=5080)
     args = parser.parse_args(argv)
-    stack = Stack(rasa_port=args.rasa_port, actions_port=args.actions_port)
+    stack = Stack(rasa_port=args.rasa_port, actions_port=args.actions_port,
+                  console_port=args.console_port)
     # SIGTERM (e.g. from a process manager) stops the servers just like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print("Starting the action server and the Rasa server ...", flush=True)
     stack.start()
     try:
         stack.wait_until_ready()
+        login = (f"(first run: user 'demo', password '{stack.demo_password}')"
+                 if stack.demo_password else "(add agents: python -m bot.console add-agent NAME)")
         print(f"""
 Shop assistant is running.
+  Demo shop + chat widget: {stack.console_url}/demo   (logged-in customer: {stack.console_url}/demo/account)
+  Agent console:   {stack.console_url}/   {login}
   Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}
-  Web widget:      socket.io at {stack.rasa_url}/socket.io
-  Rasa HTTP API:   {stack.rasa_url}/status
+  Chat (socket.io) {stack.rasa_url}/socket.io
   Action server:   {stack.actions_url}/health
   Terminal chat:   .venv/bin/rasa shell --endpoints var/endpoints.generated.yml
   Logs and data:   {stack.var_dir}

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional
+from datetime import date, time
+from typing import Any, Dict, Mapping, Optional, Tuple
 
 import yaml
 
@@ -31,6 +32,25 @@ class ShopSettings:
     timeout_seconds: float = 5.0
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class HandoffSettings:
+    """The human queue: its store, the integrator API and the support team's hours."""
+
+    store: str = "sqlite"  # or "postgresql"
+    url: str = ""  # PostgreSQL DSN when store is postgresql
+    api_token: str = ""  # bearer token of the integrator API; empty disables it
+    timezone: str = "Europe/Helsinki"
+    hours: Tuple[Optional[Tuple[time, time]], ...] = tuple(
+        [(time(9), time(17))] * 5 + [None, None])  # Monday first; None = closed
+    holidays: Tuple[date, ...] = ()
+    default_handling_minutes: float = 6.0
+    rasa_url: str = "http://localhost:5005"
+    rasa_token: str = ""
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot's logic can be configured with."""
@@ -40,6 +60,8 @@ class Settings:
     nlu_dir: Path = PROJECT_ROOT / "data" / "nlu"
     handoff_db_path: Path = PROJECT_ROOT / "var" / "handoff.db"
     shop: ShopSettings = field(default_factory=ShopSettings)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
+    canned_dir: Path = PROJECT_ROOT / "data" / "canned"
     customer_token_secret: str = "change-me-in-production"
     customer_token_max_age_seconds: int = 3600
     faq_confidence_threshold: float = 0.6
@@ -86,6 +108,55 @@ def _shop_settings(section: Mapping[str, Any], env: Mapping[str, str], root: Pat
     )
 
 
+def _opening_hours(raw: Any) -> Tuple[Optional[Tuple[time, time]], ...]:
+    if raw is None:
+        return HandoffSettings.hours
+    if not isinstance(raw, dict):
+        raise SettingsError("handoff.hours must map weekdays (mon..sun) to 'HH:MM-HH:MM'")
+    hours = []
+    for day in WEEKDAYS:
+        value = str(raw.get(day, "closed")).strip().lower()
+        if value in ("closed", "none", ""):
+            hours.append(None)
+            continue
+        try:
+            start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+        except ValueError as error:
+            raise SettingsError(f"handoff.hours.{day} must look like 09:00-17:00") from error
+        if end <= start:
+            raise SettingsError(f"handoff.hours.{day} closes before it opens")
+        hours.append((start, end))
+    return tuple(hours)
+
+
+def _handoff_settings(section: Mapping[str, Any], env: Mapping[str, str]) -> HandoffSettings:
+    store = str(env.get("HANDOFF_STORE") or section.get("store") or "sqlite").lower()
+    if store not in {"sqlite", "postgresql"}:
+        raise SettingsError(f"handoff.store must be 'sqlite' or 'postgresql', got {store!r}")
+    url = str(env.get("HANDOFF_DB_URL") or section.get("url") or "")
+    if store == "postgresql" and not url:
+        raise SettingsError("handoff.url (or HANDOFF_DB_URL) is required for postgresql")
+    timezone = str(section.get("timezone") or "Europe/Helsinki")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(timezone)
+    except Exception as error:  # noqa: BLE001 - any failure means the name is unusable
+        raise SettingsError(f"handoff.timezone {timezone!r} is not a known time zone") from error
+    try:
+        holidays = tuple(date.fromisoformat(str(day)) for day in section.get("holidays") or [])
+    except ValueError as error:
+        raise SettingsError("handoff.holidays must be dates like 2026-12-24") from error
+    return HandoffSettings(
+        store=store, url=url, api_token=str(env.get("HANDOFF_API_TOKEN") or ""),
+        timezone=timezone, hours=_opening_hours(section.get("hours")), holidays=holidays,
+        default_handling_minutes=_as_float(env, "HANDOFF_HANDLING_MINUTES",
+                                           float(section.get("handling_minutes", 6.0))),
+        rasa_url=str(env.get("RASA_URL") or section.get("rasa_url") or "http://localhost:5005"),
+        rasa_token=str(env.get("RASA_API_TOKEN") or ""),
+    )
+
+
 def _read_endpoints(path: Path) -> Dict[str, Any]:
     if not path.exists():
         return {}
@@ -128,6 +199,9 @@ def load_settings(
             token=shop.token,
             timeout_seconds=shop.timeout_seconds,
         )
+    handoff_section = endpoints.get("handoff") or {}
+    if not isinstance(handoff_section, dict):
+        raise SettingsError("handoff in endpoints.yml must be a mapping")
     threshold = _as_float(env, "FAQ_CONFIDENCE_THRESHOLD", 0.6)
     if not 0.0 <= threshold <= 1.0:
         raise SettingsError("FAQ_CONFIDENCE_THRESHOLD must lie between 0 and 1")
@@ -137,6 +211,8 @@ def load_settings(
         nlu_dir=root / "data" / "nlu",
         handoff_db_path=Path(env.get("HANDOFF_DB_PATH") or var_dir / "handoff.db"),
         shop=shop,
+        handoff=_handoff_settings(handoff_section, env),
+        canned_dir=root / "data" / "canned",
         customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or "change-me-in-production",
         customer_token_max_age_seconds=_as_int(env, "CUSTOMER_TOKEN_MAX_AGE", 3600),
         faq_confidence_threshold=threshold,

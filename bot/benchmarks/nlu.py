@@ -42,12 +42,25 @@ def train_nlu(config: Path, nlu_files: Sequence[Path], out_dir: Path, name: str)
     return Trained(out_dir / f"{name}.tar.gz", time.perf_counter() - started)
 
 
-def train_full(config: Path, out_dir: Path, name: str) -> Trained:
+def english_only_data(work: Path) -> Path:
+    """A copy of the training data without the other languages' folders."""
+    import shutil
+
+    target = work / "data-en"
+    shutil.copytree(PROJECT_ROOT / "data", target, dirs_exist_ok=True)
+    for language_dir in (target / "nlu").iterdir():
+        if language_dir.is_dir():
+            shutil.rmtree(language_dir)
+    return target
+
+
+def train_full(config: Path, out_dir: Path, name: str, data: Optional[Path] = None) -> Trained:
     """Run `rasa train` (NLU and dialogue) on the project's data and domain."""
     rasa = str(Path(sys.executable).parent / "rasa")
     started = time.perf_counter()
     subprocess.run([rasa, "train", "--config", str(config), "--domain", "domain", "--data",
-                    "data", "--out", str(out_dir), "--fixed-model-name", name, "--force"],
+                    str(data or PROJECT_ROOT / "data"), "--out", str(out_dir),
+                    "--fixed-model-name", name, "--force"],
                    cwd=PROJECT_ROOT, env=rasa_env(), check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     return Trained(out_dir / f"{name}.tar.gz", time.perf_counter() - started)

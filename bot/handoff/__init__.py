@@ -1,16 +1,20 @@
-"""Handoff to a person: tickets with the whole context, and the queue they wait in."""
+"""Handoff to a person: tickets with the whole context, the queue, agents and opening hours."""
 
 from __future__ import annotations
 
+from bot.handoff.agents import Agent, AgentAccounts, ROLES
 from bot.handoff.context import (
     agent_slots,
     detected_intents,
     summarise,
     transcript_from_events,
 )
-from bot.handoff.models import Ticket, TranscriptLine
+from bot.handoff.hours import estimate_wait_minutes, is_open, next_opening
+from bot.handoff.models import OPEN_STATES, STATUSES, Note, Ticket, TranscriptLine
 from bot.handoff.store import (
     HandoffQueue,
+    PostgresHandoffQueue,
+    SQLHandoffQueue,
     SQLiteHandoffQueue,
     new_ticket_id,
     priority_for,
@@ -18,12 +22,16 @@ from bot.handoff.store import (
 from bot.settings import Settings
 
 __all__ = [
-    "HandoffQueue", "SQLiteHandoffQueue", "Ticket", "TranscriptLine", "agent_slots",
-    "build_handoff_queue", "detected_intents", "new_ticket_id", "priority_for", "summarise",
+    "Agent", "AgentAccounts", "HandoffQueue", "Note", "OPEN_STATES", "PostgresHandoffQueue",
+    "ROLES", "SQLHandoffQueue", "SQLiteHandoffQueue", "STATUSES", "Ticket", "TranscriptLine",
+    "agent_slots", "build_handoff_queue", "detected_intents", "estimate_wait_minutes",
+    "is_open", "new_ticket_id", "next_opening", "priority_for", "summarise",
     "transcript_from_events",
 ]
 
 
-def build_handoff_queue(settings: Settings) -> HandoffQueue:
-    """The queue store named in settings (SQLite by default)."""
+def build_handoff_queue(settings: Settings) -> SQLHandoffQueue:
+    """The queue store named in settings: SQLite by default, PostgreSQL to scale out."""
+    if settings.handoff.store == "postgresql":
+        return PostgresHandoffQueue(settings.handoff.url)
     return SQLiteHandoffQueue(settings.handoff_db_path)

@@ -43,7 +43,9 @@ def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> List[Transcri
                 intent.get("confidence"),
             ))
         elif kind == "bot" and event.get("text"):
-            lines.append(TranscriptLine("bot", str(event["text"])[:_MAX_TEXT],
+            metadata = event.get("metadata") or {}
+            sender = "agent" if isinstance(metadata, dict) and metadata.get("agent") else "bot"
+            lines.append(TranscriptLine(sender, str(event["text"])[:_MAX_TEXT],
                                         float(event.get("timestamp") or 0.0)))
     return lines
 

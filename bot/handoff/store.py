@@ -1,4 +1,10 @@
-"""Where handoff tickets live: a Protocol and the embedded SQLite store."""
+"""Where handoff tickets live: a Protocol, the embedded SQLite store and a PostgreSQL store.
+
+Both stores share the SQL; claiming is a conditional ``UPDATE ... WHERE status = 'waiting'``,
+so exactly one agent wins however many click at once (SQLite serialises writers; PostgreSQL
+row locks make the losers see the new status). ``claim_next`` on PostgreSQL picks with
+``SELECT ... FOR UPDATE SKIP LOCKED`` so that agents taking "next" never wait on each other.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +12,18 @@ import json
 import sqlite3
 import threading
 import uuid
-from dataclasses import asdict, replace
+from contextlib import contextmanager
+from dataclasses import asdict, fields, replace
 from datetime import datetime
 from pathlib import Path
-from typing import List, Optional, Protocol, Union
+from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence, Union
 
-from bot.handoff.models import URGENT_REASONS, Ticket, TranscriptLine
-
-OPEN_STATES = ("waiting", "active")
+from bot.handoff.agents import AGENT_SCHEMA, SQLAgentAccounts
+from bot.handoff.models import OPEN_STATES, STATUSES, URGENT_REASONS, Note, Ticket, TranscriptLine
 
 
 class HandoffQueue(Protocol):
-    """The queue of conversations waiting for a person."""
+    """The queue of conversations waiting for a person, and their tickets."""
 
     def create(self, ticket: Ticket) -> Ticket:
         """Store a new ticket (or return the conversation's open one) and give it back."""
@@ -31,26 +37,41 @@ class HandoffQueue(Protocol):
     def list_open(self) -> List[Ticket]:
         """Waiting and active tickets, most urgent and oldest first."""
 
+    def list_tickets(self, statuses: Sequence[str] = OPEN_STATES, limit: int = 200) -> List[Ticket]:
+        """Tickets in the given states, most urgent and oldest first."""
+
     def position(self, ticket_id: str) -> Optional[int]:
         """1-based place of a waiting ticket in the queue; None if it is not waiting."""
 
+    def claim(self, ticket_id: str, agent: str) -> Optional[Ticket]:
+        """Give a waiting ticket to an agent; None if someone else was first."""
+
+    def claim_next(self, agent: str) -> Optional[Ticket]:
+        """Give the most urgent waiting ticket to an agent."""
+
+    def release(self, ticket_id: str, agent: Optional[str] = None) -> Optional[Ticket]:
+        """Put an active ticket back in the queue, or hand it to another agent."""
+
+    def resolve(self, ticket_id: str) -> Optional[Ticket]:
+        """Close a ticket as resolved."""
+
+    def cancel(self, ticket_id: str) -> Optional[Ticket]:
+        """The shopper no longer needs a person."""
+
     def set_status(self, ticket_id: str, status: str) -> Optional[Ticket]:
-        """Move a ticket to waiting, active, resolved or cancelled."""
+        """Move a ticket to any state (administrative)."""
 
+    def update(self, ticket_id: str, **changes: Any) -> Optional[Ticket]:
+        """Change ticket fields such as ``csat`` or ``followup_email``."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS tickets (
-    ticket_id TEXT PRIMARY KEY,
-    conversation_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tickets_open ON tickets (status, priority, created_at);
-CREATE INDEX IF NOT EXISTS tickets_conversation ON tickets (conversation_id, status);
-"""
+    def add_note(self, ticket_id: str, author: str, text: str) -> Note:
+        """Keep an internal note on a ticket."""
+
+    def notes(self, ticket_id: str) -> List[Note]:
+        """The ticket's internal notes, oldest first."""
+
+    def handling_minutes(self, limit: int = 20) -> List[float]:
+        """Claim-to-resolution minutes of the most recently resolved tickets."""
 
 
 def new_ticket_id() -> str:
@@ -63,98 +84,295 @@ def priority_for(reason: str) -> int:
     return 1 if reason in URGENT_REASONS else 2
 
 
-def _to_row(ticket: Ticket) -> tuple:
+_COLUMNS = ("ticket_id", "conversation_id", "status", "priority", "reason", "language",
+            "channel", "agent", "created_at", "claimed_at", "resolved_at", "body")
+_DATETIMES = ("created_at", "claimed_at", "resolved_at")
+_TICKET_FIELDS = {f.name for f in fields(Ticket)}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tickets (
+    ticket_id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    language TEXT NOT NULL,
+    channel TEXT NOT NULL,
+    agent TEXT,
+    created_at TEXT NOT NULL,
+    claimed_at TEXT,
+    resolved_at TEXT,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_queue ON tickets (status, priority, created_at);
+CREATE INDEX IF NOT EXISTS tickets_conversation ON tickets (conversation_id, status);
+CREATE TABLE IF NOT EXISTS ticket_notes (
+    ticket_id TEXT NOT NULL,
+    author TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ticket_notes_ticket ON ticket_notes (ticket_id, created_at);
+""" + AGENT_SCHEMA
+
+
+def _iso(value: Optional[datetime]) -> Optional[str]:
+    return value.isoformat() if value else None
+
+
+def to_row(ticket: Ticket) -> tuple:
+    """The ticket as a row of the ``tickets`` table."""
     body = asdict(ticket)
-    body["created_at"] = ticket.created_at.isoformat()
+    for key in _DATETIMES:
+        body[key] = _iso(getattr(ticket, key))
     return (ticket.ticket_id, ticket.conversation_id, ticket.status, ticket.priority,
-            ticket.reason, ticket.created_at.isoformat(), json.dumps(body, default=str))
+            ticket.reason, ticket.language, ticket.channel, ticket.agent,
+            _iso(ticket.created_at), _iso(ticket.claimed_at), _iso(ticket.resolved_at),
+            json.dumps(body, default=str))
 
 
-def _from_row(row: sqlite3.Row) -> Ticket:
+def from_row(row: Dict[str, Any]) -> Ticket:
+    """A ticket from a row: the columns win over the JSON body."""
     body = json.loads(row["body"])
-    body["transcript"] = [TranscriptLine(**line) for line in body.get("transcript", [])]
-    body["created_at"] = datetime.fromisoformat(body["created_at"])
-    body["status"] = row["status"]
-    return Ticket(**body)
+    for key in ("status", "priority", "agent", "created_at", "claimed_at", "resolved_at"):
+        body[key] = row[key]
+    for key in _DATETIMES:
+        body[key] = datetime.fromisoformat(body[key]) if body.get(key) else None
+    body["transcript"] = [TranscriptLine(**line) for line in body.get("transcript") or []]
+    return Ticket(**{k: v for k, v in body.items() if k in _TICKET_FIELDS})
 
 
-class SQLiteHandoffQueue:
+class SQLHandoffQueue(SQLAgentAccounts):
+    """The queue over a DB-API connection; subclasses say how to connect and lock."""
+
+    placeholder = "?"
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    # -- plumbing (per dialect) ---------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        raise NotImplementedError
+
+    def _sql(self, query: str) -> str:
+        return query if self.placeholder == "?" else query.replace("?", self.placeholder)
+
+    def _one(self, cursor: Any, query: str, params: Sequence = ()) -> Optional[Dict[str, Any]]:
+        cursor.execute(self._sql(query), tuple(params))
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row))
+
+    def _all(self, cursor: Any, query: str, params: Sequence = ()) -> List[Dict[str, Any]]:
+        cursor.execute(self._sql(query), tuple(params))
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def _select_waiting_for_update(self) -> str:
+        return ("SELECT * FROM tickets WHERE status = 'waiting'"
+                " ORDER BY priority, created_at LIMIT 1")
+
+    # -- the Protocol -------------------------------------------------------------------------
+
+    def create(self, ticket: Ticket) -> Ticket:
+        with self._transaction() as cur:
+            existing = self._one(cur, "SELECT * FROM tickets WHERE conversation_id = ? AND"
+                                      " status IN ('waiting', 'active')", (ticket.conversation_id,))
+            if existing is not None:
+                return from_row(existing)
+            cur.execute(self._sql(f"INSERT INTO tickets ({', '.join(_COLUMNS)}) VALUES"
+                                  f" ({', '.join('?' * len(_COLUMNS))})"), to_row(ticket))
+        return ticket
+
+    def get(self, ticket_id: str) -> Optional[Ticket]:
+        with self._transaction() as cur:
+            row = self._one(cur, "SELECT * FROM tickets WHERE ticket_id = ?", (ticket_id,))
+        return from_row(row) if row else None
+
+    def open_ticket_for(self, conversation_id: str) -> Optional[Ticket]:
+        with self._transaction() as cur:
+            row = self._one(cur, "SELECT * FROM tickets WHERE conversation_id = ? AND status IN"
+                                 " ('waiting', 'active') ORDER BY created_at DESC",
+                            (conversation_id,))
+        return from_row(row) if row else None
+
+    def list_open(self) -> List[Ticket]:
+        return self.list_tickets(OPEN_STATES)
+
+    def list_tickets(self, statuses: Sequence[str] = OPEN_STATES, limit: int = 200) -> List[Ticket]:
+        wanted = [s for s in statuses if s in STATUSES] or list(OPEN_STATES)
+        marks = ", ".join("?" * len(wanted))
+        order = "priority, created_at" if set(wanted) <= set(OPEN_STATES) else "created_at DESC"
+        with self._transaction() as cur:
+            rows = self._all(cur, f"SELECT * FROM tickets WHERE status IN ({marks})"
+                                  f" ORDER BY {order} LIMIT ?", (*wanted, int(limit)))
+        return [from_row(row) for row in rows]
+
+    def position(self, ticket_id: str) -> Optional[int]:
+        with self._transaction() as cur:
+            row = self._one(cur, "SELECT priority, created_at, status FROM tickets"
+                                 " WHERE ticket_id = ?", (ticket_id,))
+            if row is None or row["status"] != "waiting":
+                return None
+            ahead = self._one(cur, "SELECT COUNT(*) AS n FROM tickets WHERE status = 'waiting'"
+                                   " AND ticket_id != ? AND (priority < ? OR (priority = ? AND"
+                                   " created_at <= ?))",
+                              (ticket_id, row["priority"], row["priority"], row["created_at"]))
+        return int(ahead["n"]) + 1
+
+    def claim(self, ticket_id: str, agent: str) -> Optional[Ticket]:
+        with self._transaction() as cur:
+            cur.execute(self._sql("UPDATE tickets SET status = 'active', agent = ?, claimed_at = ?"
+                                  " WHERE ticket_id = ? AND status = 'waiting'"),
+                        (agent, _iso(datetime.now()), ticket_id))
+            won = cur.rowcount == 1
+        return self.get(ticket_id) if won else None
+
+    def claim_next(self, agent: str) -> Optional[Ticket]:
+        with self._transaction() as cur:
+            row = self._one(cur, self._select_waiting_for_update())
+            if row is None:
+                return None
+            cur.execute(self._sql("UPDATE tickets SET status = 'active', agent = ?, claimed_at = ?"
+                                  " WHERE ticket_id = ? AND status = 'waiting'"),
+                        (agent, _iso(datetime.now()), row["ticket_id"]))
+            won = cur.rowcount == 1
+        return self.get(row["ticket_id"]) if won else None
+
+    def release(self, ticket_id: str, agent: Optional[str] = None) -> Optional[Ticket]:
+        with self._transaction() as cur:
+            if agent:
+                cur.execute(self._sql("UPDATE tickets SET agent = ? WHERE ticket_id = ? AND"
+                                      " status = 'active'"), (agent, ticket_id))
+            else:
+                cur.execute(self._sql("UPDATE tickets SET status = 'waiting', agent = NULL,"
+                                      " claimed_at = NULL WHERE ticket_id = ? AND"
+                                      " status = 'active'"), (ticket_id,))
+        return self.get(ticket_id)
+
+    def resolve(self, ticket_id: str) -> Optional[Ticket]:
+        with self._transaction() as cur:
+            cur.execute(self._sql("UPDATE tickets SET status = 'resolved', resolved_at = ?"
+                                  " WHERE ticket_id = ? AND status IN ('waiting', 'active')"),
+                        (_iso(datetime.now()), ticket_id))
+        return self.get(ticket_id)
+
+    def cancel(self, ticket_id: str) -> Optional[Ticket]:
+        with self._transaction() as cur:
+            cur.execute(self._sql("UPDATE tickets SET status = 'cancelled', resolved_at = ?"
+                                  " WHERE ticket_id = ? AND status = 'waiting'"),
+                        (_iso(datetime.now()), ticket_id))
+        return self.get(ticket_id)
+
+    def set_status(self, ticket_id: str, status: str) -> Optional[Ticket]:
+        if status not in STATUSES:
+            raise ValueError(f"unknown ticket status {status!r}")
+        with self._transaction() as cur:
+            cur.execute(self._sql("UPDATE tickets SET status = ? WHERE ticket_id = ?"),
+                        (status, ticket_id))
+        return self.get(ticket_id)
+
+    def update(self, ticket_id: str, **changes: Any) -> Optional[Ticket]:
+        unknown = set(changes) - {"csat", "csat_comment", "followup_email", "after_hours",
+                                  "summary", "slots", "language"}
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        with self._transaction() as cur:
+            row = self._one(cur, "SELECT * FROM tickets WHERE ticket_id = ?", (ticket_id,))
+            if row is None:
+                return None
+            ticket = replace(from_row(row), **changes)
+            values = dict(zip(_COLUMNS, to_row(ticket)))
+            cur.execute(self._sql("UPDATE tickets SET body = ?, language = ? WHERE ticket_id = ?"),
+                        (values["body"], values["language"], ticket_id))
+        return ticket
+
+    def add_note(self, ticket_id: str, author: str, text: str) -> Note:
+        note = Note(author, text[:4000], datetime.now())
+        with self._transaction() as cur:
+            cur.execute(self._sql("INSERT INTO ticket_notes (ticket_id, author, text, created_at)"
+                                  " VALUES (?, ?, ?, ?)"),
+                        (ticket_id, note.author, note.text, _iso(note.created_at)))
+        return note
+
+    def notes(self, ticket_id: str) -> List[Note]:
+        with self._transaction() as cur:
+            rows = self._all(cur, "SELECT author, text, created_at FROM ticket_notes WHERE"
+                                  " ticket_id = ? ORDER BY created_at", (ticket_id,))
+        return [Note(r["author"], r["text"], datetime.fromisoformat(r["created_at"]))
+                for r in rows]
+
+    def handling_minutes(self, limit: int = 20) -> List[float]:
+        with self._transaction() as cur:
+            rows = self._all(cur, "SELECT claimed_at, resolved_at FROM tickets WHERE status ="
+                                  " 'resolved' AND claimed_at IS NOT NULL ORDER BY resolved_at"
+                                  " DESC LIMIT ?", (int(limit),))
+        return [(datetime.fromisoformat(r["resolved_at"]) -
+                 datetime.fromisoformat(r["claimed_at"])).total_seconds() / 60 for r in rows]
+
+
+class SQLiteHandoffQueue(SQLHandoffQueue):
     """Tickets in a SQLite file; every write is committed before the shopper is told."""
 
     def __init__(self, path: Union[str, Path]) -> None:
+        super().__init__()
         self._path = str(path)
         if self._path != ":memory:":
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
+        self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None,
+                                   timeout=30)
         if self._path != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         self._db.close()
 
-    def create(self, ticket: Ticket) -> Ticket:
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+            cursor = self._db.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
             try:
-                existing = self._db.execute(
-                    "SELECT * FROM tickets WHERE conversation_id = ? AND status IN (?, ?)",
-                    (ticket.conversation_id, *OPEN_STATES),
-                ).fetchone()
-                if existing is None:
-                    self._db.execute("INSERT INTO tickets VALUES (?,?,?,?,?,?,?)",
-                                     _to_row(ticket))
-                self._db.execute("COMMIT")
+                yield cursor
             except BaseException:
-                self._db.execute("ROLLBACK")
+                cursor.execute("ROLLBACK")
                 raise
-        return _from_row(existing) if existing is not None else ticket
+            cursor.execute("COMMIT")
 
-    def get(self, ticket_id: str) -> Optional[Ticket]:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM tickets WHERE ticket_id = ?",
-                                   (ticket_id,)).fetchone()
-        return _from_row(row) if row else None
 
-    def open_ticket_for(self, conversation_id: str) -> Optional[Ticket]:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT * FROM tickets WHERE conversation_id = ? AND status IN (?, ?)",
-                (conversation_id, *OPEN_STATES),
-            ).fetchone()
-        return _from_row(row) if row else None
+class PostgresHandoffQueue(SQLHandoffQueue):
+    """Tickets in PostgreSQL, for several console or Rasa instances sharing one queue."""
 
-    def list_open(self) -> List[Ticket]:
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM tickets WHERE status IN (?, ?) ORDER BY priority, created_at",
-                OPEN_STATES,
-            ).fetchall()
-        return [_from_row(row) for row in rows]
+    placeholder = "%s"
 
-    def position(self, ticket_id: str) -> Optional[int]:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT priority, created_at, status FROM tickets WHERE ticket_id = ?",
-                (ticket_id,),
-            ).fetchone()
-            if row is None or row["status"] != "waiting":
-                return None
-            ahead = self._db.execute(
-                "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND ticket_id != ? AND"
-                " (priority < ? OR (priority = ? AND created_at <= ?))",
-                (ticket_id, row["priority"], row["priority"], row["created_at"]),
-            ).fetchone()[0]
-        return int(ahead) + 1
+    def __init__(self, dsn: str, pool_size: int = 8) -> None:
+        super().__init__()
+        from psycopg2.pool import ThreadedConnectionPool
 
-    def set_status(self, ticket_id: str, status: str) -> Optional[Ticket]:
-        if status not in ("waiting", "active", "resolved", "cancelled"):
-            raise ValueError(f"unknown ticket status {status!r}")
-        with self._lock:
-            self._db.execute("UPDATE tickets SET status = ? WHERE ticket_id = ?",
-                             (status, ticket_id))
-        ticket = self.get(ticket_id)
-        return replace(ticket, status=status) if ticket else None
+        self._pool = ThreadedConnectionPool(1, pool_size, dsn)
+        with self._transaction() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(424242)")  # one schema creator at a time
+            for statement in filter(str.strip, SCHEMA.split(";")):
+                cur.execute(statement)
+
+    def close(self) -> None:
+        self._pool.closeall()
+
+    def _select_waiting_for_update(self) -> str:
+        return ("SELECT * FROM tickets WHERE status = 'waiting'"
+                " ORDER BY priority, created_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        connection = self._pool.getconn()
+        try:
+            with connection:  # commits on success, rolls back on error
+                with connection.cursor() as cursor:
+                    yield cursor
+        finally:
+            self._pool.putconn(connection)

@@ -28,7 +28,7 @@ def free_port() -> int:
 def stack(tmp_path_factory) -> Stack:
     if not MODEL.exists():
         pytest.skip("no trained model: run `make train` (make test trains first)")
-    running = Stack(rasa_port=free_port(), actions_port=free_port(),
+    running = Stack(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
                     var_dir=Path(tmp_path_factory.mktemp("var")), model=MODEL,
                     extra_env={"CUSTOMER_TOKEN_SECRET": SECRET})
     running.start()

@@ -1,0 +1,77 @@
+"""``python -m bot.console``: run the agent console, or manage agent accounts.
+
+    python -m bot.console serve [--port 5080]
+    python -m bot.console add-agent alice --role admin --name "Alice A."   (asks for a password)
+    python -m bot.console list-agents
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from typing import List, Optional
+
+from bot.handoff import ROLES, build_handoff_queue
+from bot.handoff.rasa_client import RasaConversationControl
+from bot.settings import SettingsError, load_settings
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot.console", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the console")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5080)
+    add = commands.add_parser("add-agent", help="create or update an account")
+    add.add_argument("username")
+    add.add_argument("--role", choices=ROLES, default="agent")
+    add.add_argument("--name", help="name shoppers see, e.g. 'Alice'")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input instead of asking")
+    commands.add_parser("list-agents", help="show every account")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    queue = build_handoff_queue(settings)
+    if args.command == "add-agent":
+        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else \
+            getpass.getpass(f"password for {args.username}: ")
+        try:
+            agent = queue.add_agent(args.username, password, args.role, args.name)
+        except ValueError as error:
+            print(f"not created: {error}", file=sys.stderr)
+            return 1
+        print(f"{agent.username} ({agent.role}) is ready")
+        return 0
+    if args.command == "list-agents":
+        for agent in queue.list_agents():
+            print(f"{agent.username}\t{agent.role}\t{agent.display_name}")
+        return 0
+    from bot.console.app import create_app
+    from bot.shop import build_order_service
+
+    control = RasaConversationControl(settings.handoff.rasa_url, settings.handoff.rasa_token)
+    app = create_app(settings, queue, control, build_order_service(settings))
+    app.run(host=args.host, port=args.port, access_log=False, single_process=True) \
+        if _supports_single_process() else app.run(host=args.host, port=args.port,
+                                                   access_log=False, workers=1)
+    return 0
+
+
+def _supports_single_process() -> bool:
+    import inspect
+
+    from sanic import Sanic
+
+    return "single_process" in inspect.signature(Sanic.run).parameters
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("SANIC_NO_UVLOOP", "")
+    sys.exit(main())

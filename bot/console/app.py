@@ -1,0 +1,473 @@
+"""``create_app`` builds the agent console and the integrator API (docs/handoff.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.handoff import (
+    Agent,
+    SQLHandoffQueue,
+    Ticket,
+    estimate_wait_minutes,
+    is_open,
+    transcript_from_events,
+)
+from bot.handoff.canned import load_canned, search
+from bot.handoff.rasa_client import ConversationControl
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.settings import Settings
+from bot.shop import OrderService
+
+logger = logging.getLogger(__name__)
+
+STATIC = Path(__file__).with_name("static")
+COOKIE = "console_session"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+MAX_TEXT = 4000
+
+
+def _error(status: int, message: str) -> HTTPResponse:
+    return response.json({"error": message}, status=status)
+
+
+def ticket_summary(ticket: Ticket, queue: SQLHandoffQueue, wait: Optional[int] = None) -> Dict:
+    """What the queue list shows for one ticket."""
+    return {
+        "ticket_id": ticket.ticket_id, "conversation_id": ticket.conversation_id,
+        "status": ticket.status, "priority": ticket.priority, "reason": ticket.reason,
+        "language": ticket.language, "channel": ticket.channel, "agent": ticket.agent,
+        "summary": ticket.summary, "created_at": ticket.created_at.isoformat(),
+        "position": queue.position(ticket.ticket_id), "wait_minutes": wait,
+        "intent": ticket.intents[-1]["intent"] if ticket.intents else None,
+        "after_hours": ticket.after_hours,
+    }
+
+
+def create_app(settings: Settings, queue: SQLHandoffQueue, control: ConversationControl,
+               orders: Optional[OrderService] = None, name: str = "agent_console",
+               notify_interval: float = 3.0, chat_server: Optional[str] = None) -> Sanic:
+    """The console app. Stores and clients are passed in; nothing is opened at import time."""
+    app = Sanic(name)
+    app.config.RESPONSE_TIMEOUT = 3600
+    app.config.REQUEST_MAX_SIZE = 1_000_000
+    app.ctx.settings = settings
+    app.ctx.queue = queue
+    app.ctx.control = control
+    app.ctx.orders = orders
+    app.ctx.canned = load_canned(settings.canned_dir)
+    app.ctx.announced: Dict[str, int] = {}
+    app.ctx.static = STATIC
+    app.blueprint(pages_blueprint())
+    if orders is not None:
+        from bot.console.demo import demo_blueprint
+
+        app.blueprint(demo_blueprint(chat_server or settings.handoff.rasa_url))
+    app.blueprint(api_blueprint())
+    app.static("/static", str(STATIC), name="static")
+
+    @app.middleware("response")
+    async def security_headers(request: Request, resp: HTTPResponse) -> None:
+        for header, value in SECURITY_HEADERS.items():
+            resp.headers.setdefault(header, value)
+
+    @app.get("/health")
+    async def health(request: Request) -> HTTPResponse:
+        return response.json({"status": "ok"})
+
+    if notify_interval > 0:
+        @app.after_server_start
+        async def start_notifier(app: Sanic, _loop: Any) -> None:
+            app.add_task(queue_notifier(app, notify_interval))
+
+    return app
+
+
+# -- who is asking -----------------------------------------------------------------------------
+
+
+def current_agent(request: Request) -> Optional[Agent]:
+    """The agent of a console session cookie, or the integrator of a valid bearer token."""
+    queue: SQLHandoffQueue = request.app.ctx.queue
+    header = request.headers.get("authorization", "")
+    token = request.app.ctx.settings.handoff.api_token
+    if header.lower().startswith("bearer "):
+        given = header[7:].strip()
+        if token and hmac.compare_digest(given.encode(), token.encode()):
+            name = (request.headers.get("x-agent") or "api").strip()[:64] or "api"
+            return Agent(name, name, "agent")
+        return None
+    session = request.cookies.get(COOKIE)
+    if not session:
+        return None
+    if request.method not in ("GET", "HEAD") and request.headers.get("x-console") != "1":
+        return None  # cross-site form posts cannot set this header
+    return queue.session_agent(session)
+
+
+def require(request: Request, roles=("agent", "admin")) -> Agent:
+    agent = current_agent(request)
+    if agent is None:
+        raise PermissionError("login required")
+    if agent.role not in roles:
+        raise LookupError("not allowed for your role")
+    return agent
+
+
+def guarded(handler):
+    """Turn missing logins into 401 and wrong roles into 403."""
+
+    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        try:
+            return await handler(request, *args, **kwargs)
+        except PermissionError as error:
+            return _error(401, str(error))
+        except LookupError as error:
+            return _error(403, str(error))
+
+    wrapper.__name__ = handler.__name__
+    return wrapper
+
+
+# -- pages ----------------------------------------------------------------------------------------
+
+
+def pages_blueprint() -> Blueprint:
+    pages = Blueprint("console_pages")
+
+    @pages.get("/")
+    async def index(request: Request) -> HTTPResponse:
+        if request.app.ctx.queue.session_agent(request.cookies.get(COOKIE, "")) is None:
+            return response.redirect("/login")
+        return await response.file(STATIC / "console.html")
+
+    @pages.get("/login")
+    async def login_page(request: Request) -> HTTPResponse:
+        return await response.file(STATIC / "login.html")
+
+    @pages.post("/login")
+    async def login(request: Request) -> HTTPResponse:
+        form = request.form or {}
+        body = request.json if request.content_type == "application/json" else None
+        username = (body or {}).get("username") if body else form.get("username")
+        password = (body or {}).get("password") if body else form.get("password")
+        agent = request.app.ctx.queue.authenticate(str(username or ""), str(password or ""))
+        if agent is None:
+            if body is not None:
+                return _error(401, "wrong username or password")
+            return response.redirect("/login?failed=1")
+        token = request.app.ctx.queue.start_session(agent)
+        resp = response.json({"agent": asdict(agent)}) if body is not None \
+            else response.redirect("/")
+        resp.cookies[COOKIE] = token
+        resp.cookies[COOKIE]["httponly"] = True
+        resp.cookies[COOKIE]["samesite"] = "Strict"
+        resp.cookies[COOKIE]["path"] = "/"
+        return resp
+
+    @pages.post("/logout")
+    async def logout(request: Request) -> HTTPResponse:
+        request.app.ctx.queue.end_session(request.cookies.get(COOKIE, ""))
+        resp = response.redirect("/login")
+        del resp.cookies[COOKIE]
+        return resp
+
+    return pages
+
+
+# -- API ------------------------------------------------------------------------------------------
+
+
+async def ticket_detail(request: Request, ticket: Ticket) -> Dict[str, Any]:
+    """Everything the agent needs: transcript (live from Rasa), context, notes, order."""
+    app = request.app
+    transcript = ticket.transcript
+    try:
+        tracker = await app.ctx.control.tracker(ticket.conversation_id)
+        transcript = transcript_from_events(tracker.get("events") or []) or transcript
+    except Exception as error:  # noqa: BLE001 - fall back to the stored transcript
+        logger.warning("tracker unavailable for a ticket: %s", type(error).__name__)
+    order = None
+    orders: Optional[OrderService] = app.ctx.orders
+    if orders is not None and ticket.order_verified and ticket.order_number:
+        found = orders.shop.get_order(ticket.order_number)
+        if found is not None:
+            order = {"order_id": found.order_id, "status": found.status.value,
+                     "items": found.describe_items(), "total": found.total,
+                     "carrier": found.carrier, "tracking_url": found.tracking_url,
+                     "expected_delivery": found.expected_delivery.isoformat()
+                     if found.expected_delivery else None,
+                     "address": found.shipping_address.one_line()}
+    customer = orders.customer(ticket.customer_id) if orders and ticket.customer_id else None
+    detail = ticket_summary(ticket, app.ctx.queue)
+    detail.update({
+        "transcript": [asdict(line) for line in transcript],
+        "intents": ticket.intents, "slots": ticket.slots,
+        "order_number": ticket.order_number, "order_verified": ticket.order_verified,
+        "order": order,
+        "customer": asdict(customer) if customer else None,
+        "notes": [{"author": n.author, "text": n.text, "created_at": n.created_at.isoformat()}
+                  for n in app.ctx.queue.notes(ticket.ticket_id)],
+        "followup_email": ticket.followup_email, "csat": ticket.csat,
+    })
+    return detail
+
+
+def _text(request: Request) -> str:
+    body = request.json if isinstance(request.json, dict) else {}
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("'text' must be a non-empty string")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"'text' is longer than {MAX_TEXT} characters")
+    return text.strip()
+
+
+def api_blueprint() -> Blueprint:
+    api = Blueprint("console_api", url_prefix="/api")
+
+    @api.exception(ValueError)
+    async def bad_request(request: Request, error: Exception) -> HTTPResponse:
+        return _error(400, str(error))
+
+    @api.get("/me")
+    @guarded
+    async def me(request: Request) -> HTTPResponse:
+        return response.json({"agent": asdict(require(request, roles=("agent", "admin",
+                                                                        "trainer", "lead")))})
+
+    @api.get("/tickets")
+    @guarded
+    async def list_tickets(request: Request) -> HTTPResponse:
+        require(request)
+        queue: SQLHandoffQueue = request.app.ctx.queue
+        statuses = [s for s in (request.args.get("status") or "waiting,active").split(",") if s]
+        language = request.args.get("language")
+        tickets = [t for t in queue.list_tickets(statuses)
+                   if not language or t.language == language]
+        online = len(queue.agents_online())
+        recent = queue.handling_minutes()
+        default = request.app.ctx.settings.handoff.default_handling_minutes
+        items = []
+        for ticket in tickets:
+            position = queue.position(ticket.ticket_id)
+            wait = estimate_wait_minutes(position, online, recent, default) if position else None
+            items.append(ticket_summary(ticket, queue, wait))
+        return response.json({"tickets": items, "agents_online": online,
+                              "open": is_open(request.app.ctx.settings.handoff)})
+
+    @api.get("/tickets/<ticket_id>")
+    @guarded
+    async def get_ticket(request: Request, ticket_id: str) -> HTTPResponse:
+        require(request)
+        ticket = request.app.ctx.queue.get(ticket_id)
+        if ticket is None:
+            return _error(404, "no such ticket")
+        return response.json(await ticket_detail(request, ticket))
+
+    @api.post("/tickets/<ticket_id>/claim")
+    @guarded
+    async def claim(request: Request, ticket_id: str) -> HTTPResponse:
+        agent = require(request)
+        queue: SQLHandoffQueue = request.app.ctx.queue
+        if queue.get(ticket_id) is None:
+            return _error(404, "no such ticket")
+        ticket = queue.claim(ticket_id, agent.username)
+        if ticket is None:
+            current = queue.get(ticket_id)
+            return _error(409, f"already {current.status}" + (
+                f" with {current.agent}" if current.agent else ""))
+        await _safely(request.app.ctx.control.take_over(ticket.conversation_id,
+                                                        agent.display_name))
+        return response.json(ticket_summary(ticket, queue))
+
+    @api.post("/tickets/next")
+    @guarded
+    async def claim_next(request: Request) -> HTTPResponse:
+        agent = require(request)
+        ticket = request.app.ctx.queue.claim_next(agent.username)
+        if ticket is None:
+            return _error(404, "nobody is waiting")
+        await _safely(request.app.ctx.control.take_over(ticket.conversation_id,
+                                                        agent.display_name))
+        return response.json(ticket_summary(ticket, request.app.ctx.queue))
+
+    def owned(request: Request, ticket_id: str, agent: Agent) -> Ticket:
+        ticket = request.app.ctx.queue.get(ticket_id)
+        if ticket is None:
+            raise KeyError("no such ticket")
+        if ticket.status != "active" or ticket.agent != agent.username:
+            raise PermissionError("claim the ticket first")
+        return ticket
+
+    async def with_owned(request: Request, ticket_id: str, action) -> HTTPResponse:
+        agent = require(request)
+        try:
+            ticket = owned(request, ticket_id, agent)
+        except KeyError:
+            return _error(404, "no such ticket")
+        except PermissionError as error:
+            return _error(409, str(error))
+        return await action(agent, ticket)
+
+    @api.post("/tickets/<ticket_id>/reply")
+    @guarded
+    async def reply(request: Request, ticket_id: str) -> HTTPResponse:
+        text = _text(request)
+
+        async def send(agent: Agent, ticket: Ticket) -> HTTPResponse:
+            try:
+                await request.app.ctx.control.send_agent_message(ticket.conversation_id, text,
+                                                                 agent.username)
+            except Exception as error:  # noqa: BLE001
+                logger.warning("reply not delivered: %s", type(error).__name__)
+                return _error(502, "the message could not be delivered")
+            return response.json({"sent": True})
+
+        return await with_owned(request, ticket_id, send)
+
+    @api.post("/tickets/<ticket_id>/notes")
+    @guarded
+    async def add_note(request: Request, ticket_id: str) -> HTTPResponse:
+        agent = require(request)
+        text = _text(request)
+        if request.app.ctx.queue.get(ticket_id) is None:
+            return _error(404, "no such ticket")
+        note = request.app.ctx.queue.add_note(ticket_id, agent.username, text)
+        return response.json({"author": note.author, "text": note.text,
+                              "created_at": note.created_at.isoformat()}, status=201)
+
+    @api.post("/tickets/<ticket_id>/transfer")
+    @guarded
+    async def transfer(request: Request, ticket_id: str) -> HTTPResponse:
+        body = request.json if isinstance(request.json, dict) else {}
+        target = body.get("agent")
+
+        async def move(agent: Agent, ticket: Ticket) -> HTTPResponse:
+            queue: SQLHandoffQueue = request.app.ctx.queue
+            if target:
+                known = {a.username: a for a in queue.list_agents()}
+                if target not in known or known[target].role not in ("agent", "admin"):
+                    return _error(400, "no such agent")
+                moved = queue.release(ticket.ticket_id, agent=target)
+                await _safely(request.app.ctx.control.take_over(
+                    ticket.conversation_id, known[target].display_name))
+            else:
+                moved = queue.release(ticket.ticket_id)
+                await _safely(request.app.ctx.control.hand_back(
+                    ticket.conversation_id, "EXTERNAL_queue_update"))
+            return response.json(ticket_summary(moved, queue))
+
+        return await with_owned(request, ticket_id, move)
+
+    @api.post("/tickets/<ticket_id>/resolve")
+    @guarded
+    async def resolve(request: Request, ticket_id: str) -> HTTPResponse:
+        async def close(agent: Agent, ticket: Ticket) -> HTTPResponse:
+            done = request.app.ctx.queue.resolve(ticket.ticket_id)
+            await _safely(request.app.ctx.control.hand_back(ticket.conversation_id,
+                                                            "EXTERNAL_handoff_resolved"))
+            return response.json(ticket_summary(done, request.app.ctx.queue))
+
+        return await with_owned(request, ticket_id, close)
+
+    @api.get("/canned")
+    @guarded
+    async def canned(request: Request) -> HTTPResponse:
+        agent = require(request)
+        language = request.args.get("language") or DEFAULT_LANGUAGE
+        if language not in LANGUAGES:
+            return _error(400, "unknown language")
+        items = request.app.ctx.canned.get(language) or request.app.ctx.canned.get(
+            DEFAULT_LANGUAGE, [])
+        items = search(items, request.args.get("q") or "")
+        values = {"agent_name": agent.display_name,
+                  "shop_phone": request.app.ctx.settings.shop_phone,
+                  "shop_email": request.app.ctx.settings.shop_email}
+        ticket = request.app.ctx.queue.get(request.args.get("ticket") or "")
+        if ticket is not None:
+            detail = await ticket_detail(request, ticket)
+            values["first_name"] = (detail.get("customer") or {}).get("first_name", "")
+            values["order_id"] = ticket.order_number or ""
+            values["tracking_url"] = (detail.get("order") or {}).get("tracking_url") or ""
+        return response.json({"canned": [{"key": c.key, "title": c.title,
+                                           "text": c.render(values)} for c in items]})
+
+    @api.get("/agents")
+    @guarded
+    async def agents(request: Request) -> HTTPResponse:
+        require(request)
+        online = {a.username for a in request.app.ctx.queue.agents_online()}
+        return response.json({"agents": [dict(asdict(a), online=a.username in online)
+                                         for a in request.app.ctx.queue.list_agents()
+                                         if a.role in ("agent", "admin")]})
+
+    @api.get("/events")
+    @guarded
+    async def events(request: Request) -> HTTPResponse:
+        """Server-sent events: the queue snapshot whenever it changes."""
+        require(request)
+        stream = await request.respond(content_type="text/event-stream",
+                                       headers={"Cache-Control": "no-cache"})
+        last = ""
+        session = request.cookies.get(COOKIE, "")
+        ticks = 0
+        while True:
+            queue: SQLHandoffQueue = request.app.ctx.queue
+            snapshot = [ticket_summary(t, queue) for t in queue.list_open()]
+            for item in snapshot:
+                item.pop("wait_minutes", None)
+            digest = hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest()
+            if digest != last:
+                await stream.send(f"event: queue\ndata: {json.dumps(snapshot)}\n\n")
+                last = digest
+            elif ticks % 15 == 0:
+                await stream.send(": keep-alive\n\n")
+            if session and ticks % 30 == 0:
+                queue.session_agent(session)  # keeps the agent "online"
+            ticks += 1
+            await asyncio.sleep(1.0)
+
+    return api
+
+
+async def _safely(call) -> None:
+    """Rasa being unreachable must not lose the ticket change; it is logged instead."""
+    try:
+        await call
+    except Exception as error:  # noqa: BLE001
+        logger.warning("conversation update failed: %s", type(error).__name__)
+
+
+async def queue_notifier(app: Sanic, interval: float) -> None:
+    """Tell waiting shoppers when their place in the queue changes."""
+    queue: SQLHandoffQueue = app.ctx.queue
+    while True:
+        try:
+            for ticket in queue.list_tickets(("waiting",)):
+                position = queue.position(ticket.ticket_id)
+                if position is None or ticket.after_hours:
+                    continue
+                previous = app.ctx.announced.get(ticket.ticket_id)
+                if previous is not None and position < previous:
+                    await _safely(app.ctx.control.notify(ticket.conversation_id,
+                                                         "EXTERNAL_queue_update", {}))
+                app.ctx.announced[ticket.ticket_id] = position
+        except Exception as error:  # noqa: BLE001 - keep notifying after a hiccup
+            logger.warning("queue notifier: %s", type(error).__name__)
+        await asyncio.sleep(interval)

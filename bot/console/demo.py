@@ -1,0 +1,53 @@
+"""The demo shop: a product list and an account page for a logged-in demo customer, with the
+chat widget embedded and the customer's signed token passed to it."""
+
+from __future__ import annotations
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.auth import issue_customer_token
+from bot.i18n import format_money
+
+DEMO_CUSTOMER = "C-1001"
+
+
+def demo_blueprint(chat_server: str) -> Blueprint:
+    demo = Blueprint("demo_shop", url_prefix="/demo")
+
+    @demo.get("/")
+    async def shop(request: Request) -> HTTPResponse:
+        return await response.file(request.app.ctx.static / "demo.html")
+
+    @demo.get("/account")
+    async def account_page(request: Request) -> HTTPResponse:
+        return await response.file(request.app.ctx.static / "demo.html")
+
+    @demo.get("/api/products")
+    async def products(request: Request) -> HTTPResponse:
+        shop_backend = request.app.ctx.orders.shop
+        items = shop_backend.all_products() if hasattr(shop_backend, "all_products") else []
+        return response.json({
+            "chat_server": chat_server, "customer_token": None, "language": "en",
+            "greeting": "Hi! Questions about sizes, delivery or an order? Ask me.",
+            "products": [{"name": p.name, "price": format_money(p.price, "EUR", "en"),
+                          "sizes": p.sizes_in_stock} for p in items],
+        })
+
+    @demo.get("/api/account")
+    async def account(request: Request) -> HTTPResponse:
+        settings = request.app.ctx.settings
+        orders = request.app.ctx.orders
+        customer = orders.customer(DEMO_CUSTOMER)
+        return response.json({
+            "chat_server": chat_server, "language": "en",
+            "customer": {"first_name": customer.first_name} if customer else {},
+            "customer_token": issue_customer_token(DEMO_CUSTOMER,
+                                                   settings.customer_token_secret),
+            "orders": [{"order_id": o.order_id, "status": o.status.value,
+                        "items": o.describe_items()}
+                       for o in orders.recent_orders(DEMO_CUSTOMER, limit=10)],
+        })
+
+    return demo

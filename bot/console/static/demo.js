@@ -1,0 +1,35 @@
+// The demo shop: products, and for the logged-in demo customer their orders. It embeds the
+// chat widget with the signed customer token the shop's backend issued.
+(function () {
+  "use strict";
+  const main = document.getElementById("main");
+  const el = (tag, text) => { const n = document.createElement(tag); if (text != null) n.textContent = String(text); return n; };
+  async function load() {
+    const account = location.pathname.endsWith("/account");
+    const data = await (await fetch(account ? "/demo/api/account" : "/demo/api/products")).json();
+    main.replaceChildren();
+    if (account) {
+      main.append(el("h1", "Hello, " + data.customer.first_name));
+      const list = el("ul");
+      for (const o of data.orders) list.append(el("li", o.order_id + " · " + o.status + " · " + o.items));
+      main.append(el("h2", "Your orders"), list);
+    } else {
+      main.append(el("h1", "Outdoor clothing for Nordic weather"));
+      const grid = el("div"); grid.className = "grid";
+      for (const p of data.products) {
+        const card = el("article");
+        card.append(el("h3", p.name), el("p", p.price), el("p", "Sizes in stock: " + (p.sizes.join(", ") || "none")));
+        grid.append(card);
+      }
+      main.append(grid);
+    }
+    const widget = document.createElement("script");
+    widget.src = "/static/widget.js";
+    widget.dataset.server = data.chat_server;
+    widget.dataset.token = data.customer_token || "";
+    widget.dataset.language = data.language || "en";
+    widget.dataset.greeting = data.greeting || "";
+    document.body.append(widget);
+  }
+  load().catch((e) => { main.textContent = "The demo shop could not load: " + e.message; });
+})();

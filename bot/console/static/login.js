@@ -1,0 +1,3 @@
+if (new URLSearchParams(location.search).get("failed")) {
+  document.getElementById("failed").hidden = false;
+}

@@ -1,0 +1,199 @@
+/*
+ * Northwind chat widget. Embed with one tag:
+ *   <script src="https://assistant.example/static/widget.js" data-server="https://rasa.example"
+ *           data-language="fi" data-color="#20344c" data-position="right"
+ *           data-greeting="Hi! Ask me about your order." data-token="<signed customer token>"></script>
+ * Talks to Rasa's socket.io channel; untrusted text is always inserted as text, never as HTML.
+ */
+(function () {
+  "use strict";
+  const script = document.currentScript;
+  if (typeof window.io === "undefined") {
+    const loader = document.createElement("script");
+    loader.src = new URL("vendor/socket.io.min.js", script.src).href;
+    loader.onload = () => start(script);
+    document.head.append(loader);
+  } else {
+    start(script);
+  }
+
+function start(script) {
+  const base = new URL(script.src, location.href);
+  const config = {
+    server: script.dataset.server || base.origin.replace(/:\d+$/, ":5005"),
+    language: script.dataset.language || (navigator.language || "en").slice(0, 2),
+    color: script.dataset.color || "#20344c",
+    position: script.dataset.position === "left" ? "left" : "right",
+    greeting: script.dataset.greeting || "",
+    token: script.dataset.token || "",
+    phone: script.dataset.phone || "+358 9 4242 4242",
+    email: script.dataset.email || "support@northwind.example",
+  };
+  const STORE = "northwind-chat";
+  const state = JSON.parse(sessionStorage.getItem(STORE) || localStorage.getItem(STORE) || "{}");
+  state.session = state.session || (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
+  state.history = state.history || [];
+  state.open = Boolean(state.open);
+  state.seen = state.seen || 0;
+  const save = () => localStorage.setItem(STORE, JSON.stringify(state));
+
+  const el = (tag, attrs, text) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  };
+
+  const style = el("style");
+  style.textContent = `
+  .nw-launch{position:fixed;bottom:20px;${config.position}:20px;width:56px;height:56px;border-radius:50%;border:0;background:${config.color};color:#fff;font-size:24px;cursor:pointer;z-index:2147483000;box-shadow:0 2px 8px rgba(0,0,0,.3)}
+  .nw-badge{position:absolute;top:-4px;right:-4px;background:#c0392b;color:#fff;border-radius:10px;font-size:12px;padding:1px 6px}
+  .nw-panel{position:fixed;bottom:88px;${config.position}:20px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:flex;flex-direction:column;z-index:2147483000;font:14px/1.4 system-ui,sans-serif;color:#1d2430}
+  .nw-panel[hidden]{display:none}
+  .nw-head{background:${config.color};color:#fff;padding:10px 12px;border-radius:12px 12px 0 0;display:flex;align-items:center;gap:8px}
+  .nw-head a{color:#fff;font-size:12px}
+  .nw-head button{margin-left:auto;background:none;border:0;color:#fff;font-size:20px;cursor:pointer}
+  .nw-log{flex:1;overflow-y:auto;padding:10px;list-style:none;margin:0}
+  .nw-msg{margin:6px 0;max-width:85%;padding:8px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}
+  .nw-user{background:${config.color};color:#fff;margin-left:auto}
+  .nw-bot{background:#eef1f5}
+  .nw-time{display:block;font-size:10px;opacity:.7;margin-top:2px}
+  .nw-buttons{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 8px}
+  .nw-buttons button{border:1px solid ${config.color};background:#fff;color:${config.color};border-radius:14px;padding:4px 10px;cursor:pointer}
+  .nw-msg img{max-width:100%;border-radius:6px}
+  .nw-typing{padding:0 12px 6px;font-size:12px;color:#5b6675}
+  .nw-form{display:flex;border-top:1px solid #e3e8ef}
+  .nw-form input{flex:1;border:0;padding:12px;font:inherit}
+  .nw-form button{border:0;background:${config.color};color:#fff;padding:0 16px;cursor:pointer}
+  @media (max-width:480px){.nw-panel{bottom:0;${config.position}:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}`;
+  document.head.append(style);
+
+  const launch = el("button", { class: "nw-launch", "aria-label": "Open chat", "aria-expanded": "false", type: "button" }, "💬");
+  const badge = el("span", { class: "nw-badge", "aria-label": "unread messages" });
+  badge.hidden = true;
+  launch.append(badge);
+  const panel = el("div", { class: "nw-panel", role: "dialog", "aria-label": "Chat with Northwind Outfitters" });
+  panel.hidden = true;
+  const head = el("div", { class: "nw-head" });
+  head.append(el("strong", {}, "Northwind Outfitters"),
+    el("a", { href: "tel:" + config.phone.replace(/\s/g, ""), "aria-label": "Call us" }, "☎ " + config.phone),
+    el("a", { href: "mailto:" + config.email, "aria-label": "Email us" }, "✉"));
+  const close = el("button", { type: "button", "aria-label": "Close chat" }, "×");
+  head.append(close);
+  const log = el("ol", { class: "nw-log", role: "log", "aria-live": "polite", "aria-label": "Messages" });
+  const typing = el("div", { class: "nw-typing", "aria-live": "polite" });
+  typing.hidden = true;
+  const form = el("form", { class: "nw-form" });
+  const input = el("input", { type: "text", "aria-label": "Type your message", autocomplete: "off", maxlength: "2000", placeholder: "Type a message…" });
+  const send = el("button", { type: "submit", "aria-label": "Send" }, "➤");
+  form.append(input, send);
+  panel.append(head, log, typing, form);
+  document.body.append(launch, panel);
+
+  function time(ts) {
+    return new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function render(entry) {
+    const item = el("li", { class: "nw-msg " + (entry.from === "user" ? "nw-user" : "nw-bot") });
+    if (entry.text) item.append(document.createTextNode(entry.text));
+    if (entry.image && /^https?:\/\//.test(entry.image)) item.append(el("img", { src: entry.image, alt: "" }));
+    item.append(el("time", { class: "nw-time", datetime: new Date(entry.ts).toISOString() }, time(entry.ts)));
+    log.append(item);
+    if (entry.buttons && entry.buttons.length && !entry.answered) {
+      const row = el("div", { class: "nw-buttons", role: "group", "aria-label": "Quick replies" });
+      for (const b of entry.buttons) {
+        const button = el("button", { type: "button" }, b.title);
+        button.addEventListener("click", () => { entry.answered = true; row.remove(); userSays(b.title, b.payload); });
+        row.append(button);
+      }
+      log.append(row);
+    }
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function add(entry) {
+    state.history.push(entry);
+    state.history = state.history.slice(-200);
+    if (entry.from === "bot" && panel.hidden) { state.seen = state.seen || 0; }
+    save();
+    render(entry);
+    updateBadge();
+  }
+
+  function updateBadge() {
+    const unread = state.history.filter((e) => e.from === "bot").length - state.seen;
+    if (!panel.hidden) { state.seen = state.history.filter((e) => e.from === "bot").length; save(); }
+    badge.hidden = panel.hidden ? unread <= 0 : true;
+    badge.textContent = String(Math.max(unread, 0));
+  }
+
+  function setOpen(open) {
+    panel.hidden = !open;
+    launch.setAttribute("aria-expanded", String(open));
+    state.open = open;
+    updateBadge();
+    save();
+    if (open) input.focus();
+  }
+
+  launch.addEventListener("click", () => setOpen(panel.hidden));
+  close.addEventListener("click", () => { setOpen(false); launch.focus(); });
+  panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { setOpen(false); launch.focus(); } });
+
+  const socket = io(config.server, { path: "/socket.io", transports: ["websocket", "polling"] });
+  const pending = [];
+  let ready = false;
+
+  function metadata() {
+    const data = { language: config.language };
+    if (config.token) data.customer_token = config.token;
+    return data;
+  }
+
+  function emit(text) {
+    const payload = { message: text, session_id: state.session, customData: metadata() };
+    if (ready) socket.emit("user_uttered", payload); else pending.push(payload);
+  }
+
+  function userSays(shown, payload) {
+    add({ from: "user", text: shown, ts: Date.now() });
+    typing.hidden = false;
+    typing.textContent = "…";
+    emit(payload || shown);
+  }
+
+  socket.on("connect", () => socket.emit("session_request", { session_id: state.session }));
+  socket.on("session_confirm", () => {
+    ready = true;
+    while (pending.length) socket.emit("user_uttered", pending.shift());
+  });
+  socket.on("bot_uttered", (message) => {
+    typing.hidden = true;
+    add({
+      from: "bot", ts: Date.now(), text: message.text || "",
+      buttons: (message.quick_replies || message.buttons || []).map((b) => ({ title: String(b.title), payload: String(b.payload) })),
+      image: message.attachment && message.attachment.payload ? message.attachment.payload.src : message.image,
+    });
+  });
+  socket.on("disconnect", () => { ready = false; });
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    userSays(text);
+  });
+
+  for (const entry of state.history) render(entry);
+  if (!state.history.length && config.greeting) add({ from: "bot", text: config.greeting, ts: Date.now() });
+  setOpen(state.open);
+
+  window.NorthwindChat = {
+    open: () => setOpen(true),
+    say: (text) => { setOpen(true); userSays(text); },
+    show: (text) => { add({ from: "bot", text, ts: Date.now() }); setOpen(true); },
+  };
+}
+})();

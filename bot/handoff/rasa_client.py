@@ -1,0 +1,95 @@
+"""Talk to the Rasa server's HTTP API about one conversation: pause it while a person owns it,
+send the agent's messages through the shopper's own channel, resume it afterwards."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Protocol
+
+import aiohttp
+
+
+class ConversationControl(Protocol):
+    """What the console needs from Rasa (a fake stands in for it in unit tests)."""
+
+    async def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        """The conversation's tracker (events, slots, latest message)."""
+
+    async def take_over(self, conversation_id: str, agent_name: str) -> None:
+        """Pause the bot and tell the shopper who joined."""
+
+    async def send_agent_message(self, conversation_id: str, text: str, agent: str) -> None:
+        """Deliver an agent's message on the shopper's channel."""
+
+    async def hand_back(self, conversation_id: str, intent: str) -> None:
+        """Resume the bot and trigger an intent (e.g. ``EXTERNAL_handoff_resolved``)."""
+
+    async def notify(self, conversation_id: str, intent: str, entities: Dict[str, Any]) -> None:
+        """Trigger an intent in the conversation (e.g. a queue position update)."""
+
+
+class RasaConversationControl:
+    """ConversationControl over Rasa's HTTP API (``rasa run --enable-api --auth-token``)."""
+
+    def __init__(self, base_url: str, token: str = "", timeout: float = 10.0) -> None:
+        self._base = base_url.rstrip("/")
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    def _params(self, **extra: str) -> Dict[str, str]:
+        params = dict(extra)
+        if self._token:
+            params["token"] = self._token
+        return params
+
+    async def _post(self, path: str, body: Any, **params: str) -> Any:
+        async with aiohttp.ClientSession(timeout=self._timeout) as session:
+            async with session.post(self._base + path, json=body,
+                                    params=self._params(**params)) as response:
+                if response.status >= 400:
+                    raise RuntimeError(f"Rasa answered {response.status} to {path}")
+                return await response.json()
+
+    @staticmethod
+    def _path(conversation_id: str) -> str:
+        from urllib.parse import quote
+
+        return f"/conversations/{quote(conversation_id, safe='')}"
+
+    async def tracker(self, conversation_id: str) -> Dict[str, Any]:
+        async with aiohttp.ClientSession(timeout=self._timeout) as session:
+            async with session.get(self._base + self._path(conversation_id) + "/tracker",
+                                   params=self._params()) as response:
+                if response.status >= 400:
+                    raise RuntimeError(f"Rasa answered {response.status} for the tracker")
+                return await response.json()
+
+    async def _events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+        await self._post(self._path(conversation_id) + "/tracker/events", events,
+                         output_channel="latest")
+
+    async def take_over(self, conversation_id: str, agent_name: str) -> None:
+        await self._events(conversation_id, [
+            {"event": "slot", "name": "agent_name", "value": agent_name},
+            {"event": "pause"},
+        ])
+        await self._post(self._path(conversation_id) + "/execute",
+                         {"name": "utter_agent_joined"}, output_channel="latest")
+
+    async def send_agent_message(self, conversation_id: str, text: str, agent: str) -> None:
+        await self._events(conversation_id, [
+            {"event": "bot", "text": text, "metadata": {"agent": agent}},
+        ])
+
+    async def hand_back(self, conversation_id: str, intent: str) -> None:
+        await self._events(conversation_id, [{"event": "resume"}])
+        await self.notify(conversation_id, intent, {})
+
+    async def notify(self, conversation_id: str, intent: str, entities: Dict[str, Any]) -> None:
+        await self._post(self._path(conversation_id) + "/trigger_intent",
+                         {"name": intent, "entities": entities}, output_channel="latest")
+
+
+def agent_of(event: Dict[str, Any]) -> Optional[str]:
+    """The agent who wrote a bot event, if a person did."""
+    metadata = event.get("metadata") or {}
+    return metadata.get("agent") if isinstance(metadata, dict) else None

@@ -1,0 +1,189 @@
+"""The agent console and integrator API through Sanic's test client."""
+
+from dataclasses import replace
+
+import pytest
+
+from bot.console.app import COOKIE, create_app
+from bot.handoff import SQLiteHandoffQueue, Ticket, TranscriptLine, new_ticket_id
+from bot.settings import HandoffSettings, load_settings
+from tests.fakes.conversations import FakeConversationControl
+
+API_TOKEN = "integrator-secret"
+
+
+@pytest.fixture
+def queue(tmp_path):
+    store = SQLiteHandoffQueue(tmp_path / "handoff.db")
+    store.add_agent("alice", "alice-password", "agent", "Alice")
+    store.add_agent("bob", "bob-password-1", "agent", "Bob")
+    store.add_agent("tina", "tina-password", "trainer", "Tina")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def control():
+    return FakeConversationControl()
+
+
+@pytest.fixture
+def app(queue, control, orders, request):
+    settings = load_settings(env={})
+    settings = replace(settings, handoff=replace(HandoffSettings(), api_token=API_TOKEN))
+    return create_app(settings, queue, control, orders, name=f"console_{request.node.name}"[:60]
+                      .replace("[", "_").replace("]", "_").replace("-", "_"),
+                      notify_interval=0)
+
+
+def waiting_ticket(queue, conversation="shopper-1", reason="talk_to_human", text="help me"):
+    ticket = Ticket(ticket_id=new_ticket_id(), conversation_id=conversation, reason=reason,
+                    summary=f"Shopper asked for a person - last said: \"{text}\"",
+                    language="fi", channel="socketio", order_number="10023",
+                    order_verified=True, customer_id="C-1001",
+                    transcript=[TranscriptLine("shopper", text, 1.0, "talk_to_human", 0.9)])
+    return queue.create(ticket)
+
+
+def login(app, username="alice", password="alice-password"):
+    _, response = app.test_client.post("/login", json={"username": username,
+                                                       "password": password})
+    assert response.status == 200
+    return {"cookies": {COOKIE: response.cookies[COOKIE]}, "headers": {"X-Console": "1"}}
+
+
+def test_console_needs_a_login(app):
+    _, response = app.test_client.get("/", allow_redirects=False)
+    assert response.status in (302, 303) and response.headers["location"] == "/login"
+    _, response = app.test_client.get("/api/tickets")
+    assert response.status == 401
+    _, response = app.test_client.post("/login", json={"username": "alice", "password": "x"})
+    assert response.status == 401
+
+
+def test_agent_sees_the_queue_with_context(app, queue):
+    ticket = waiting_ticket(queue)
+    auth = login(app)
+    _, response = app.test_client.get("/api/tickets", **auth)
+    item = response.json["tickets"][0]
+    assert item["ticket_id"] == ticket.ticket_id and item["position"] == 1
+    assert item["language"] == "fi" and item["wait_minutes"] >= 1
+    _, response = app.test_client.get(f"/api/tickets/{ticket.ticket_id}", **auth)
+    detail = response.json
+    assert detail["order"]["order_id"] == "10023" and detail["order"]["status"] == "shipped"
+    assert detail["customer"]["first_name"] == "Anna"
+    assert detail["transcript"][0]["text"] == "help me"
+
+
+def test_language_filter(app, queue):
+    waiting_ticket(queue, "a")
+    auth = login(app)
+    _, response = app.test_client.get("/api/tickets?language=tr", **auth)
+    assert response.json["tickets"] == []
+
+
+def test_claim_reply_resolve(app, queue, control):
+    ticket = waiting_ticket(queue)
+    auth = login(app)
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/claim", **auth)
+    assert response.status == 200 and response.json["agent"] == "alice"
+    assert ("take_over", "shopper-1", "Alice") in control.calls
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/reply",
+                                       json={"text": "Hi Anna, checking now"}, **auth)
+    assert response.status == 200
+    assert ("send", "shopper-1", "Hi Anna, checking now") in control.calls
+    _, response = app.test_client.get(f"/api/tickets/{ticket.ticket_id}", **auth)
+    assert response.json["transcript"][-1]["sender"] == "agent"
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/resolve", **auth)
+    assert response.json["status"] == "resolved"
+    assert ("hand_back", "shopper-1", "EXTERNAL_handoff_resolved") in control.calls
+
+
+def test_only_the_owner_replies_and_a_second_claim_loses(app, queue):
+    ticket = waiting_ticket(queue)
+    alice, bob = login(app), login(app, "bob", "bob-password-1")
+    app.test_client.post(f"/api/tickets/{ticket.ticket_id}/claim", **alice)
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/claim", **bob)
+    assert response.status == 409 and "alice" in response.json["error"]
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/reply",
+                                       json={"text": "hi"}, **bob)
+    assert response.status == 409
+
+
+def test_transfer_to_an_agent_and_back_to_the_queue(app, queue, control):
+    ticket = waiting_ticket(queue)
+    alice, bob = login(app), login(app, "bob", "bob-password-1")
+    app.test_client.post(f"/api/tickets/{ticket.ticket_id}/claim", **alice)
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/transfer",
+                                       json={"agent": "bob"}, **alice)
+    assert response.json["agent"] == "bob"
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/transfer",
+                                       json={"agent": None}, **bob)
+    assert response.json["status"] == "waiting" and response.json["position"] == 1
+    assert ("hand_back", "shopper-1", "EXTERNAL_queue_update") in control.calls
+
+
+def test_notes_and_canned_responses(app, queue):
+    ticket = waiting_ticket(queue)
+    auth = login(app)
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/notes",
+                                       json={"text": "VIP customer"}, **auth)
+    assert response.status == 201
+    _, response = app.test_client.get(f"/api/tickets/{ticket.ticket_id}", **auth)
+    assert response.json["notes"][0]["text"] == "VIP customer"
+    _, response = app.test_client.get(
+        f"/api/canned?language=en&q=tracking&ticket={ticket.ticket_id}", **auth)
+    texts = [c["text"] for c in response.json["canned"]]
+    assert texts and "10023" in texts[0] and "posti" in texts[0].lower()
+    _, response = app.test_client.get(f"/api/canned?language=en&ticket={ticket.ticket_id}",
+                                      **auth)
+    greeting = next(c for c in response.json["canned"] if c["title"] == "Greeting")
+    assert greeting["text"].startswith("Hi Anna, this is Alice")
+
+
+def test_bad_input_is_refused(app, queue):
+    ticket = waiting_ticket(queue)
+    auth = login(app)
+    app.test_client.post(f"/api/tickets/{ticket.ticket_id}/claim", **auth)
+    for body in ({}, {"text": ""}, {"text": 5}, {"text": "x" * 5000}):
+        _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/reply", json=body,
+                                           **auth)
+        assert response.status == 400
+    _, response = app.test_client.post("/api/tickets/H-NOPE/claim", **auth)
+    assert response.status == 404
+
+
+def test_cookie_posts_need_the_console_header(app, queue):
+    ticket = waiting_ticket(queue)
+    auth = login(app)
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/claim",
+                                       cookies=auth["cookies"])
+    assert response.status == 401
+    assert queue.get(ticket.ticket_id).status == "waiting"
+
+
+def test_trainers_cannot_work_the_queue(app, queue):
+    waiting_ticket(queue)
+    auth = login(app, "tina", "tina-password")
+    _, response = app.test_client.get("/api/tickets", **auth)
+    assert response.status == 403
+
+
+def test_integrator_api_with_bearer_token(app, queue):
+    ticket = waiting_ticket(queue)
+    headers = {"Authorization": f"Bearer {API_TOKEN}", "X-Agent": "helpdesk-7"}
+    _, response = app.test_client.get("/api/tickets", headers=headers)
+    assert response.json["tickets"][0]["ticket_id"] == ticket.ticket_id
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/claim", headers=headers)
+    assert response.json["agent"] == "helpdesk-7"
+    _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/reply",
+                                       json={"text": "hello from our desk"}, headers=headers)
+    assert response.status == 200
+    _, response = app.test_client.get("/api/tickets",
+                                      headers={"Authorization": "Bearer wrong"})
+    assert response.status == 401
+
+
+def test_pages_send_security_headers(app):
+    _, response = app.test_client.get("/login")
+    assert "default-src 'self'" in response.headers["content-security-policy"]
