@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: setup run train test lint validate eval bench domain clean
+.PHONY: setup run train test test-deps lint validate eval bench domain clean
 
 $(VENV)/.installed: pyproject.toml scripts/setup.sh
 	@bash scripts/setup.sh
@@ -37,7 +37,10 @@ train: setup $(MODEL)
 run: setup $(MODEL)
 	$(PY) -m bot.run
 
-test: setup $(MODEL)
+test-deps:
+	@bash scripts/install-test-deps.sh
+
+test: setup test-deps $(MODEL)
 	$(PY) -m bot.i18n.export --check
 	$(RASA) data validate --domain domain --fail-on-warnings
 	$(PY) -m pytest

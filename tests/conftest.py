@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 
 import pytest
@@ -12,7 +12,7 @@ from bot.feedback import SQLiteFeedbackStore
 from bot.handoff import SQLiteHandoffQueue
 from bot.kb import KnowledgeBaseSearch, load_entries, load_faq_examples, with_examples
 from bot.services import Services, set_services
-from bot.settings import load_settings
+from bot.settings import HandoffSettings, load_settings
 from bot.shop import OrderService, ShopPolicy, SQLiteShop
 from bot.shop.seed import seed
 
@@ -42,8 +42,9 @@ def kb_entries():
 @pytest.fixture
 def services(tmp_path: Path, orders: OrderService, kb_entries) -> Services:
     """Services for the actions, over temporary stores; reset after the test."""
+    always_open = HandoffSettings(hours=tuple([(time(0), time(23, 59, 59))] * 7))
     settings = replace(load_settings(env={}), handoff_db_path=tmp_path / "handoff.db",
-                       customer_token_secret="test-secret")
+                       customer_token_secret="test-secret", handoff=always_open)
     built = Services(
         settings=settings, orders=orders, handoff=SQLiteHandoffQueue(tmp_path / "handoff.db"),
         feedback=SQLiteFeedbackStore(tmp_path / "feedback.db"), kb_entries=kb_entries,

@@ -25,7 +25,8 @@ class CannedResponse:
     def render(self, values: Mapping[str, str]) -> str:
         """The text with placeholders filled; unknown ones become empty, never an error."""
         filled = string.Formatter().vformat(self.text, (), _Blank(values))
-        return re.sub(r"\s+([,.!?])", r"\1", " ".join(filled.split()))
+        text = re.sub(r"\s+([,.!?])", r"\1", " ".join(filled.split()))
+        return re.sub(r",([,.!?])", r"\1", text)  # "Hi {first_name}!" without a name
 
 
 class _Blank(dict):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import List, Optional
 
 from bot.i18n.responses import load_catalog, problems, render_domain
+from bot.handoff.canned import canned_problems, load_canned
 from bot.kb.export import render_domain as render_faq_domain
 from bot.kb.store import kb_problems, load_entries
 from bot.settings import load_settings
@@ -35,6 +36,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     root = Path(settings.project_root)
     issues = problems(load_catalog(root / "data" / "responses"))
     issues += kb_problems(load_entries(settings.kb_dir))
+    issues += canned_problems(load_canned(settings.canned_dir))
     stale = []
     for path, text in generated_files(root).items():
         current = path.read_text(encoding="utf-8") if path.exists() else ""

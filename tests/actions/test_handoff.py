@@ -29,7 +29,7 @@ async def test_ticket_carries_the_whole_context(services):
                                  "confidence": 0.97}
     assert "order 10023, verified" in ticket.summary
     assert ticket.slots["task"] == "order_status"
-    assert responses(dispatcher) == ["utter_handoff_created"]
+    assert responses(dispatcher)[0] == "utter_handoff_created"
     assert dispatcher.messages[0]["position"] == 1
 
 
@@ -48,7 +48,7 @@ async def test_complaints_jump_the_queue(services):
     dispatcher = CollectingDispatcher()
     await ActionHandoff().run(dispatcher, tracker(
         text="worst service ever, the jacket ripped", intent="complaint", sender="b"), {})
-    assert responses(dispatcher) == ["utter_complaint_sorry", "utter_handoff_created"]
+    assert responses(dispatcher)[:2] == ["utter_complaint_sorry", "utter_handoff_created"]
     assert dispatcher.messages[1]["position"] == 1
     assert [t.conversation_id for t in services.handoff.list_open()] == ["b", "a"]
 
@@ -58,7 +58,7 @@ async def test_yes_after_an_offer_creates_the_ticket(services):
     await ActionAnswerAffirm().run(dispatcher, tracker(
         {"offered_handoff": True, "handoff_reason": "verification_failed"}, text="yes",
         intent="affirm"), {})
-    assert responses(dispatcher) == ["utter_handoff_created"]
+    assert responses(dispatcher)[0] == "utter_handoff_created"
     assert services.handoff.list_open()[0].reason == "verification_failed"
 
 
@@ -85,3 +85,69 @@ async def test_double_charge_is_recognised_and_handed_off_urgently(services):
     assert ticket.priority == 1 and ticket.reason == "payment_issue"
     assert ticket.slots["payment_problem"] == "double_charge"
     assert ticket.slots["payment_details"] == "yesterday, 129 eur two times"
+
+
+async def test_position_and_wait_are_announced(services):
+    services.handoff.add_agent("alice", "alice-password")
+    services.handoff.start_session(services.handoff.authenticate("alice", "alice-password"))
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker(text="human", intent="talk_to_human"), {})
+    assert responses(dispatcher) == ["utter_handoff_created"]
+    assert dispatcher.messages[0]["wait"] >= 1
+
+
+async def test_nobody_online_is_said_honestly(services):
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker(text="human", intent="talk_to_human"), {})
+    assert responses(dispatcher) == ["utter_handoff_created", "utter_handoff_nobody_online"]
+
+
+async def test_after_hours_gives_phone_and_asks_for_an_email(services):
+    from dataclasses import replace
+
+    from bot.settings import HandoffSettings
+
+    services.settings = replace(services.settings, handoff=HandoffSettings(hours=(None,) * 7))
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, tracker(text="human", intent="talk_to_human"),
+                                       {})
+    assert responses(dispatcher) == ["utter_handoff_after_hours"]
+    assert dispatcher.messages[0]["phone"] == services.settings.shop_phone
+    assert any(e.get("event") == "followup" and e.get("name") == "followup_form"
+               for e in events)
+    ticket = services.handoff.list_open()[0]
+    assert ticket.after_hours  # kept in the queue, never lost
+
+
+async def test_never_mind_while_waiting_leaves_the_queue(services):
+    from actions.handoff import ActionStop
+
+    await ActionHandoff().run(CollectingDispatcher(), tracker(text="human",
+                                                              intent="talk_to_human"), {})
+    dispatcher = CollectingDispatcher()
+    await ActionStop().run(dispatcher, tracker(text="never mind", intent="stop"), {})
+    assert responses(dispatcher) == ["utter_handoff_cancelled"]
+    assert services.handoff.list_open() == []
+    again = CollectingDispatcher()
+    await ActionStop().run(again, tracker(text="never mind", intent="stop"), {})
+    assert responses(again) == ["utter_anything_else"]
+
+
+async def test_rating_is_stored_with_the_ticket(services):
+    from actions.handoff import ActionAskCsat, ActionStoreCsat
+    from tests.actions.helpers import entity
+
+    events = await ActionHandoff().run(CollectingDispatcher(), tracker(
+        text="human", intent="talk_to_human"), {})
+    ticket_id = slot_events(events)["handoff_ticket"]
+    services.handoff.claim(ticket_id, "alice")
+    services.handoff.resolve(ticket_id)
+    dispatcher = CollectingDispatcher()
+    asked = await ActionAskCsat().run(dispatcher, tracker({"handoff_ticket": ticket_id},
+                                                          intent="EXTERNAL_handoff_resolved"), {})
+    assert responses(dispatcher) == ["utter_handoff_back_to_bot", "utter_ask_csat"]
+    assert len(dispatcher.messages[1]["buttons"]) == 5
+    slots = slot_events(asked)
+    await ActionStoreCsat().run(CollectingDispatcher(), tracker(
+        slots, text='/csat{"rating":"4"}', intent="csat", entities=[entity("rating", "4")]), {})
+    assert services.handoff.get(ticket_id).csat == 4

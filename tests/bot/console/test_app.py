@@ -187,3 +187,13 @@ def test_integrator_api_with_bearer_token(app, queue):
 def test_pages_send_security_headers(app):
     _, response = app.test_client.get("/login")
     assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_canned_responses_exist_in_every_language_and_read_well_without_a_name():
+    from bot.handoff.canned import canned_problems, load_canned
+    from bot.settings import PROJECT_ROOT
+
+    catalog = load_canned(PROJECT_ROOT / "data" / "canned")
+    assert canned_problems(catalog) == []
+    closing = next(c for c in catalog["en"] if c.key == "closing")
+    assert closing.render({}) == "Thank you for contacting Northwind Outfitters. Have a great day!"
