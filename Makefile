@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/current.tar.gz
+# Training data only: data/responses, data/kb and data/canned are not Rasa training files.
+TRAINING_DATA := data/nlu data/rules
 MODEL_INPUTS := $(shell find data domain -type f -name '*.yml' 2>/dev/null) config.yml \
 	$(wildcard bot/nlu/*.py)
 export TF_CPP_MIN_LOG_LEVEL := 3
@@ -29,7 +31,7 @@ domain: $(GENERATED)
 
 # Retrain only when training data, domain, config or the custom classifier changed.
 $(MODEL): $(MODEL_INPUTS) $(GENERATED) | $(VENV)/.installed
-	$(RASA) train --domain domain --fixed-model-name current --out models
+	$(RASA) train --domain domain --data $(TRAINING_DATA) --fixed-model-name current --out models
 	@touch $@
 
 train: setup $(MODEL)
@@ -42,14 +44,14 @@ test-deps:
 
 test: setup test-deps $(MODEL)
 	$(PY) -m bot.i18n.export --check
-	$(RASA) data validate --domain domain --fail-on-warnings
+	$(RASA) data validate --domain domain --data $(TRAINING_DATA) --fail-on-warnings
 	$(PY) -m pytest
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core
 
 validate: setup
 	$(PY) -m bot.i18n.export --check
-	$(RASA) data validate --domain domain --fail-on-warnings
+	$(RASA) data validate --domain domain --data $(TRAINING_DATA) --fail-on-warnings
 
 eval: setup $(MODEL)
 	$(PY) -m bot.evaluation

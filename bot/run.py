@@ -58,6 +58,7 @@ class Stack:
     model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
     extra_env: Dict[str, str] = field(default_factory=dict)
     demo_password: Optional[str] = None
+    endpoints_overrides: Dict[str, dict] = field(default_factory=dict)
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -82,6 +83,8 @@ class Stack:
         shop = endpoints.get("shop") or {}
         if shop.get("type", "sqlite") == "sqlite":
             shop["path"] = str(self.var_dir / "shop.db")
+        for section, values in self.endpoints_overrides.items():
+            endpoints[section] = {**(endpoints.get(section) or {}), **values}
         target = self.var_dir / "endpoints.generated.yml"
         target.write_text(yaml.safe_dump(endpoints, sort_keys=False))
         return target

@@ -16,6 +16,8 @@ from bot.benchmarks.datasets import OOS, to_rasa_yaml
 from bot.settings import PROJECT_ROOT
 
 DECLINED = {OOS, "nlu_fallback"}
+#: The folders under data/ that are Rasa training data.
+TRAINING_PARTS = ("nlu", "rules")
 
 
 @dataclass
@@ -47,7 +49,8 @@ def english_only_data(work: Path) -> Path:
     import shutil
 
     target = work / "data-en"
-    shutil.copytree(PROJECT_ROOT / "data", target, dirs_exist_ok=True)
+    for part in TRAINING_PARTS:
+        shutil.copytree(PROJECT_ROOT / "data" / part, target / part, dirs_exist_ok=True)
     for language_dir in (target / "nlu").iterdir():
         if language_dir.is_dir():
             shutil.rmtree(language_dir)
@@ -58,8 +61,9 @@ def train_full(config: Path, out_dir: Path, name: str, data: Optional[Path] = No
     """Run `rasa train` (NLU and dialogue) on the project's data and domain."""
     rasa = str(Path(sys.executable).parent / "rasa")
     started = time.perf_counter()
+    root = data or PROJECT_ROOT / "data"
     subprocess.run([rasa, "train", "--config", str(config), "--domain", "domain", "--data",
-                    str(data or PROJECT_ROOT / "data"), "--out", str(out_dir),
+                    *[str(root / part) for part in TRAINING_PARTS], "--out", str(out_dir),
                     "--fixed-model-name", name, "--force"],
                    cwd=PROJECT_ROOT, env=rasa_env(), check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)

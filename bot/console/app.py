@@ -370,7 +370,7 @@ def api_blueprint() -> Blueprint:
             else:
                 moved = queue.release(ticket.ticket_id)
                 await _safely(request.app.ctx.control.hand_back(
-                    ticket.conversation_id, "EXTERNAL_queue_update"))
+                    ticket.conversation_id, "action_queue_update"))
             return response.json(ticket_summary(moved, queue))
 
         return await with_owned(request, ticket_id, move)
@@ -381,7 +381,7 @@ def api_blueprint() -> Blueprint:
         async def close(agent: Agent, ticket: Ticket) -> HTTPResponse:
             done = request.app.ctx.queue.resolve(ticket.ticket_id)
             await _safely(request.app.ctx.control.hand_back(ticket.conversation_id,
-                                                            "EXTERNAL_handoff_resolved"))
+                                                            "action_ask_csat"))
             return response.json(ticket_summary(done, request.app.ctx.queue))
 
         return await with_owned(request, ticket_id, close)
@@ -466,7 +466,7 @@ async def queue_notifier(app: Sanic, interval: float) -> None:
                 previous = app.ctx.announced.get(ticket.ticket_id)
                 if previous is not None and position < previous:
                     await _safely(app.ctx.control.notify(ticket.conversation_id,
-                                                         "EXTERNAL_queue_update", {}))
+                                                         "action_queue_update"))
                 app.ctx.announced[ticket.ticket_id] = position
         except Exception as error:  # noqa: BLE001 - keep notifying after a hiccup
             logger.warning("queue notifier: %s", type(error).__name__)

@@ -20,11 +20,11 @@ class ConversationControl(Protocol):
     async def send_agent_message(self, conversation_id: str, text: str, agent: str) -> None:
         """Deliver an agent's message on the shopper's channel."""
 
-    async def hand_back(self, conversation_id: str, intent: str) -> None:
-        """Resume the bot and trigger an intent (e.g. ``EXTERNAL_handoff_resolved``)."""
+    async def hand_back(self, conversation_id: str, action: str) -> None:
+        """Resume the bot and run an action in the conversation (e.g. ``action_ask_csat``)."""
 
-    async def notify(self, conversation_id: str, intent: str, entities: Dict[str, Any]) -> None:
-        """Trigger an intent in the conversation (e.g. a queue position update)."""
+    async def notify(self, conversation_id: str, action: str) -> None:
+        """Run an action in the conversation (e.g. ``action_queue_update``)."""
 
 
 class RasaConversationControl:
@@ -80,13 +80,15 @@ class RasaConversationControl:
             {"event": "bot", "text": text, "metadata": {"agent": agent}},
         ])
 
-    async def hand_back(self, conversation_id: str, intent: str) -> None:
+    async def hand_back(self, conversation_id: str, action: str) -> None:
         await self._events(conversation_id, [{"event": "resume"}])
-        await self.notify(conversation_id, intent, {})
+        await self.notify(conversation_id, action)
 
-    async def notify(self, conversation_id: str, intent: str, entities: Dict[str, Any]) -> None:
-        await self._post(self._path(conversation_id) + "/trigger_intent",
-                         {"name": intent, "entities": entities}, output_channel="latest")
+    async def notify(self, conversation_id: str, action: str) -> None:
+        # Executing an action (rather than triggering an intent) adds no pretend shopper
+        # message to the conversation and needs no training examples.
+        await self._post(self._path(conversation_id) + "/execute", {"name": action},
+                         output_channel="latest")
 
 
 def agent_of(event: Dict[str, Any]) -> Optional[str]:

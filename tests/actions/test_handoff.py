@@ -144,7 +144,7 @@ async def test_rating_is_stored_with_the_ticket(services):
     services.handoff.resolve(ticket_id)
     dispatcher = CollectingDispatcher()
     asked = await ActionAskCsat().run(dispatcher, tracker({"handoff_ticket": ticket_id},
-                                                          intent="EXTERNAL_handoff_resolved"), {})
+                                                          intent="affirm"), {})
     assert responses(dispatcher) == ["utter_handoff_back_to_bot", "utter_ask_csat"]
     assert len(dispatcher.messages[1]["buttons"]) == 5
     slots = slot_events(asked)

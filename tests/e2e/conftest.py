@@ -16,6 +16,7 @@ from bot.settings import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 SECRET = "e2e-secret"
+ALWAYS_OPEN = {day: "00:00-23:59" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
 def free_port() -> int:
@@ -30,7 +31,8 @@ def stack(tmp_path_factory) -> Stack:
         pytest.skip("no trained model: run `make train` (make test trains first)")
     running = Stack(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
                     var_dir=Path(tmp_path_factory.mktemp("var")), model=MODEL,
-                    extra_env={"CUSTOMER_TOKEN_SECRET": SECRET})
+                    extra_env={"CUSTOMER_TOKEN_SECRET": SECRET},
+                    endpoints_overrides={"handoff": {"hours": ALWAYS_OPEN}})
     running.start()
     try:
         running.wait_until_ready(timeout=240)

@@ -21,8 +21,8 @@ class FakeConversationControl:
         self.events.setdefault(conversation_id, []).append(
             {"event": "bot", "text": text, "timestamp": 9.0, "metadata": {"agent": agent}})
 
-    async def hand_back(self, conversation_id: str, intent: str) -> None:
-        self.calls.append(("hand_back", conversation_id, intent))
+    async def hand_back(self, conversation_id: str, action: str) -> None:
+        self.calls.append(("hand_back", conversation_id, action))
 
-    async def notify(self, conversation_id: str, intent: str, entities: Dict[str, Any]) -> None:
-        self.calls.append(("notify", conversation_id, intent))
+    async def notify(self, conversation_id: str, action: str) -> None:
+        self.calls.append(("notify", conversation_id, action))

@@ -96,7 +96,7 @@ def test_claim_reply_resolve(app, queue, control):
     assert response.json["transcript"][-1]["sender"] == "agent"
     _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/resolve", **auth)
     assert response.json["status"] == "resolved"
-    assert ("hand_back", "shopper-1", "EXTERNAL_handoff_resolved") in control.calls
+    assert ("hand_back", "shopper-1", "action_ask_csat") in control.calls
 
 
 def test_only_the_owner_replies_and_a_second_claim_loses(app, queue):
@@ -120,7 +120,7 @@ def test_transfer_to_an_agent_and_back_to_the_queue(app, queue, control):
     _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/transfer",
                                        json={"agent": None}, **bob)
     assert response.json["status"] == "waiting" and response.json["position"] == 1
-    assert ("hand_back", "shopper-1", "EXTERNAL_queue_update") in control.calls
+    assert ("hand_back", "shopper-1", "action_queue_update") in control.calls
 
 
 def test_notes_and_canned_responses(app, queue):
