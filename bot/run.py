@@ -53,7 +53,7 @@ class Stack:
     actions_port: int = 5055
     console_port: int = 5080
     rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN")
-                            or secrets.token_urlsafe(24))
+                            or secrets.token_hex(24))
     var_dir: Path = PROJECT_ROOT / "var"
     model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
     extra_env: Dict[str, str] = field(default_factory=dict)
@@ -107,7 +107,7 @@ class Stack:
             "rasa": [str(bin_dir / "rasa"), "run", "--enable-api", "--cors", "*",
                      "--model", str(self.model), "--endpoints", str(endpoints),
                      "--credentials", str(PROJECT_ROOT / "credentials.yml"),
-                     "--port", str(self.rasa_port), "--auth-token", self.rasa_token],
+                     "--port", str(self.rasa_port), f"--auth-token={self.rasa_token}"],
             "console": [str(bin_dir / "python"), "-m", "bot.console", "serve",
                         "--port", str(self.console_port)],
         }

@@ -65,7 +65,7 @@ class Settings:
     customer_token_secret: str = "change-me-in-production"
     customer_token_max_age_seconds: int = 3600
     faq_confidence_threshold: float = 0.6
-    kb_search_min_score: float = 0.12
+    kb_search_min_score: float = 0.3
     max_verification_attempts: int = 3
     return_window_days: int = 30
     shop_name: str = "Northwind Outfitters"
@@ -216,7 +216,7 @@ def load_settings(
         customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or "change-me-in-production",
         customer_token_max_age_seconds=_as_int(env, "CUSTOMER_TOKEN_MAX_AGE", 3600),
         faq_confidence_threshold=threshold,
-        kb_search_min_score=_as_float(env, "KB_SEARCH_MIN_SCORE", 0.12),
+        kb_search_min_score=_as_float(env, "KB_SEARCH_MIN_SCORE", 0.3),
         max_verification_attempts=_as_int(env, "MAX_VERIFICATION_ATTEMPTS", 3),
         return_window_days=_as_int(env, "RETURN_WINDOW_DAYS", 30),
     )

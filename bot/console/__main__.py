@@ -73,5 +73,4 @@ def _supports_single_process() -> bool:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("SANIC_NO_UVLOOP", "")
     sys.exit(main())

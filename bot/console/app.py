@@ -77,14 +77,23 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
     if orders is not None:
         from bot.console.demo import demo_blueprint
 
-        app.blueprint(demo_blueprint(chat_server or settings.handoff.rasa_url))
+        app.blueprint(demo_blueprint())
     app.blueprint(api_blueprint())
     app.static("/static", str(STATIC), name="static")
+
+    app.ctx.chat_server = chat_server or settings.handoff.rasa_url
 
     @app.middleware("response")
     async def security_headers(request: Request, resp: HTTPResponse) -> None:
         for header, value in SECURITY_HEADERS.items():
             resp.headers.setdefault(header, value)
+        if request.path.startswith("/demo"):
+            # The demo shop's widget talks to the Rasa server (socket.io) on another origin.
+            server = app.ctx.chat_server.rstrip("/")
+            socket = server.replace("https://", "wss://").replace("http://", "ws://")
+            resp.headers["Content-Security-Policy"] = (
+                f"default-src 'self'; connect-src 'self' {server} {socket}; "
+                "img-src 'self' data: https:; frame-ancestors 'none'; base-uri 'none'")
 
     @app.get("/health")
     async def health(request: Request) -> HTTPResponse:

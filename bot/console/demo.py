@@ -13,7 +13,7 @@ from bot.i18n import format_money
 DEMO_CUSTOMER = "C-1001"
 
 
-def demo_blueprint(chat_server: str) -> Blueprint:
+def demo_blueprint() -> Blueprint:
     demo = Blueprint("demo_shop", url_prefix="/demo")
 
     @demo.get("/")
@@ -29,7 +29,7 @@ def demo_blueprint(chat_server: str) -> Blueprint:
         shop_backend = request.app.ctx.orders.shop
         items = shop_backend.all_products() if hasattr(shop_backend, "all_products") else []
         return response.json({
-            "chat_server": chat_server, "customer_token": None, "language": "en",
+            "chat_server": request.app.ctx.chat_server, "customer_token": None, "language": "en",
             "greeting": "Hi! Questions about sizes, delivery or an order? Ask me.",
             "products": [{"name": p.name, "price": format_money(p.price, "EUR", "en"),
                           "sizes": p.sizes_in_stock} for p in items],
@@ -41,7 +41,7 @@ def demo_blueprint(chat_server: str) -> Blueprint:
         orders = request.app.ctx.orders
         customer = orders.customer(DEMO_CUSTOMER)
         return response.json({
-            "chat_server": chat_server, "language": "en",
+            "chat_server": request.app.ctx.chat_server, "language": "en",
             "customer": {"first_name": customer.first_name} if customer else {},
             "customer_token": issue_customer_token(DEMO_CUSTOMER,
                                                    settings.customer_token_secret),

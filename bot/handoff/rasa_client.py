@@ -64,16 +64,16 @@ class RasaConversationControl:
                 return await response.json()
 
     async def _events(self, conversation_id: str, events: List[Dict[str, Any]]) -> None:
+        # execute_side_effects makes Rasa deliver appended bot events on the output channel.
         await self._post(self._path(conversation_id) + "/tracker/events", events,
-                         output_channel="latest")
+                         output_channel="latest", execute_side_effects="true")
 
     async def take_over(self, conversation_id: str, agent_name: str) -> None:
         await self._events(conversation_id, [
             {"event": "slot", "name": "agent_name", "value": agent_name},
             {"event": "pause"},
         ])
-        await self._post(self._path(conversation_id) + "/execute",
-                         {"name": "utter_agent_joined"}, output_channel="latest")
+        await self._execute(conversation_id, "utter_agent_joined")
 
     async def send_agent_message(self, conversation_id: str, text: str, agent: str) -> None:
         await self._events(conversation_id, [
@@ -85,10 +85,15 @@ class RasaConversationControl:
         await self.notify(conversation_id, action)
 
     async def notify(self, conversation_id: str, action: str) -> None:
+        await self._execute(conversation_id, action)
+
+    async def _execute(self, conversation_id: str, action: str) -> None:
         # Executing an action (rather than triggering an intent) adds no pretend shopper
-        # message to the conversation and needs no training examples.
-        await self._post(self._path(conversation_id) + "/execute", {"name": action},
-                         output_channel="latest")
+        # message and needs no training examples. The conversation then listens again, as
+        # after any bot turn, so that the rules see the shopper's next message normally.
+        for name in (action, "action_listen"):
+            await self._post(self._path(conversation_id) + "/execute", {"name": name},
+                             output_channel="latest")
 
 
 def agent_of(event: Dict[str, Any]) -> Optional[str]:

@@ -8,6 +8,7 @@ from typing import List, Sequence
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from bot.i18n import LANGUAGES
 from bot.kb.store import Entry
 from bot.nlu.text_model import normalise
 
@@ -21,14 +22,24 @@ class Hit:
 
 
 class KnowledgeBaseSearch:
-    """TF-IDF over title, answer and training examples (character n-grams: typo tolerant)."""
+    """TF-IDF over character n-grams (typo tolerant) of small documents: each entry's title
+    and answer per language, and each of its training examples; an entry scores as its best
+    matching document, so a short question is not drowned by six languages of text."""
 
     def __init__(self, entries: Sequence[Entry]) -> None:
         self._entries = list(entries)
-        documents = [
-            " ".join([entry.title, entry.title, entry.answer, *entry.examples])
-            for entry in self._entries
-        ]
+        documents: List[str] = []
+        owners: List[int] = []
+        for index, entry in enumerate(self._entries):
+            for language in LANGUAGES:
+                if language in entry.titles or language in entry.answers:
+                    title = entry.title_in(language)
+                    documents.append(f"{title} {title} {entry.answers.get(language, '')}")
+                    owners.append(index)
+            for example in entry.examples:
+                documents.append(example)
+                owners.append(index)
+        self._owners = np.array(owners)
         self._vectorizer = TfidfVectorizer(
             preprocessor=normalise, analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True
         )
@@ -40,5 +51,7 @@ class KnowledgeBaseSearch:
             return []
         query = self._vectorizer.transform([question[:1000]])
         scores = (self._matrix @ query.T).toarray().ravel()
-        order = np.argsort(-scores)[:top]
-        return [Hit(self._entries[i], float(scores[i])) for i in order if scores[i] >= min_score]
+        best = np.zeros(len(self._entries))
+        np.maximum.at(best, self._owners, scores)
+        order = np.argsort(-best)[:top]
+        return [Hit(self._entries[i], float(best[i])) for i in order if best[i] >= min_score]

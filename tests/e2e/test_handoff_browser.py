@@ -29,9 +29,9 @@ def test_agent_takes_over_and_hands_back(stack, browser):
     shopper.set_default_timeout(TIMEOUT)
     shopper.goto(f"{stack.console_url}/demo")
     shopper.click(".nw-launch")
-    shopper.fill("input[aria-label='Type your message']", "i want to talk to a real person")
+    shopper.fill("input[aria-label='Type your message']", "can i talk to a real person about a gift")
     shopper.keyboard.press("Enter")
-    shopper.wait_for_selector(".nw-bot >> text=/number 1 in the queue/")
+    shopper.wait_for_selector(".nw-bot >> text=/You're number \\d+ in the queue/")
 
     agent = browser.new_context().new_page()
     agent.set_default_timeout(TIMEOUT)
@@ -39,9 +39,10 @@ def test_agent_takes_over_and_hands_back(stack, browser):
     agent.fill("#username", "alice")
     agent.fill("#password", "alice-password")
     agent.click("button[type=submit]")
-    agent.wait_for_selector("#queue li >> text=/asked for a person/")
-    agent.click("#queue li")
-    agent.wait_for_selector("#transcript >> text=i want to talk to a real person")
+    mine = "#queue li:has-text('about a gift')"
+    agent.wait_for_selector(mine)
+    agent.click(mine)
+    agent.wait_for_selector("#transcript >> text=can i talk to a real person about a gift")
     agent.click("#claim")
     shopper.wait_for_selector(".nw-bot >> text=/Alice from our support team has joined/")
 

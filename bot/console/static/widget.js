@@ -44,29 +44,8 @@ function start(script) {
     return node;
   };
 
-  const style = el("style");
-  style.textContent = `
-  .nw-launch{position:fixed;bottom:20px;${config.position}:20px;width:56px;height:56px;border-radius:50%;border:0;background:${config.color};color:#fff;font-size:24px;cursor:pointer;z-index:2147483000;box-shadow:0 2px 8px rgba(0,0,0,.3)}
-  .nw-badge{position:absolute;top:-4px;right:-4px;background:#c0392b;color:#fff;border-radius:10px;font-size:12px;padding:1px 6px}
-  .nw-panel{position:fixed;bottom:88px;${config.position}:20px;width:360px;max-width:calc(100vw - 24px);height:520px;max-height:calc(100vh - 110px);background:#fff;border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:flex;flex-direction:column;z-index:2147483000;font:14px/1.4 system-ui,sans-serif;color:#1d2430}
-  .nw-panel[hidden]{display:none}
-  .nw-head{background:${config.color};color:#fff;padding:10px 12px;border-radius:12px 12px 0 0;display:flex;align-items:center;gap:8px}
-  .nw-head a{color:#fff;font-size:12px}
-  .nw-head button{margin-left:auto;background:none;border:0;color:#fff;font-size:20px;cursor:pointer}
-  .nw-log{flex:1;overflow-y:auto;padding:10px;list-style:none;margin:0}
-  .nw-msg{margin:6px 0;max-width:85%;padding:8px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}
-  .nw-user{background:${config.color};color:#fff;margin-left:auto}
-  .nw-bot{background:#eef1f5}
-  .nw-time{display:block;font-size:10px;opacity:.7;margin-top:2px}
-  .nw-buttons{display:flex;flex-wrap:wrap;gap:6px;margin:4px 0 8px}
-  .nw-buttons button{border:1px solid ${config.color};background:#fff;color:${config.color};border-radius:14px;padding:4px 10px;cursor:pointer}
-  .nw-msg img{max-width:100%;border-radius:6px}
-  .nw-typing{padding:0 12px 6px;font-size:12px;color:#5b6675}
-  .nw-form{display:flex;border-top:1px solid #e3e8ef}
-  .nw-form input{flex:1;border:0;padding:12px;font:inherit}
-  .nw-form button{border:0;background:${config.color};color:#fff;padding:0 16px;cursor:pointer}
-  @media (max-width:480px){.nw-panel{bottom:0;${config.position}:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}`;
-  document.head.append(style);
+  const sheet = el("link", { rel: "stylesheet", href: new URL("widget.css", script.src).href });
+  document.head.append(sheet);
 
   const launch = el("button", { class: "nw-launch", "aria-label": "Open chat", "aria-expanded": "false", type: "button" }, "💬");
   const badge = el("span", { class: "nw-badge", "aria-label": "unread messages" });
@@ -88,6 +67,10 @@ function start(script) {
   const send = el("button", { type: "submit", "aria-label": "Send" }, "➤");
   form.append(input, send);
   panel.append(head, log, typing, form);
+  for (const node of [launch, panel]) {
+    node.style.setProperty("--nw-color", config.color);  // CSSOM, allowed under a strict CSP
+    if (config.position === "left") node.classList.add("nw-left");
+  }
   document.body.append(launch, panel);
 
   function time(ts) {
@@ -152,7 +135,7 @@ function start(script) {
   }
 
   function emit(text) {
-    const payload = { message: text, session_id: state.session, customData: metadata() };
+    const payload = { message: text, session_id: state.session, metadata: metadata() };
     if (ready) socket.emit("user_uttered", payload); else pending.push(payload);
   }
 
