@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import entity_order_number, latest_entity, money, services
 from actions.handoff import announce, create_ticket
 from bot.payment import classify_payment_problem
+from bot.proactive import describe_items
 
 
 class ActionBeginProduct(Action):
@@ -110,3 +111,18 @@ class ActionPaymentHandoff(Action):
         ticket = create_ticket(tracker, "payment_issue")
         dispatcher.utter_message(response="utter_payment_handed_off")
         return announce(dispatcher, tracker, ticket)
+
+
+class ActionAbandonedCart(Action):
+    """The shop told us a cart was left behind: offer help once, in the shopper's language."""
+
+    def name(self) -> Text:
+        return "action_abandoned_cart"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        items = [str(item) for item in tracker.get_slot("cart_items") or []]
+        if not items:
+            return []
+        dispatcher.utter_message(response="utter_abandoned_cart", items=describe_items(items))
+        return []

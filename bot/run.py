@@ -58,6 +58,7 @@ class Stack:
     model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
     extra_env: Dict[str, str] = field(default_factory=dict)
     demo_password: Optional[str] = None
+    events_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     endpoints_overrides: Dict[str, dict] = field(default_factory=dict)
     processes: List[subprocess.Popen] = field(default_factory=list)
 
@@ -97,7 +98,9 @@ class Stack:
                "ENDPOINTS_FILE": str(endpoints), "RASA_TELEMETRY_ENABLED": "false",
                "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                "PYTHONWARNINGS": "ignore", "RASA_URL": self.rasa_url,
-               "RASA_API_TOKEN": self.rasa_token, **self.extra_env}
+               "RASA_API_TOKEN": self.rasa_token,
+               "SHOP_EVENTS_SECRET": os.environ.get("SHOP_EVENTS_SECRET") or self.events_secret,
+               **self.extra_env}
         self.demo_password = prepare_data(env)
         bin_dir = Path(sys.executable).parent
         log_dir = log_dir or self.var_dir

@@ -62,6 +62,7 @@ class Settings:
     shop: ShopSettings = field(default_factory=ShopSettings)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     canned_dir: Path = PROJECT_ROOT / "data" / "canned"
+    shop_events_secret: str = ""  # HMAC secret of signed shop events (abandoned carts)
     customer_token_secret: str = "change-me-in-production"
     customer_token_max_age_seconds: int = 3600
     faq_confidence_threshold: float = 0.6
@@ -213,6 +214,7 @@ def load_settings(
         shop=shop,
         handoff=_handoff_settings(handoff_section, env),
         canned_dir=root / "data" / "canned",
+        shop_events_secret=env.get("SHOP_EVENTS_SECRET") or "",
         customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or "change-me-in-production",
         customer_token_max_age_seconds=_as_int(env, "CUSTOMER_TOKEN_MAX_AGE", 3600),
         faq_confidence_threshold=threshold,

@@ -23,6 +23,7 @@ from bot.handoff import (
     is_open,
     transcript_from_events,
 )
+from bot.console.events import events_blueprint
 from bot.handoff.canned import load_canned, search
 from bot.handoff.rasa_client import ConversationControl
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -78,6 +79,7 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
         from bot.console.demo import demo_blueprint
 
         app.blueprint(demo_blueprint())
+    app.blueprint(events_blueprint())
     app.blueprint(api_blueprint())
     app.static("/static", str(STATIC), name="static")
 

@@ -7,7 +7,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+import json
+
 from bot.auth import issue_customer_token
+from bot.console.events import handle_abandoned_cart
+from bot.proactive import sign
 from bot.i18n import format_money
 
 DEMO_CUSTOMER = "C-1001"
@@ -20,6 +24,20 @@ def demo_blueprint() -> Blueprint:
     async def shop(request: Request) -> HTTPResponse:
         return await response.file(request.app.ctx.static / "demo.html")
 
+    @demo.get("/cart")
+    async def cart_page(request: Request) -> HTTPResponse:
+        return await response.file(request.app.ctx.static / "demo.html")
+
+    @demo.post("/api/abandon")
+    async def abandon(request: Request) -> HTTPResponse:
+        """Plays the shop's backend: signs an abandoned-cart event for this session."""
+        body = request.json if isinstance(request.json, dict) else {}
+        event = json.dumps({"session_id": body.get("session_id"),
+                            "cart_id": f"demo-{body.get('session_id')}",
+                            "items": ["Rain jacket", "Wool socks"]}).encode()
+        signature = sign(request.app.ctx.settings.shop_events_secret or "", event)
+        return await handle_abandoned_cart(request.app, event, signature)
+
     @demo.get("/account")
     async def account_page(request: Request) -> HTTPResponse:
         return await response.file(request.app.ctx.static / "demo.html")
@@ -31,6 +49,7 @@ def demo_blueprint() -> Blueprint:
         return response.json({
             "chat_server": request.app.ctx.chat_server, "customer_token": None, "language": "en",
             "greeting": "Hi! Questions about sizes, delivery or an order? Ask me.",
+            "proactive_delay": 20,
             "products": [{"name": p.name, "price": format_money(p.price, "EUR", "en"),
                           "sizes": p.sizes_in_stock} for p in items],
         })

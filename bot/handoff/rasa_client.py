@@ -26,6 +26,10 @@ class ConversationControl(Protocol):
     async def notify(self, conversation_id: str, action: str) -> None:
         """Run an action in the conversation (e.g. ``action_queue_update``)."""
 
+    async def set_slots_and_run(self, conversation_id: str, slots: Dict[str, Any],
+                                action: str) -> None:
+        """Set slots, then run an action (a proactive message)."""
+
 
 class RasaConversationControl:
     """ConversationControl over Rasa's HTTP API (``rasa run --enable-api --auth-token``)."""
@@ -85,6 +89,12 @@ class RasaConversationControl:
         await self.notify(conversation_id, action)
 
     async def notify(self, conversation_id: str, action: str) -> None:
+        await self._execute(conversation_id, action)
+
+    async def set_slots_and_run(self, conversation_id: str, slots: Dict[str, Any],
+                                action: str) -> None:
+        await self._events(conversation_id, [{"event": "slot", "name": name, "value": value}
+                                             for name, value in slots.items()])
         await self._execute(conversation_id, action)
 
     async def _execute(self, conversation_id: str, action: str) -> None:

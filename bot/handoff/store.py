@@ -14,7 +14,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import asdict, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence, Union
 
@@ -113,6 +113,11 @@ CREATE TABLE IF NOT EXISTS ticket_notes (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ticket_notes_ticket ON ticket_notes (ticket_id, created_at);
+CREATE TABLE IF NOT EXISTS proactive_events (
+    cart_id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 """ + AGENT_SCHEMA
 
 
@@ -304,6 +309,21 @@ class SQLHandoffQueue(SQLAgentAccounts):
                                   " ticket_id = ? ORDER BY created_at", (ticket_id,))
         return [Note(r["author"], r["text"], datetime.fromisoformat(r["created_at"]))
                 for r in rows]
+
+    def remember_cart(self, cart_id: str, conversation_id: str,
+                      min_gap_minutes: int = 60) -> bool:
+        """True the first time a cart is seen, unless the shopper got a nudge recently."""
+        now = datetime.now()
+        since = (now - timedelta(minutes=min_gap_minutes)).isoformat()
+        with self._transaction() as cur:
+            seen = self._one(cur, "SELECT cart_id FROM proactive_events WHERE cart_id = ? OR"
+                                  " (conversation_id = ? AND created_at >= ?)",
+                             (cart_id, conversation_id, since))
+            if seen is not None:
+                return False
+            cur.execute(self._sql("INSERT INTO proactive_events VALUES (?, ?, ?)"),
+                        (cart_id, conversation_id, now.isoformat()))
+        return True
 
     def handling_minutes(self, limit: int = 20) -> List[float]:
         with self._transaction() as cur:

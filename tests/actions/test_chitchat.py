@@ -50,3 +50,16 @@ async def test_empty_message_gets_a_clear_answer_and_is_not_a_misunderstanding(s
     await ActionNotUnderstood().run(dispatcher, tracker(text="qwzx", intent="nlu_fallback",
                                                         events=history), {})
     assert responses(dispatcher) == ["utter_still_not_understood", "utter_offer_handoff"]
+
+
+async def test_abandoned_cart_message_names_the_items(services):
+    from actions.catalogue import ActionAbandonedCart
+
+    dispatcher = CollectingDispatcher()
+    await ActionAbandonedCart().run(dispatcher, tracker({"cart_items": ["Rain jacket",
+                                                                        "Wool socks"]}), {})
+    assert responses(dispatcher) == ["utter_abandoned_cart"]
+    assert dispatcher.messages[0]["items"] == "Rain jacket, Wool socks"
+    silent = CollectingDispatcher()
+    await ActionAbandonedCart().run(silent, tracker({"cart_items": []}), {})
+    assert silent.messages == []

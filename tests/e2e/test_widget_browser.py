@@ -64,3 +64,25 @@ def test_widget_works_at_phone_width(stack, browser):
     box = page.locator(".nw-panel").bounding_box()
     assert box["width"] <= 375
     assert page.get_attribute(".nw-launch", "aria-expanded") == "true"
+
+
+def test_proactive_help_on_the_cart_page_and_dismissal_sticks(stack, browser):
+    page = browser.new_context().new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{stack.console_url}/demo/cart")
+    page.wait_for_selector(".nw-nudge >> text=/Need help/")
+    page.click(".nw-nudge-close")
+    page.reload()
+    page.wait_for_timeout(4500)
+    assert page.locator(".nw-nudge").is_hidden()
+
+
+def test_abandoned_cart_event_opens_the_widget_with_a_message(stack, browser):
+    page = browser.new_context().new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{stack.console_url}/demo/cart")
+    page.wait_for_function("window.NorthwindChat && window.NorthwindChat.sessionId")
+    page.wait_for_timeout(1000)  # the widget's socket joins its session
+    page.click("#abandon")
+    page.wait_for_selector(".nw-bot >> text=/Rain jacket, Wool socks/")
+    assert page.locator(".nw-panel").is_visible()

@@ -26,3 +26,7 @@ class FakeConversationControl:
 
     async def notify(self, conversation_id: str, action: str) -> None:
         self.calls.append(("notify", conversation_id, action))
+
+    async def set_slots_and_run(self, conversation_id: str, slots: Dict[str, Any],
+                                action: str) -> None:
+        self.calls.append(("run", conversation_id, (action, slots)))

@@ -27,9 +27,21 @@ function start(script) {
     greeting: script.dataset.greeting || "",
     token: script.dataset.token || "",
     phone: script.dataset.phone || "+358 9 4242 4242",
+    proactiveDelay: Number(script.dataset.proactiveDelay || 0),
+    proactivePages: (script.dataset.proactivePages || "/cart,/checkout").split(",").filter(Boolean),
+    exitIntent: script.dataset.exitIntent === "true",
     email: script.dataset.email || "support@northwind.example",
   };
   const STORE = "northwind-chat";
+  const NUDGE = {
+    en: ["Need help? Ask me about sizes, delivery or your order.", "Chat now", "No thanks"],
+    fi: ["Tarvitsetko apua? Kysy minulta koosta, toimituksesta tai tilauksestasi.", "Avaa chat", "Ei kiitos"],
+    tr: ["Yardım ister misiniz? Beden, teslimat veya siparişiniz hakkında sorabilirsiniz.", "Sohbeti aç", "Hayır, teşekkürler"],
+    uk: ["Потрібна допомога? Запитайте про розмір, доставку чи замовлення.", "Відкрити чат", "Ні, дякую"],
+    id: ["Butuh bantuan, Kak? Tanya soal ukuran, pengiriman, atau pesanan.", "Chat sekarang", "Tidak, terima kasih"],
+    nb: ["Trenger du hjelp? Spør meg om størrelser, levering eller bestillingen din.", "Åpne chat", "Nei takk"],
+  };
+  const NUDGE_GAP_MS = 10 * 60 * 1000;
   const state = JSON.parse(sessionStorage.getItem(STORE) || localStorage.getItem(STORE) || "{}");
   state.session = state.session || (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
   state.history = state.history || [];
@@ -71,7 +83,15 @@ function start(script) {
     node.style.setProperty("--nw-color", config.color);  // CSSOM, allowed under a strict CSP
     if (config.position === "left") node.classList.add("nw-left");
   }
-  document.body.append(launch, panel);
+  const nudge = el("div", { class: "nw-nudge", role: "dialog", "aria-label": "Chat invitation" });
+  nudge.hidden = true;
+  const words = NUDGE[config.language] || NUDGE.en;
+  const nudgeOpen = el("button", { type: "button", class: "nw-nudge-open" }, words[1]);
+  const nudgeClose = el("button", { type: "button", class: "nw-nudge-close", "aria-label": words[2] }, "×");
+  nudge.append(el("p", {}, words[0]), nudgeOpen, nudgeClose);
+  nudge.style.setProperty("--nw-color", config.color);
+  if (config.position === "left") nudge.classList.add("nw-left");
+  document.body.append(launch, panel, nudge);
 
   function time(ts) {
     return new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -120,7 +140,33 @@ function start(script) {
     if (open) input.focus();
   }
 
-  launch.addEventListener("click", () => setOpen(panel.hidden));
+  launch.addEventListener("click", () => { nudge.hidden = true; setOpen(panel.hidden); });
+
+  // Proactive help: after a while on a page, on cart/checkout pages, or on exit intent;
+  // at most once per 10 minutes, and never again in this session once dismissed.
+  function offerHelp(reason) {
+    const now = Date.now();
+    if (!panel.hidden || sessionStorage.getItem(STORE + "-dismissed")) return;
+    if (now - Number(sessionStorage.getItem(STORE + "-nudged") || 0) < NUDGE_GAP_MS) return;
+    sessionStorage.setItem(STORE + "-nudged", String(now));
+    nudge.dataset.reason = reason;
+    nudge.hidden = false;
+  }
+  nudgeOpen.addEventListener("click", () => { nudge.hidden = true; setOpen(true); });
+  nudgeClose.addEventListener("click", () => {
+    nudge.hidden = true;
+    sessionStorage.setItem(STORE + "-dismissed", "1");
+  });
+  if (config.proactivePages.some((prefix) => location.pathname.startsWith(prefix))) {
+    setTimeout(() => offerHelp("page"), 3000);
+  } else if (config.proactiveDelay > 0) {
+    setTimeout(() => offerHelp("time"), config.proactiveDelay * 1000);
+  }
+  if (config.exitIntent) {
+    document.addEventListener("mouseout", (e) => {
+      if (!e.relatedTarget && e.clientY <= 0) offerHelp("exit");
+    });
+  }
   close.addEventListener("click", () => { setOpen(false); launch.focus(); });
   panel.addEventListener("keydown", (e) => { if (e.key === "Escape") { setOpen(false); launch.focus(); } });
 
@@ -152,7 +198,9 @@ function start(script) {
     while (pending.length) socket.emit("user_uttered", pending.shift());
   });
   socket.on("bot_uttered", (message) => {
+    const pushed = typing.hidden;  // nobody was waiting for an answer: the shop reached out
     typing.hidden = true;
+    if (pushed && panel.hidden && !sessionStorage.getItem(STORE + "-dismissed")) setOpen(true);
     add({
       from: "bot", ts: Date.now(), text: message.text || "",
       buttons: (message.quick_replies || message.buttons || []).map((b) => ({ title: String(b.title), payload: String(b.payload) })),
@@ -174,6 +222,7 @@ function start(script) {
   setOpen(state.open);
 
   window.NorthwindChat = {
+    sessionId: state.session,
     open: () => setOpen(true),
     say: (text) => { setOpen(true); userSays(text); },
     show: (text) => { add({ from: "bot", text, ts: Date.now() }); setOpen(true); },

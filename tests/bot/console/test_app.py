@@ -1,5 +1,6 @@
 """The agent console and integrator API through Sanic's test client."""
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -197,3 +198,28 @@ def test_canned_responses_exist_in_every_language_and_read_well_without_a_name()
     assert canned_problems(catalog) == []
     closing = next(c for c in catalog["en"] if c.key == "closing")
     assert closing.render({}) == "Thank you for contacting Northwind Outfitters. Have a great day!"
+
+
+def test_abandoned_cart_event_needs_a_signature_and_nudges_once(queue, control, orders):
+    from bot.proactive import sign
+
+    settings = replace(load_settings(env={}), shop_events_secret="events-secret")
+    app = create_app(settings, queue, control, orders, name="console_cart_events",
+                     notify_interval=0)
+    body = json.dumps({"session_id": "web-1", "cart_id": "cart-9",
+                       "items": ["Rain jacket"], "language": "nb"}).encode()
+    _, response = app.test_client.post("/api/events/abandoned-cart", data=body,
+                                       headers={"X-Signature": sign("wrong", body)})
+    assert response.status == 401 and control.calls == []
+    _, response = app.test_client.post("/api/events/abandoned-cart", data=b"{}",
+                                       headers={"X-Signature": sign("events-secret", b"{}")})
+    assert response.status == 400
+    signed = {"X-Signature": sign("events-secret", body)}
+    _, response = app.test_client.post("/api/events/abandoned-cart", data=body, headers=signed)
+    assert response.status == 202
+    assert control.calls == [("run", "web-1", ("action_abandoned_cart",
+                                               {"cart_items": ["Rain jacket"],
+                                                "language": "nb"}))]
+    _, response = app.test_client.post("/api/events/abandoned-cart", data=body, headers=signed)
+    assert response.json == {"sent": False, "reason": "already nudged"}
+    assert len(control.calls) == 1

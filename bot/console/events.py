@@ -1,0 +1,52 @@
+"""Signed events from the shop's backend that make the assistant reach out to a shopper."""
+
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.proactive import SIGNATURE_HEADER, parse_abandoned_cart, signature_ok
+
+logger = logging.getLogger(__name__)
+
+
+async def handle_abandoned_cart(app: Sanic, body: bytes,
+                                signature: Optional[str]) -> HTTPResponse:
+    """Check the signed event and send the shopper one helpful message per cart."""
+    secret = app.ctx.settings.shop_events_secret
+    if not secret:
+        return response.json({"error": "shop events are not configured"}, status=404)
+    if not signature_ok(secret, body, signature):
+        return response.json({"error": "bad signature"}, status=401)
+    try:
+        cart = parse_abandoned_cart(body)
+    except ValueError as error:
+        return response.json({"error": str(error)}, status=400)
+    if not cart.items:
+        return response.json({"sent": False, "reason": "empty cart"})
+    if not app.ctx.queue.remember_cart(cart.cart_id, cart.session_id):
+        return response.json({"sent": False, "reason": "already nudged"})
+    slots = {"cart_items": list(cart.items)}
+    if cart.language:
+        slots["language"] = cart.language
+    try:
+        await app.ctx.control.set_slots_and_run(cart.session_id, slots, "action_abandoned_cart")
+    except Exception as error:  # noqa: BLE001
+        logger.warning("abandoned cart message failed: %s", type(error).__name__)
+        return response.json({"error": "the message could not be delivered"}, status=502)
+    return response.json({"sent": True}, status=202)
+
+
+def events_blueprint() -> Blueprint:
+    events = Blueprint("shop_events", url_prefix="/api/events")
+
+    @events.post("/abandoned-cart")
+    async def abandoned_cart(request: Request) -> HTTPResponse:
+        return await handle_abandoned_cart(request.app, request.body,
+                                           request.headers.get(SIGNATURE_HEADER))
+
+    return events

@@ -1,0 +1,62 @@
+"""Proactive help triggered by the shop: signed events such as an abandoned cart."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any, List, Optional, Tuple
+
+SIGNATURE_HEADER = "X-Signature"
+MAX_ITEMS = 20
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value the shop sends: ``sha256=<hex HMAC of the raw body>``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def signature_ok(secret: str, body: bytes, header: Optional[str]) -> bool:
+    """True when the header carries a valid signature of the body (constant-time check)."""
+    if not secret or not header:
+        return False
+    return hmac.compare_digest(sign(secret, body), header.strip())
+
+
+@dataclass(frozen=True)
+class AbandonedCart:
+    """What the shop tells us: whose session, which cart, which items."""
+
+    session_id: str
+    cart_id: str
+    items: Tuple[str, ...]
+    language: Optional[str] = None
+
+
+def parse_abandoned_cart(body: bytes) -> AbandonedCart:
+    """Read and check the event; ValueError names what is wrong."""
+    try:
+        data: Any = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError("the body must be JSON") from error
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    session_id, cart_id = data.get("session_id"), data.get("cart_id")
+    for name, value in (("session_id", session_id), ("cart_id", cart_id)):
+        if not isinstance(value, str) or not 0 < len(value) <= 200:
+            raise ValueError(f"'{name}' must be a non-empty string")
+    items = data.get("items") or []
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise ValueError("'items' must be a list of product names")
+    language = data.get("language")
+    return AbandonedCart(session_id, cart_id,
+                         tuple(i.strip()[:80] for i in items[:MAX_ITEMS] if i.strip()),
+                         language if isinstance(language, str) else None)
+
+
+def describe_items(items: List[str]) -> str:
+    """'Rain jacket, Wool socks and 2 more'."""
+    if len(items) <= 2:
+        return ", ".join(items)
+    return f"{items[0]}, {items[1]} +{len(items) - 2}"
