@@ -118,19 +118,49 @@ def speed_section(lines: List[str], models: dict, work: Path, seconds: float) ->
     say(lines)
 
 
+def socketio_section(lines: List[str], models: dict, work: Path, clients: int) -> None:
+    import asyncio
+
+    from bot.benchmarks import socketio_load
+
+    say(lines, f"### socket.io: {clients} shoppers at once\n")
+    say(lines, f"Each client connects like the widget, then sends {len(socketio_load.SCRIPT)}"
+               " messages about 1 s apart and counts the bot messages of every turn against the"
+               " number the same turn produces over REST.\n")
+    say(lines, "| pipeline | clients | p50 / p99 first reply | bot messages/s | lost |"
+               " duplicated | clients failed |")
+    say(lines, "|---|---|---|---|---|---|---|")
+    trained = models.get("project") or nlu.Trained(PROJECT_ROOT / "models" / "current.tar.gz", 0)
+    stack = Stack(rasa_port=5905, actions_port=5955, console_port=5985,
+                  var_dir=work / "var-socketio", model=trained.model)
+    stack.start()
+    try:
+        stack.wait_until_ready(timeout=300)
+        result = asyncio.run(socketio_load.run(stack.rasa_url, clients))
+    finally:
+        stack.stop()
+    figures = socketio_load.summary(result, clients)
+    say(lines, f"| project | {clients} | {figures['p50_ms']:.0f} / {figures['p99_ms']:.0f} ms |"
+               f" {figures['messages_per_second']:.1f} | {result.lost} | {result.duplicated} |"
+               f" {result.failed_clients} |")
+    say(lines)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["own", "banking", "clinc", "speed"], action="append")
+    parser.add_argument("--only", choices=["own", "banking", "clinc", "speed", "socketio"],
+                        action="append")
+    parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--load-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
-    parts = set(args.only or ["own", "banking", "clinc", "speed"])
+    parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio"])
     work = nlu.workdir()
     lines: List[str] = []
     say(lines, f"## Benchmarks ({time.strftime('%Y-%m-%d')}, {platform.machine()},"
                f" {shutil.os.cpu_count()} cores, Python {platform.python_version()})\n")
     started = time.perf_counter()
     models = {}
-    if "own" in parts or "speed" in parts:
+    if parts & {"own", "speed"}:
         models = own_eval(lines, work)
     if "banking" in parts:
         banking(lines, work)
@@ -138,6 +168,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         clinc(lines, work)
     if "speed" in parts:
         speed_section(lines, models, work, args.load_seconds)
+    if "socketio" in parts:
+        socketio_section(lines, models, work, args.clients)
     say(lines, f"Total benchmark time: {(time.perf_counter() - started) / 60:.1f} min.")
     out = PROJECT_ROOT / "results" / "benchmarks.md"
     out.parent.mkdir(exist_ok=True)
