@@ -44,6 +44,7 @@ test-deps:
 
 test: setup test-deps $(MODEL)
 	$(PY) -m bot.i18n.export --check
+	$(PY) -m bot.trainer.checks
 	$(RASA) data validate --domain domain --data $(TRAINING_DATA) --fail-on-warnings
 	$(PY) -m pytest
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
@@ -51,6 +52,7 @@ test: setup test-deps $(MODEL)
 
 validate: setup
 	$(PY) -m bot.i18n.export --check
+	$(PY) -m bot.trainer.checks
 	$(RASA) data validate --domain domain --data $(TRAINING_DATA) --fail-on-warnings
 
 eval: setup $(MODEL)

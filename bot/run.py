@@ -179,7 +179,7 @@ Shop assistant is running.
   Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}
   Chat (socket.io) {stack.rasa_url}/socket.io
   Action server:   {stack.actions_url}/health
-  Terminal chat:   .venv/bin/rasa shell --endpoints var/endpoints.generated.yml
+  Terminal chat:   .venv/bin/rasa shell --endpoints var/endpoints.generated.yml --port 5006
   Logs and data:   {stack.var_dir}
 Press Ctrl-C to stop.""", flush=True)
         while all(process.poll() is None for process in stack.processes):

@@ -1,0 +1,1 @@
+"""Tools for trainers: data checks and adding examples without hand-editing YAML."""

@@ -1,0 +1,134 @@
+"""The project's own data checks, run by ``make validate`` beside ``rasa data validate``.
+
+``python -m bot.trainer.checks`` prints one line per problem, naming file and line, and exits 1
+when there are errors (warnings alone do not fail).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from bot.i18n import LANGUAGES
+from bot.nlu.text_model import normalise
+from bot.settings import PROJECT_ROOT
+from bot.trainer.data import TrainingExample, read_examples
+
+MIN_EXAMPLES = 15
+#: Intents that arrive from buttons and payloads, not from typed text.
+BUTTON_INTENTS = {"csat"}
+NEAR_DUPLICATE = 0.97
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str  # "error" or "warning"
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.severity}: {self.message}"
+
+
+def _key(text: str) -> str:
+    return " ".join(normalise(text).split())
+
+
+def same_example_under_two_labels(examples: Sequence[TrainingExample],
+                                  root: Path) -> List[Problem]:
+    by_text: Dict[str, List[TrainingExample]] = defaultdict(list)
+    for example in examples:
+        by_text[_key(example.text)].append(example)
+    problems = []
+    for group in by_text.values():
+        labels = sorted({e.label for e in group})
+        if len(labels) > 1:
+            first = group[0]
+            others = ", ".join(f"{e.label} ({e.where(root)})" for e in group[1:])
+            problems.append(Problem("error", first.where(root),
+                                    f"'{first.text}' is under {first.label} and also {others}"))
+    return problems
+
+
+def near_duplicates_across_labels(examples: Sequence[TrainingExample], root: Path,
+                                  threshold: float = NEAR_DUPLICATE) -> List[Problem]:
+    """Examples that are nearly the same text (character n-grams) but labelled differently."""
+    texts = [e.text for e in examples]
+    matrix = TfidfVectorizer(preprocessor=normalise, analyzer="char_wb",
+                             ngram_range=(2, 4)).fit_transform(texts)
+    problems = []
+    seen = set()
+    for start in range(0, len(texts), 500):
+        block = (matrix[start:start + 500] @ matrix.T).toarray()
+        for offset, row in enumerate(block):
+            i = start + offset
+            for j in np.nonzero(row >= threshold)[0]:
+                if j <= i or examples[i].label == examples[j].label:
+                    continue
+                if _key(texts[i]) == _key(texts[j]) or (i, j) in seen:
+                    continue  # exact repeats are reported above
+                seen.add((i, j))
+                problems.append(Problem(
+                    "warning", examples[i].where(root),
+                    f"'{texts[i]}' ({examples[i].label}) is nearly the same as '{texts[j]}'"
+                    f" ({examples[j].label}, {examples[j].where(root)})"))
+    return problems
+
+
+def too_few_examples(examples: Sequence[TrainingExample], root: Path,
+                     minimum: int = MIN_EXAMPLES) -> List[Problem]:
+    counts: Dict[tuple, int] = defaultdict(int)
+    first: Dict[tuple, TrainingExample] = {}
+    for example in examples:
+        counts[(example.label, example.language)] += 1
+        first.setdefault((example.label, example.language), example)
+    labels = sorted({e.label for e in examples})
+    problems = []
+    for label in labels:
+        for language in LANGUAGES:
+            count = counts.get((label, language), 0)
+            if count >= minimum or label in BUTTON_INTENTS:
+                continue
+            anchor = first.get((label, language)) or first.get((label, "en"))
+            where = anchor.where(root) if anchor else "data/nlu"
+            problems.append(Problem("error" if count == 0 else "warning", where,
+                                    f"{label} has {count} examples in {language}"
+                                    f" (at least {minimum} wanted)"))
+    return problems
+
+
+def completeness(root: Path) -> List[Problem]:
+    from bot.handoff.canned import canned_problems, load_canned
+    from bot.i18n.responses import load_catalog, problems
+    from bot.kb.store import kb_problems, load_entries
+
+    found = problems(load_catalog(root / "data" / "responses"))
+    found += kb_problems(load_entries(root / "data" / "kb"))
+    found += canned_problems(load_canned(root / "data" / "canned"))
+    return [Problem("error", item.split(": ", 1)[0], item.split(": ", 1)[-1]) for item in found]
+
+
+def run_checks(root: Path = PROJECT_ROOT) -> List[Problem]:
+    examples = read_examples(root / "data" / "nlu")
+    return (same_example_under_two_labels(examples, root)
+            + near_duplicates_across_labels(examples, root)
+            + too_few_examples(examples, root) + completeness(root))
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    problems = run_checks()
+    for problem in problems:
+        print(problem)
+    errors = sum(p.severity == "error" for p in problems)
+    print(f"{errors} errors, {len(problems) - errors} warnings")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+import pytest
+
+from bot.trainer.add_example import ExampleError, add_example
+from bot.trainer.checks import near_duplicates_across_labels, same_example_under_two_labels
+from bot.trainer.checks import too_few_examples
+from bot.trainer.data import read_examples
+
+ENGLISH = """version: "3.1"
+
+# Greetings, written the way shoppers type them.
+nlu:
+- intent: greet
+  examples: |
+    - hi
+    - hello there   # not a comment inside a block scalar
+- intent: goodbye
+  examples: |
+    - bye
+"""
+
+
+@pytest.fixture
+def nlu(tmp_path):
+    (tmp_path / "chitchat.yml").write_text(ENGLISH)
+    (tmp_path / "fi").mkdir()
+    (tmp_path / "fi" / "intents.yml").write_text(
+        'version: "3.1"\n\nnlu:\n- intent: greet\n  metadata:\n    language: fi\n'
+        "  examples: |\n    - moi\n")
+    return tmp_path
+
+
+def test_example_is_added_at_the_end_of_its_block_keeping_layout_and_comments(nlu):
+    add_example(nlu, "greet", "en", "  good   morning ")
+    text = (nlu / "chitchat.yml").read_text()
+    assert text == ENGLISH.replace("    - hello there   # not a comment inside a block scalar\n",
+                                   "    - hello there   # not a comment inside a block scalar\n"
+                                   "    - good morning\n")
+
+
+def test_other_languages_and_new_labels(nlu):
+    add_example(nlu, "greet", "fi", "moikka")
+    assert "    - moi\n    - moikka\n" in (nlu / "fi" / "intents.yml").read_text()
+    path = add_example(nlu, "faq/gift_cards", "fi", "lahjakortti voimassa?")
+    assert path == nlu / "fi" / "faq.yml"
+    labels = {(e.label, e.language) for e in read_examples(nlu)}
+    assert ("faq/gift_cards", "fi") in labels
+
+
+def test_duplicates_and_bad_input_are_refused(nlu):
+    with pytest.raises(ExampleError, match="already there as greet"):
+        add_example(nlu, "goodbye", "en", "HI")
+    for label, language, text in (("greet", "xx", "hi"), ("Greet!", "en", "hey"),
+                                  ("greet", "en", "   ")):
+        with pytest.raises(ExampleError):
+            add_example(nlu, label, language, text)
+
+
+def test_checks_name_file_and_line(nlu, tmp_path):
+    (nlu / "faq.yml").write_text('nlu:\n- intent: faq/gift_cards\n  examples: |\n    - Bye\n')
+    examples = read_examples(nlu)
+    problems = same_example_under_two_labels(examples, tmp_path)
+    assert len(problems) == 1 and problems[0].where in ("chitchat.yml:11", "faq.yml:4")
+    assert "faq/gift_cards" in str(problems[0]) and "goodbye" in str(problems[0])
+    near = near_duplicates_across_labels(read_examples(nlu), tmp_path, threshold=0.6)
+    assert near and near[0].severity == "warning"
+    few = too_few_examples(examples, tmp_path, minimum=2)
+    assert any("goodbye has 0 examples in fi" in p.message and p.severity == "error"
+               for p in few)
