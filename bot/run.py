@@ -60,6 +60,7 @@ class Stack:
     demo_password: Optional[str] = None
     events_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     endpoints_overrides: Dict[str, dict] = field(default_factory=dict)
+    credentials_overrides: Dict[str, dict] = field(default_factory=dict)
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -90,8 +91,18 @@ class Stack:
         target.write_text(yaml.safe_dump(endpoints, sort_keys=False))
         return target
 
+    def _credentials_file(self) -> Path:
+        """credentials.yml plus any extra channels (tests add fakes of messaging apps)."""
+        if not self.credentials_overrides:
+            return PROJECT_ROOT / "credentials.yml"
+        credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text()) or {}
+        credentials.update(self.credentials_overrides)
+        target = self.var_dir / "credentials.generated.yml"
+        target.write_text(yaml.safe_dump(credentials, sort_keys=False))
+        return target
+
     def start(self, log_dir: Optional[Path] = None) -> None:
-        """Start both servers in the background."""
+        """Start the servers in the background."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
         endpoints = self._endpoints_file()
         env = {**os.environ, "SHOP_ASSISTANT_VAR": str(self.var_dir),
@@ -109,7 +120,7 @@ class Stack:
                         "--port", str(self.actions_port)],
             "rasa": [str(bin_dir / "rasa"), "run", "--enable-api", "--cors", "*",
                      "--model", str(self.model), "--endpoints", str(endpoints),
-                     "--credentials", str(PROJECT_ROOT / "credentials.yml"),
+                     "--credentials", str(self._credentials_file()),
                      "--port", str(self.rasa_port), f"--auth-token={self.rasa_token}"],
             "console": [str(bin_dir / "python"), "-m", "bot.console", "serve",
                         "--port", str(self.console_port)],

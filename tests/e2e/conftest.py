@@ -16,6 +16,8 @@ from bot.settings import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 SECRET = "e2e-secret"
+TELEGRAM_SECRET, FACEBOOK_SECRET, SLACK_SECRET = "tg-secret", "fb-secret", "slack-secret"
+TWILIO_SECRET, WEBHOOK_SECRET = "twilio-secret", "webhook-secret"
 ALWAYS_OPEN = {day: "00:00-23:59" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
@@ -26,13 +28,44 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory) -> Stack:
+def platforms():
+    from tests.fakes.platforms import FakePlatforms
+
+    fake = FakePlatforms()
+    yield fake
+    fake.close()
+
+
+def platform_credentials(api: str) -> Dict[str, Dict[str, Any]]:
+    """Messaging-app channels whose replies go to the local fake of their APIs."""
+    return {
+        "bot.channels.platforms.ShopTelegramInput": {
+            "access_token": "123456:TEST", "verify": "northwind_bot",
+            "webhook_url": "https://shop.example/webhooks/telegram/webhook",
+            "secret_token": TELEGRAM_SECRET, "api_url": api},
+        "bot.channels.platforms.ShopFacebookInput": {
+            "verify": "fb-verify", "secret": FACEBOOK_SECRET, "page-access-token": "fb-token",
+            "api_url": f"{api}/graph"},
+        "bot.channels.platforms.ShopSlackInput": {
+            "slack_token": "xoxb-test", "slack_signing_secret": SLACK_SECRET,
+            "api_url": f"{api}/slack/"},
+        "bot.channels.platforms.ShopTwilioInput": {
+            "account_sid": "AC" + "0" * 32, "auth_token": TWILIO_SECRET,
+            "twilio_number": "whatsapp:+14155238886", "api_url": f"{api}/twilio"},
+        "bot.channels.webhook.SignedWebhookInput": {
+            "secret": WEBHOOK_SECRET, "callback_url": f"{api}/shop-app/replies"},
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, platforms) -> Stack:
     if not MODEL.exists():
         pytest.skip("no trained model: run `make train` (make test trains first)")
     running = Stack(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
                     var_dir=Path(tmp_path_factory.mktemp("var")), model=MODEL,
                     extra_env={"CUSTOMER_TOKEN_SECRET": SECRET},
-                    endpoints_overrides={"handoff": {"hours": ALWAYS_OPEN}})
+                    endpoints_overrides={"handoff": {"hours": ALWAYS_OPEN}},
+                    credentials_overrides=platform_credentials(platforms.url))
     running.start()
     try:
         running.wait_until_ready(timeout=240)
