@@ -13,7 +13,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: setup run train test test-deps lint validate eval bench domain clean
+.PHONY: setup run train test test-deps deploy example lint validate eval bench domain clean
 
 $(VENV)/.installed: pyproject.toml scripts/setup.sh
 	@bash scripts/setup.sh
@@ -57,6 +57,14 @@ validate: setup
 
 eval: setup $(MODEL)
 	$(PY) -m bot.evaluation
+
+# Switch a running server (make run) to the newest model without a restart.
+deploy: setup $(MODEL)
+	$(PY) -m bot.trainer.deploy
+
+# Add a training example: make example LABEL=order_status LANG=fi TEXT="missä paketti"
+example: setup
+	$(PY) -m bot.trainer.add_example --label "$(LABEL)" --language "$(or $(LANG),en)" "$(TEXT)"
 
 bench: setup $(MODEL)
 	$(PY) -m bot.benchmarks

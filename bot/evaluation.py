@@ -8,6 +8,7 @@ declines it (``out_of_scope`` or ``nlu_fallback``): what matters is that no shop
 from __future__ import annotations
 
 import argparse
+import json
 import asyncio
 import sys
 from collections import Counter, defaultdict
@@ -200,6 +201,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", type=Path, default=PROJECT_ROOT / "models" / "current.tar.gz")
     parser.add_argument("--show-wrong", type=int, default=25)
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "eval")
+    parser.add_argument("--write-baseline", action="store_true",
+                        help="store these figures as the new baseline (tests/nlu_eval/baseline.json)")
     args = parser.parse_args(argv)
     examples = load_examples(sorted(EVAL_DIR.glob("*.yml")))
     threshold = load_settings().faq_confidence_threshold
@@ -214,6 +218,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         got = f"faq/{prediction.faq_key}" if prediction.intent == "faq" else prediction.intent
         print(f"  [{example.language}] {example.text!r}: expected {example.label}, got {got}"
               f" ({prediction.confidence:.2f})")
+    from bot.eval_report import BASELINE, headline, write_report
+
+    path, dropped = write_report(report, args.out)
+    print(f"\nReport with charts: {path}")
+    if args.write_baseline:
+        BASELINE.write_text(json.dumps(headline(report), indent=2) + "\n")
+        print(f"Baseline written to {BASELINE}")
     english = Report([r for r in report.rows if r[0].language == "en"], threshold)
     ok = english.intent_accuracy >= 0.92 and english.faq_accuracy >= 0.92
     print(f"\nEnglish intent and FAQ-key accuracy >= 0.92: {'met' if ok else 'NOT met'}")
@@ -221,6 +232,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         sub = Report([r for r in report.rows if r[0].language == language], threshold)
         met = sub.intent_accuracy >= 0.90 and sub.faq_accuracy >= 0.90
         print(f"[{language}] intent and FAQ-key accuracy >= 0.90: {'met' if met else 'NOT met'}")
+    if dropped:
+        print("\nAccuracy dropped against the baseline:\n  " + "\n  ".join(dropped))
+        return 1
     return 0
 
 

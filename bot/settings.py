@@ -63,6 +63,7 @@ class Settings:
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     canned_dir: Path = PROJECT_ROOT / "data" / "canned"
     shop_events_secret: str = ""  # HMAC secret of signed shop events (abandoned carts)
+    tracker_store_url: str = ""  # SQLAlchemy URL of Rasa's SQL tracker store (review inbox)
     customer_token_secret: str = "change-me-in-production"
     customer_token_max_age_seconds: int = 3600
     faq_confidence_threshold: float = 0.6
@@ -158,6 +159,21 @@ def _handoff_settings(section: Mapping[str, Any], env: Mapping[str, str]) -> Han
     )
 
 
+def _tracker_url(section: Mapping[str, Any], root: Path) -> str:
+    """The SQLAlchemy URL of an SQL tracker store section of endpoints.yml ('' for others)."""
+    if str(section.get("type", "")).lower() != "sql":
+        return ""
+    dialect = str(section.get("dialect") or "sqlite")
+    if dialect == "sqlite":
+        path = Path(str(section.get("db") or "rasa.db"))
+        return f"sqlite:///{path if path.is_absolute() else root / path}"
+    user = section.get("username") or ""
+    password = f":{section['password']}" if section.get("password") else ""
+    auth = f"{user}{password}@" if user else ""
+    port = f":{section['port']}" if section.get("port") else ""
+    return f"{dialect}://{auth}{section.get('url') or 'localhost'}{port}/{section.get('db') or 'rasa'}"
+
+
 def _read_endpoints(path: Path) -> Dict[str, Any]:
     if not path.exists():
         return {}
@@ -209,7 +225,9 @@ def load_settings(
     return Settings(
         project_root=root,
         kb_dir=root / "data" / "kb",
-        nlu_dir=root / "data" / "nlu",
+        nlu_dir=Path(env.get("TRAINING_DATA_DIR") or root / "data" / "nlu"),
+        tracker_store_url=env.get("TRACKER_STORE_URL") or _tracker_url(
+            endpoints.get("tracker_store") or {}, root),
         handoff_db_path=Path(env.get("HANDOFF_DB_PATH") or var_dir / "handoff.db"),
         shop=shop,
         handoff=_handoff_settings(handoff_section, env),

@@ -24,6 +24,7 @@ from bot.handoff import (
     transcript_from_events,
 )
 from bot.console.events import events_blueprint
+from bot.console.review import review_blueprint
 from bot.handoff.canned import load_canned, search
 from bot.handoff.rasa_client import ConversationControl
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -73,6 +74,7 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
     app.ctx.orders = orders
     app.ctx.canned = load_canned(settings.canned_dir)
     app.ctx.announced: Dict[str, int] = {}
+    app.ctx.review = None
     app.ctx.static = STATIC
     app.blueprint(pages_blueprint())
     if orders is not None:
@@ -80,6 +82,7 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
 
         app.blueprint(demo_blueprint())
     app.blueprint(events_blueprint())
+    app.blueprint(review_blueprint())
     app.blueprint(api_blueprint())
     app.static("/static", str(STATIC), name="static")
 

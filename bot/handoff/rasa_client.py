@@ -97,6 +97,23 @@ class RasaConversationControl:
                                              for name, value in slots.items()])
         await self._execute(conversation_id, action)
 
+    async def status(self) -> Dict[str, Any]:
+        """Rasa's /status: which model is loaded."""
+        async with aiohttp.ClientSession(timeout=self._timeout) as session:
+            async with session.get(self._base + "/status", params=self._params()) as response:
+                if response.status >= 400:
+                    raise RuntimeError(f"Rasa answered {response.status} for /status")
+                return await response.json()
+
+    async def load_model(self, model_file: str) -> None:
+        """Switch the running server to another model; conversations carry on (they live in
+        the tracker store, not in the model)."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+            async with session.put(self._base + "/model", json={"model_file": model_file},
+                                   params=self._params()) as response:
+                if response.status >= 400:
+                    raise RuntimeError(f"Rasa answered {response.status} when loading the model")
+
     async def _execute(self, conversation_id: str, action: str) -> None:
         # Executing an action (rather than triggering an intent) adds no pretend shopper
         # message and needs no training examples. The conversation then listens again, as

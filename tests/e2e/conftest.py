@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 import urllib.error
 import urllib.request
@@ -61,9 +62,12 @@ def platform_credentials(api: str) -> Dict[str, Dict[str, Any]]:
 def stack(tmp_path_factory, platforms) -> Stack:
     if not MODEL.exists():
         pytest.skip("no trained model: run `make train` (make test trains first)")
+    var_dir = Path(tmp_path_factory.mktemp("var"))
+    shutil.copytree(PROJECT_ROOT / "data" / "nlu", var_dir / "nlu")  # the review inbox writes here
     running = Stack(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
-                    var_dir=Path(tmp_path_factory.mktemp("var")), model=MODEL,
-                    extra_env={"CUSTOMER_TOKEN_SECRET": SECRET},
+                    var_dir=var_dir, model=MODEL,
+                    extra_env={"CUSTOMER_TOKEN_SECRET": SECRET,
+                               "TRAINING_DATA_DIR": str(var_dir / "nlu")},
                     endpoints_overrides={"handoff": {"hours": ALWAYS_OPEN}},
                     credentials_overrides=platform_credentials(platforms.url))
     running.start()

@@ -9,6 +9,7 @@ class FakeConversationControl:
     def __init__(self) -> None:
         self.calls: List[Tuple[str, str, Any]] = []
         self.events: Dict[str, List[Dict[str, Any]]] = {}
+        self.model_file = "models/current.tar.gz"
 
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
         return {"events": self.events.get(conversation_id, [])}
@@ -30,3 +31,10 @@ class FakeConversationControl:
     async def set_slots_and_run(self, conversation_id: str, slots: Dict[str, Any],
                                 action: str) -> None:
         self.calls.append(("run", conversation_id, (action, slots)))
+
+    async def status(self) -> Dict[str, Any]:
+        return {"model_file": self.model_file}
+
+    async def load_model(self, model_file: str) -> None:
+        self.calls.append(("load_model", "", model_file))
+        self.model_file = model_file

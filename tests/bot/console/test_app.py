@@ -223,3 +223,16 @@ def test_abandoned_cart_event_needs_a_signature_and_nudges_once(queue, control, 
     _, response = app.test_client.post("/api/events/abandoned-cart", data=body, headers=signed)
     assert response.json == {"sent": False, "reason": "already nudged"}
     assert len(control.calls) == 1
+
+
+def test_trainers_see_the_live_model_and_can_load_the_newest(app, control):
+    auth = login(app, "tina", "tina-password")
+    _, response = app.test_client.get("/api/model", **auth)
+    assert response.json["model_file"] == "current.tar.gz"
+    _, response = app.test_client.post("/api/model/reload", **auth)
+    assert response.status in (200, 404)
+    if response.status == 200:
+        assert control.calls[-1][0] == "load_model"
+    agent = login(app)
+    _, response = app.test_client.post("/api/model/reload", **agent)
+    assert response.status == 403

@@ -1,0 +1,130 @@
+"""The trainers' review inbox in the console (role trainer or admin)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.trainer.data import read_examples
+from bot.trainer.review import SPECIAL_LABELS, ReviewInbox
+
+TRAINER_ROLES = ("trainer", "admin")
+
+
+def review_blueprint() -> Blueprint:
+    review = Blueprint("review_inbox")
+
+    def inbox(request: Request) -> ReviewInbox:
+        if getattr(request.app.ctx, "review", None) is None:
+            settings = request.app.ctx.settings
+            request.app.ctx.review = ReviewInbox(request.app.ctx.queue, settings.nlu_dir,
+                                                 settings.tracker_store_url)
+        return request.app.ctx.review
+
+    @review.get("/review")
+    async def page(request: Request) -> HTTPResponse:
+        from bot.console.app import COOKIE
+
+        agent = request.app.ctx.queue.session_agent(request.cookies.get(COOKIE, ""))
+        if agent is None:
+            return response.redirect("/login")
+        return await response.file(request.app.ctx.static / "review.html")
+
+    @review.get("/api/review")
+    async def items(request: Request) -> HTTPResponse:
+        from bot.console.app import guarded, require
+
+        @guarded
+        async def handle(request: Request) -> HTTPResponse:
+            require(request, roles=TRAINER_ROLES)
+            box = inbox(request)
+            if request.app.ctx.settings.tracker_store_url:
+                box.refresh(faq_below=request.app.ctx.settings.faq_confidence_threshold)
+            args = request.args
+            found = box.items(args.get("language"), args.get("intent"), args.get("since"),
+                              args.get("until"))
+            return response.json({"items": [asdict(item) for item in found]})
+
+        return await handle(request)
+
+    @review.get("/api/review/labels")
+    async def labels(request: Request) -> HTTPResponse:
+        from bot.console.app import guarded, require
+
+        @guarded
+        async def handle(request: Request) -> HTTPResponse:
+            require(request, roles=TRAINER_ROLES)
+            known = sorted({e.label for e in read_examples(request.app.ctx.settings.nlu_dir)})
+            return response.json({"labels": known + [l for l in SPECIAL_LABELS
+                                                     if l not in known]})
+
+        return await handle(request)
+
+    @review.post("/api/review/label")
+    async def label(request: Request) -> HTTPResponse:
+        from bot.console.app import guarded, require
+
+        @guarded
+        async def handle(request: Request) -> HTTPResponse:
+            trainer = require(request, roles=TRAINER_ROLES)
+            body = request.json if isinstance(request.json, dict) else {}
+            ids, chosen = body.get("event_ids"), body.get("label")
+            if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+                return response.json({"error": "'event_ids' must be a list of numbers"},
+                                     status=400)
+            known = {e.label for e in read_examples(request.app.ctx.settings.nlu_dir)}
+            if chosen not in known | set(SPECIAL_LABELS):
+                return response.json({"error": "unknown label"}, status=400)
+            written = inbox(request).label(ids, chosen, trainer.username)
+            return response.json({"labelled": len(ids), "files": written})
+
+        return await handle(request)
+
+    @review.get("/api/model")
+    async def model(request: Request) -> HTTPResponse:
+        from bot.console.app import guarded, require
+
+        @guarded
+        async def handle(request: Request) -> HTTPResponse:
+            require(request, roles=("agent", "trainer", "admin", "lead"))
+            try:
+                status = await request.app.ctx.control.status()
+            except Exception as error:  # noqa: BLE001
+                return response.json({"error": f"Rasa unavailable ({type(error).__name__})"},
+                                     status=502)
+            return response.json(model_info(status.get("model_file") or ""))
+
+        return await handle(request)
+
+    @review.post("/api/model/reload")
+    async def reload(request: Request) -> HTTPResponse:
+        from bot.console.app import guarded, require
+
+        @guarded
+        async def handle(request: Request) -> HTTPResponse:
+            require(request, roles=TRAINER_ROLES)
+            path = request.app.ctx.settings.project_root / "models" / "current.tar.gz"
+            if not path.exists():
+                return response.json({"error": "no trained model: run make train"}, status=404)
+            await request.app.ctx.control.load_model(str(path))
+            return response.json(model_info(str(path)))
+
+        return await handle(request)
+
+    return review
+
+
+def model_info(model_file: str) -> dict:
+    """Which model is live and when it was trained (the archive's modification time)."""
+    import os
+    from datetime import datetime
+
+    trained = None
+    if model_file and os.path.exists(model_file):
+        trained = datetime.fromtimestamp(os.path.getmtime(model_file)).isoformat(
+            timespec="seconds")
+    return {"model_file": os.path.basename(model_file) if model_file else None,
+            "trained_at": trained}

@@ -1,0 +1,31 @@
+"""``python -m bot.trainer.deploy [MODEL]``: switch the running Rasa server to a newly trained
+model without a restart; conversations in progress carry on (they live in the tracker store).
+Uses RASA_URL and RASA_API_TOKEN."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from bot.handoff.rasa_client import RasaConversationControl
+from bot.settings import PROJECT_ROOT, load_settings
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    model = Path(args[0]) if args else PROJECT_ROOT / "models" / "current.tar.gz"
+    if not model.exists():
+        print(f"no model at {model}: run make train", file=sys.stderr)
+        return 1
+    settings = load_settings()
+    control = RasaConversationControl(settings.handoff.rasa_url, settings.handoff.rasa_token)
+    asyncio.run(control.load_model(str(model.resolve())))
+    status = asyncio.run(control.status())
+    print(f"live model: {status.get('model_file')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The review inbox: real shopper messages the bot was wrong or unsure about, from the tracker
+store, for trainers to label. Labelled messages become training examples, masked first."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import sqlalchemy as sa
+
+from bot.trainer.add_example import ExampleError, add_example
+from bot.trainer.masking import mask_personal_data
+
+REVIEW_SCHEMA = """
+CREATE TABLE IF NOT EXISTS review_items (
+    event_id INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    predicted TEXT,
+    confidence REAL NOT NULL,
+    language TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    context TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    label TEXT,
+    reviewer TEXT
+)
+"""
+SPECIAL_LABELS = ("out_of_scope", "junk")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    event_id: int
+    conversation_id: str
+    text: str
+    predicted: Optional[str]
+    confidence: float
+    language: str
+    reason: str
+    context: List[Dict[str, str]]
+    created_at: str
+    status: str = "open"
+
+
+def _reason(parse: Dict[str, Any], unsure_below: float, faq_below: float) -> Optional[str]:
+    intent = parse.get("intent") or {}
+    name, confidence = intent.get("name"), float(intent.get("confidence") or 0.0)
+    if name == "nlu_fallback":
+        return "fallback"
+    if name == "faq":
+        selector = ((parse.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+        if float(selector.get("confidence") or 0.0) < faq_below:
+            return "unsure_faq"
+    if confidence < unsure_below:
+        return "unsure"
+    return None
+
+
+def find_candidates(events: Sequence[Dict[str, Any]], low_csat: set,
+                    unsure_below: float = 0.6, faq_below: float = 0.6) -> List[ReviewItem]:
+    """Messages that fell back, were unsure, preceded a handoff, or sit in a low-rated chat."""
+    by_conversation: Dict[str, List[Dict[str, Any]]] = {}
+    for event in events:
+        by_conversation.setdefault(event["sender_id"], []).append(event)
+    items = []
+    for conversation, rows in by_conversation.items():
+        for index, row in enumerate(rows):
+            data = row["data"]
+            if row["type_name"] != "user" or not str(data.get("text") or "").strip():
+                continue
+            text = str(data["text"])
+            if text.startswith("/"):
+                continue  # buttons, not typed text
+            parse = data.get("parse_data") or {}
+            reason = _reason(parse, unsure_below, faq_below)
+            following = [r.get("action_name") for r in rows[index + 1:index + 4]]
+            if reason is None and "action_handoff" in following:
+                reason = "handoff"
+            if reason is None and conversation in low_csat:
+                reason = "low_rating"
+            if reason is None:
+                continue
+            context = [{"sender": "shopper" if r["type_name"] == "user" else "bot",
+                        "text": str(r["data"].get("text") or "")}
+                       for r in rows[max(0, index - 4):index + 4]
+                       if r["type_name"] in ("user", "bot") and r["data"].get("text")]
+            intent = parse.get("intent") or {}
+            ranking = parse.get("intent_ranking") or []
+            predicted = intent.get("name")
+            if predicted == "nlu_fallback" and len(ranking) > 1:
+                predicted = ranking[1].get("name")
+            language = ((parse.get("language") or {}).get("name")) or "en"
+            items.append(ReviewItem(
+                int(row["id"]), conversation, text[:1000], predicted,
+                float(intent.get("confidence") or 0.0), language, reason, context,
+                datetime.fromtimestamp(float(row["timestamp"])).isoformat(timespec="seconds")))
+    return items
+
+
+def read_tracker_events(url: str, after_id: int = 0) -> List[Dict[str, Any]]:
+    """User, bot and action events from Rasa's SQL tracker store, oldest first."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text(
+                "SELECT id, sender_id, type_name, timestamp, action_name, data FROM events"
+                " WHERE id > :after AND type_name IN ('user', 'bot', 'action') ORDER BY id"),
+                {"after": after_id}).fetchall()
+    except sa.exc.OperationalError:
+        return []  # no conversation yet
+    finally:
+        engine.dispose()
+    return [{"id": r[0], "sender_id": r[1], "type_name": r[2], "timestamp": r[3],
+             "action_name": r[4], "data": json.loads(r[5] or "{}")} for r in rows]
+
+
+class ReviewInbox:
+    """Review items kept in the handoff database (same connection as tickets and agents)."""
+
+    def __init__(self, queue: Any, nlu_dir: Path, tracker_url: str) -> None:
+        self.queue = queue
+        self.nlu_dir = Path(nlu_dir)
+        self.tracker_url = tracker_url
+        with queue._transaction() as cur:
+            cur.execute(REVIEW_SCHEMA)
+
+    def refresh(self, unsure_below: float = 0.6, faq_below: float = 0.6) -> int:
+        """Add new candidates from the tracker store; return how many were added."""
+        events = read_tracker_events(self.tracker_url)
+        low = {t.conversation_id for t in self.queue.list_tickets(("resolved",), limit=10000)
+               if t.csat is not None and t.csat <= 2}
+        added = 0
+        with self.queue._transaction() as cur:
+            known = {row["event_id"] for row in self.queue._all(
+                cur, "SELECT event_id FROM review_items")}
+            for item in find_candidates(events, low, unsure_below, faq_below):
+                if item.event_id in known:
+                    continue
+                cur.execute(self.queue._sql(
+                    "INSERT INTO review_items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL,"
+                    " NULL)"), (item.event_id, item.conversation_id, item.text, item.predicted,
+                                item.confidence, item.language, item.reason,
+                                json.dumps(item.context), item.created_at))
+                added += 1
+        return added
+
+    def items(self, language: Optional[str] = None, intent: Optional[str] = None,
+              since: Optional[str] = None, until: Optional[str] = None,
+              status: str = "open") -> List[ReviewItem]:
+        query = "SELECT * FROM review_items WHERE status = ?"
+        params: List[Any] = [status]
+        for column, value, op in (("language", language, "="), ("predicted", intent, "="),
+                                  ("created_at", since, ">="), ("created_at", until, "<=")):
+            if value:
+                query += f" AND {column} {op} ?"
+                params.append(value)
+        with self.queue._transaction() as cur:
+            rows = self.queue._all(cur, query + " ORDER BY created_at DESC LIMIT 500", params)
+        return [ReviewItem(r["event_id"], r["conversation_id"], r["text"], r["predicted"],
+                           r["confidence"], r["language"], r["reason"], json.loads(r["context"]),
+                           r["created_at"], r["status"]) for r in rows]
+
+    def label(self, event_ids: Sequence[int], label: str, reviewer: str) -> List[str]:
+        """Turn messages into training examples (masked) or mark them junk; return the files."""
+        written = []
+        for item in [i for i in self.items() if i.event_id in set(event_ids)]:
+            status = "junk" if label == "junk" else "labelled"
+            if label != "junk":
+                try:
+                    path = add_example(self.nlu_dir, label, item.language,
+                                       mask_personal_data(item.text))
+                    written.append(str(path))
+                except ExampleError as error:
+                    if "already there" not in str(error):
+                        raise
+            with self.queue._transaction() as cur:
+                cur.execute(self.queue._sql("UPDATE review_items SET status = ?, label = ?,"
+                                            " reviewer = ? WHERE event_id = ?"),
+                            (status, label, reviewer, item.event_id))
+        return written
