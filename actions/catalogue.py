@@ -121,8 +121,24 @@ class ActionAbandonedCart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        items = [str(item) for item in tracker.get_slot("cart_items") or []]
+        cart = services().handoff.latest_cart(tracker.sender_id) or {}
+        items = [str(item) for item in cart.get("items") or []]
         if not items:
             return []
-        dispatcher.utter_message(response="utter_abandoned_cart", items=describe_items(items))
-        return []
+        language = cart.get("language") or tracker.get_slot("language") or "en"
+        variation = response_in_language(domain, "utter_abandoned_cart", language)
+        dispatcher.utter_message(text=variation["text"].format(items=describe_items(items)),
+                                 buttons=variation.get("buttons") or [])
+        return [SlotSet("language", language)] if cart.get("language") else []
+
+
+def response_in_language(domain: DomainDict, name: str, language: str) -> Dict[Text, Any]:
+    """The variation of a response for a language (the default one when there is none).
+
+    Needed when a message goes out before the conversation's language slot can be set."""
+    variations = (domain.get("responses") or {}).get(name) or [{"text": ""}]
+    for variation in variations:
+        for condition in variation.get("condition") or []:
+            if condition.get("name") == "language" and condition.get("value") == language:
+                return variation
+    return next((v for v in variations if not v.get("condition")), variations[0])

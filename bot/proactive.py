@@ -10,6 +10,7 @@ from typing import Any, List, Optional, Tuple
 
 SIGNATURE_HEADER = "X-Signature"
 MAX_ITEMS = 20
+CHANNELS = ("socketio", "latest", "telegram", "facebook", "slack", "twilio", "shop_app")
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -32,6 +33,7 @@ class AbandonedCart:
     cart_id: str
     items: Tuple[str, ...]
     language: Optional[str] = None
+    channel: str = "socketio"  # the widget; a session that never wrote has no latest channel
 
 
 def parse_abandoned_cart(body: bytes) -> AbandonedCart:
@@ -50,9 +52,12 @@ def parse_abandoned_cart(body: bytes) -> AbandonedCart:
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise ValueError("'items' must be a list of product names")
     language = data.get("language")
+    channel = data.get("channel") or "socketio"
+    if channel not in CHANNELS:
+        raise ValueError(f"'channel' must be one of {', '.join(CHANNELS)}")
     return AbandonedCart(session_id, cart_id,
                          tuple(i.strip()[:80] for i in items[:MAX_ITEMS] if i.strip()),
-                         language if isinstance(language, str) else None)
+                         language if isinstance(language, str) else None, channel)
 
 
 def describe_items(items: List[str]) -> str:

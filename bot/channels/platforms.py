@@ -60,16 +60,23 @@ class ShopTelegramInput(TelegramInput):
         return blueprint
 
     def get_output_channel(self) -> TelegramOutput:
-        api_url = getattr(self, "api_url", None)
-        if not api_url:
-            return super().get_output_channel()
         from aiogram.bot.api import TelegramAPIServer
 
         channel = TelegramOutput.__new__(TelegramOutput)
-        TelegramOutput.__bases__[0].__init__(channel, self.access_token,
-                                             server=TelegramAPIServer.from_base(api_url))
+        api_url = getattr(self, "api_url", None)
+        server = {"server": TelegramAPIServer.from_base(api_url)} if api_url else {}
+        TelegramOutput.__bases__[0].__init__(channel, self.access_token, **server)
+
+        async def register() -> None:
+            await channel.set_webhook(url=self.webhook_url)
+            await channel.session.close()
+
         if self.webhook_url:
-            asyncio.run(channel.set_webhook(url=self.webhook_url))
+            # Rasa registers the webhook in a throw-away event loop; the HTTP session made
+            # there must not be reused by the server's loop (it fails with "Event loop is
+            # closed"), so it is closed and a fresh one is made on first use.
+            asyncio.run(register())
+            channel._session = None
         return channel
 
 

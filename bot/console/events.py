@@ -28,13 +28,13 @@ async def handle_abandoned_cart(app: Sanic, body: bytes,
         return response.json({"error": str(error)}, status=400)
     if not cart.items:
         return response.json({"sent": False, "reason": "empty cart"})
-    if not app.ctx.queue.remember_cart(cart.cart_id, cart.session_id):
+    if not app.ctx.queue.remember_cart(cart.cart_id, cart.session_id, items=cart.items,
+                                       language=cart.language):
         return response.json({"sent": False, "reason": "already nudged"})
-    slots = {"cart_items": list(cart.items)}
-    if cart.language:
-        slots["language"] = cart.language
     try:
-        await app.ctx.control.set_slots_and_run(cart.session_id, slots, "action_abandoned_cart")
+        # The action reads the cart from the queue store: a conversation that has not
+        # started yet would lose slots set from outside when Rasa opens its session.
+        await app.ctx.control.notify(cart.session_id, "action_abandoned_cart", cart.channel)
     except Exception as error:  # noqa: BLE001
         logger.warning("abandoned cart message failed: %s", type(error).__name__)
         return response.json({"error": "the message could not be delivered"}, status=502)

@@ -23,12 +23,9 @@ class ConversationControl(Protocol):
     async def hand_back(self, conversation_id: str, action: str) -> None:
         """Resume the bot and run an action in the conversation (e.g. ``action_ask_csat``)."""
 
-    async def notify(self, conversation_id: str, action: str) -> None:
-        """Run an action in the conversation (e.g. ``action_queue_update``)."""
-
-    async def set_slots_and_run(self, conversation_id: str, slots: Dict[str, Any],
-                                action: str) -> None:
-        """Set slots, then run an action (a proactive message)."""
+    async def notify(self, conversation_id: str, action: str, channel: str = "latest") -> None:
+        """Run an action in the conversation (e.g. ``action_queue_update``); its messages go
+        out on ``channel`` (the shopper's latest one by default)."""
 
 
 class RasaConversationControl:
@@ -88,14 +85,8 @@ class RasaConversationControl:
         await self._events(conversation_id, [{"event": "resume"}])
         await self.notify(conversation_id, action)
 
-    async def notify(self, conversation_id: str, action: str) -> None:
-        await self._execute(conversation_id, action)
-
-    async def set_slots_and_run(self, conversation_id: str, slots: Dict[str, Any],
-                                action: str) -> None:
-        await self._events(conversation_id, [{"event": "slot", "name": name, "value": value}
-                                             for name, value in slots.items()])
-        await self._execute(conversation_id, action)
+    async def notify(self, conversation_id: str, action: str, channel: str = "latest") -> None:
+        await self._execute(conversation_id, action, channel)
 
     async def status(self) -> Dict[str, Any]:
         """Rasa's /status: which model is loaded."""
@@ -114,13 +105,16 @@ class RasaConversationControl:
                 if response.status >= 400:
                     raise RuntimeError(f"Rasa answered {response.status} when loading the model")
 
-    async def _execute(self, conversation_id: str, action: str) -> None:
+    async def _execute(self, conversation_id: str, action: str, channel: str = "latest") -> None:
         # Executing an action (rather than triggering an intent) adds no pretend shopper
         # message and needs no training examples. The conversation then listens again, as
         # after any bot turn, so that the rules see the shopper's next message normally.
+        # Appending an event creates the conversation if it does not exist yet (a widget that
+        # connected but never wrote); executing an action in an unknown one answers 404.
+        await self._events(conversation_id, [{"event": "action", "name": "action_listen"}])
         for name in (action, "action_listen"):
             await self._post(self._path(conversation_id) + "/execute", {"name": name},
-                             output_channel="latest")
+                             output_channel=channel)
 
 
 def agent_of(event: Dict[str, Any]) -> Optional[str]:

@@ -116,7 +116,8 @@ CREATE INDEX IF NOT EXISTS ticket_notes_ticket ON ticket_notes (ticket_id, creat
 CREATE TABLE IF NOT EXISTS proactive_events (
     cart_id TEXT PRIMARY KEY,
     conversation_id TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    body TEXT NOT NULL DEFAULT '{}'
 );
 """ + AGENT_SCHEMA
 
@@ -310,8 +311,8 @@ class SQLHandoffQueue(SQLAgentAccounts):
         return [Note(r["author"], r["text"], datetime.fromisoformat(r["created_at"]))
                 for r in rows]
 
-    def remember_cart(self, cart_id: str, conversation_id: str,
-                      min_gap_minutes: int = 60) -> bool:
+    def remember_cart(self, cart_id: str, conversation_id: str, min_gap_minutes: int = 60,
+                      items: Sequence[str] = (), language: Optional[str] = None) -> bool:
         """True the first time a cart is seen, unless the shopper got a nudge recently."""
         now = datetime.now()
         since = (now - timedelta(minutes=min_gap_minutes)).isoformat()
@@ -321,9 +322,17 @@ class SQLHandoffQueue(SQLAgentAccounts):
                              (cart_id, conversation_id, since))
             if seen is not None:
                 return False
-            cur.execute(self._sql("INSERT INTO proactive_events VALUES (?, ?, ?)"),
-                        (cart_id, conversation_id, now.isoformat()))
+            cur.execute(self._sql("INSERT INTO proactive_events VALUES (?, ?, ?, ?)"),
+                        (cart_id, conversation_id, now.isoformat(),
+                         json.dumps({"items": list(items), "language": language})))
         return True
+
+    def latest_cart(self, conversation_id: str) -> Optional[Dict[str, Any]]:
+        """Items and language of the shopper's most recent abandoned cart."""
+        with self._transaction() as cur:
+            row = self._one(cur, "SELECT body FROM proactive_events WHERE conversation_id = ?"
+                                 " ORDER BY created_at DESC LIMIT 1", (conversation_id,))
+        return json.loads(row["body"]) if row else None
 
     def handling_minutes(self, limit: int = 20) -> List[float]:
         with self._transaction() as cur:

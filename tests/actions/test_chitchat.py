@@ -52,14 +52,19 @@ async def test_empty_message_gets_a_clear_answer_and_is_not_a_misunderstanding(s
     assert responses(dispatcher) == ["utter_still_not_understood", "utter_offer_handoff"]
 
 
-async def test_abandoned_cart_message_names_the_items(services):
+async def test_abandoned_cart_message_names_the_items_in_the_shoppers_language(services):
     from actions.catalogue import ActionAbandonedCart
 
+    domain = {"responses": {"utter_abandoned_cart": [
+        {"condition": [{"type": "slot", "name": "language", "value": "nb"}],
+         "text": "Tenker du fortsatt på {items}?"},
+        {"text": "Still thinking about your {items}?"}]}}
+    services.handoff.remember_cart("cart-1", "shopper-1", items=["Rain jacket", "Wool socks"],
+                                   language="nb")
     dispatcher = CollectingDispatcher()
-    await ActionAbandonedCart().run(dispatcher, tracker({"cart_items": ["Rain jacket",
-                                                                        "Wool socks"]}), {})
-    assert responses(dispatcher) == ["utter_abandoned_cart"]
-    assert dispatcher.messages[0]["items"] == "Rain jacket, Wool socks"
+    events = await ActionAbandonedCart().run(dispatcher, tracker(), domain)
+    assert dispatcher.messages[0]["text"] == "Tenker du fortsatt på Rain jacket, Wool socks?"
+    assert events[0]["value"] == "nb"
     silent = CollectingDispatcher()
-    await ActionAbandonedCart().run(silent, tracker({"cart_items": []}), {})
+    await ActionAbandonedCart().run(silent, tracker(sender="nobody"), domain)
     assert silent.messages == []

@@ -16,7 +16,7 @@ def browser():
 
 
 def test_trainer_labels_a_fallback_message(stack, browser):
-    message = "im Budi Santoso qwzx blorp 70931 budi@mail.example zzyx"
+    message = "qwzx blorp vrrrp zzyx, im Budi Santoso"  # the bot is unsure about this one
     Chat(stack, "review-shopper").say(message)
     queue = SQLiteHandoffQueue(stack.var_dir / "handoff.db")
     queue.add_agent("tina", "tina-password", "trainer", "Tina")
@@ -38,6 +38,5 @@ def test_trainer_labels_a_fallback_message(stack, browser):
     assert page.locator("#items tr", has_text="qwzx blorp").count() == 0
 
     written = "".join(p.read_text() for p in (stack.var_dir / "nlu").rglob("*.yml"))
-    assert "im Alex qwzx blorp [10000](order_number) [customer@example.com](email) zzyx" in written
-    assert "Budi Santoso" not in written.split("qwzx")[0][-40:]
-    assert "budi@mail.example" not in written and "70931" not in written
+    assert "- qwzx blorp vrrrp zzyx, im Alex\n" in written
+    assert "Budi Santoso" not in written

@@ -81,8 +81,8 @@ def test_abandoned_cart_event_opens_the_widget_with_a_message(stack, browser):
     page = browser.new_context().new_page()
     page.set_default_timeout(TIMEOUT)
     page.goto(f"{stack.console_url}/demo/cart")
-    page.wait_for_function("window.NorthwindChat && window.NorthwindChat.sessionId")
-    page.wait_for_timeout(1000)  # the widget's socket joins its session
+    page.wait_for_selector(".nw-launch")
+    page.wait_for_timeout(1500)  # the widget's socket joins its session
     page.click("#abandon")
     page.wait_for_selector(".nw-bot >> text=/Rain jacket, Wool socks/")
     assert page.locator(".nw-panel").is_visible()

@@ -25,12 +25,9 @@ class FakeConversationControl:
     async def hand_back(self, conversation_id: str, action: str) -> None:
         self.calls.append(("hand_back", conversation_id, action))
 
-    async def notify(self, conversation_id: str, action: str) -> None:
+    async def notify(self, conversation_id: str, action: str, channel: str = "latest") -> None:
         self.calls.append(("notify", conversation_id, action))
 
-    async def set_slots_and_run(self, conversation_id: str, slots: Dict[str, Any],
-                                action: str) -> None:
-        self.calls.append(("run", conversation_id, (action, slots)))
 
     async def status(self) -> Dict[str, Any]:
         return {"model_file": self.model_file}

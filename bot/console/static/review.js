@@ -45,8 +45,8 @@
     if (!ids.length) return;
     try {
       const result = await api("POST", "/api/review/label", { event_ids: ids, label: $("bulk-label").value });
-      $("status").textContent = "Labelled " + result.labelled;
       await load();
+      $("status").textContent = "Labelled " + result.labelled + " · " + $("status").textContent;
     } catch (e) { $("status").textContent = e.message; }
   });
   async function showModel() {

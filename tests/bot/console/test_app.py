@@ -217,9 +217,8 @@ def test_abandoned_cart_event_needs_a_signature_and_nudges_once(queue, control, 
     signed = {"X-Signature": sign("events-secret", body)}
     _, response = app.test_client.post("/api/events/abandoned-cart", data=body, headers=signed)
     assert response.status == 202
-    assert control.calls == [("run", "web-1", ("action_abandoned_cart",
-                                               {"cart_items": ["Rain jacket"],
-                                                "language": "nb"}))]
+    assert control.calls == [("notify", "web-1", "action_abandoned_cart")]
+    assert queue.latest_cart("web-1") == {"items": ["Rain jacket"], "language": "nb"}
     _, response = app.test_client.post("/api/events/abandoned-cart", data=body, headers=signed)
     assert response.json == {"sent": False, "reason": "already nudged"}
     assert len(control.calls) == 1
