@@ -126,14 +126,16 @@ class ActionRefundStatus(OrderTaskAction):
                                      issued=when(tracker, refund.issued_at), **args)
         elif refund:
             dispatcher.utter_message(
-                response="utter_refund_pending", amount=money(tracker, refund.amount, order.currency),
+                response="utter_refund_pending",
+                amount=money(tracker, refund.amount, order.currency),
                 reference=refund.reference,
                 expected=when(tracker, services().orders.refund_expected_by(order)), **args)
         elif order.returns:
             dispatcher.utter_message(response="utter_refund_awaiting_return",
                                      reference=order.returns[-1].reference, **args)
         else:
-            dispatcher.utter_message(response="utter_no_refund", status=status_text(tracker, order.status.value),
+            dispatcher.utter_message(response="utter_no_refund",
+                                     status=status_text(tracker, order.status.value),
                                      **args)
         return []
 
@@ -196,7 +198,8 @@ class ActionSaveAddress(OrderTaskAction):
     def refuse(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: Order,
                decision: Decision) -> List[EventType]:
         dispatcher.utter_message(response=f"utter_address_not_changeable_{decision.reason}",
-                                 order_id=order.order_id, status=status_text(tracker, order.status.value))
+                                 order_id=order.order_id,
+                                 status=status_text(tracker, order.status.value))
         return offer_handoff(dispatcher, "shipped") if decision.reason == "shipped" else []
 
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,

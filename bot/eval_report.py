@@ -108,8 +108,9 @@ def f1_png(table: Dict[str, Dict[str, Dict[str, float]]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    languages = [l for l in table if l != "all"]
-    macro = [sum(v["f1"] for v in table[l].values()) / max(len(table[l]), 1) for l in languages]
+    languages = [lang for lang in table if lang != "all"]
+    macro = [sum(v["f1"] for v in table[lang].values()) / max(len(table[lang]), 1)
+             for lang in languages]
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.bar(languages, macro, color="#2c6fbb")
     ax.set_ylim(0, 1)

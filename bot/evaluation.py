@@ -8,8 +8,8 @@ declines it (``out_of_scope`` or ``nlu_fallback``): what matters is that no shop
 from __future__ import annotations
 
 import argparse
-import json
 import asyncio
+import json
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -182,7 +182,8 @@ def print_language_detection(report: Report) -> None:
         short = [(e, p) for e, p in rows if len(e.text.split()) <= 3]
         plain = [detect(e.text).language == e.language for e, _ in rows]
         plain_short = [detect(e.text).language == e.language for e, _ in short]
-        print(f"| {language} | {len(rows)} | {_share(p.language == e.language for e, p in rows):.3f}"
+        right = _share(p.language == e.language for e, p in rows)
+        print(f"| {language} | {len(rows)} | {right:.3f}"
               f" | {_share(p.language == e.language for e, p in short):.3f} ({len(short)})"
               f" | {_share(plain):.3f} | {_share(plain_short):.3f} |")
 
@@ -203,7 +204,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--show-wrong", type=int, default=25)
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "results" / "eval")
     parser.add_argument("--write-baseline", action="store_true",
-                        help="store these figures as the new baseline (tests/nlu_eval/baseline.json)")
+                        help="store these figures as the new baseline"
+                             " (tests/nlu_eval/baseline.json)")
     args = parser.parse_args(argv)
     examples = load_examples(sorted(EVAL_DIR.glob("*.yml")))
     threshold = load_settings().faq_confidence_threshold

@@ -66,8 +66,8 @@ class Detection:
 
     def as_dict(self) -> Dict:
         return {"name": self.language, "confidence": round(self.confidence, 4),
-                "ranking": [{"name": l, "confidence": round(float(c), 4)}
-                            for l, c in self.ranking]}
+                "ranking": [{"name": lang, "confidence": round(float(c), 4)}
+                            for lang, c in self.ranking]}
 
 
 class _Lingua:
@@ -107,7 +107,8 @@ class LanguageModel:
         raw = self.classifier.decision_function(self.vectorizer.transform([text]))[0]
         exp = np.exp((raw - raw.max()) * 4.0)
         probabilities = exp / exp.sum()
-        return {str(l): float(p) for l, p in zip(self.classifier.classes_, probabilities)}
+        return {str(lang): float(p)
+                for lang, p in zip(self.classifier.classes_, probabilities)}
 
 
 def detect(text: str, model: Optional[LanguageModel] = None) -> Detection:
@@ -118,8 +119,8 @@ def detect(text: str, model: Optional[LanguageModel] = None) -> Detection:
     lingua = _Lingua.scores(text)
     own = model.scores(text) if model is not None else {}
     weight = 0.5 if own else 0.0
-    blended = {l: (1 - weight) * lingua.get(l, 0.0) + weight * own.get(l, 0.0)
-               for l in LANGUAGES}
+    blended = {lang: (1 - weight) * lingua.get(lang, 0.0) + weight * own.get(lang, 0.0)
+               for lang in LANGUAGES}
     ranking = sorted(blended.items(), key=lambda item: -item[1])
     return Detection(ranking)
 

@@ -185,7 +185,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                  if stack.demo_password else "(add agents: python -m bot.console add-agent NAME)")
         print(f"""
 Shop assistant is running.
-  Demo shop + chat widget: {stack.console_url}/demo   (logged-in customer: {stack.console_url}/demo/account)
+  Demo shop + widget: {stack.console_url}/demo  (as a logged-in customer: /demo/account)
   Agent console:   {stack.console_url}/   {login}
   Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}
   Chat (socket.io) {stack.rasa_url}/socket.io

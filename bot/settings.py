@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from datetime import date, time
+from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 import yaml
@@ -171,7 +171,8 @@ def _tracker_url(section: Mapping[str, Any], root: Path) -> str:
     password = f":{section['password']}" if section.get("password") else ""
     auth = f"{user}{password}@" if user else ""
     port = f":{section['port']}" if section.get("port") else ""
-    return f"{dialect}://{auth}{section.get('url') or 'localhost'}{port}/{section.get('db') or 'rasa'}"
+    host = section.get("url") or "localhost"
+    return f"{dialect}://{auth}{host}{port}/{section.get('db') or 'rasa'}"
 
 
 def _read_endpoints(path: Path) -> Dict[str, Any]:

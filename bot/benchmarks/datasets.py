@@ -30,7 +30,8 @@ def stratified(pairs: Sequence[Tuple[str, str]], per_label: int, seed: int = 7) 
     return chosen
 
 
-def split(pairs: Sequence[Tuple[str, str]], test_share: float, seed: int = 7) -> Tuple[Pairs, Pairs]:
+def split(pairs: Sequence[Tuple[str, str]], test_share: float,
+          seed: int = 7) -> Tuple[Pairs, Pairs]:
     """A stratified train/test split with a fixed seed."""
     by_label: Dict[str, List[Tuple[str, str]]] = defaultdict(list)
     for pair in pairs:
@@ -57,8 +58,10 @@ def banking77(bench_dir: Path = BENCH_DIR) -> Tuple[Pairs, Pairs]:
 def clinc150(bench_dir: Path = BENCH_DIR) -> Tuple[Pairs, Pairs, Pairs]:
     """CLINC150: train (+ oos_train as out_of_scope), val, oos_val."""
     data = json.loads((bench_dir / "clinc150" / "train_val.json").read_text(encoding="utf-8"))
-    train = [(t, l) for t, l in data["train"]] + [(t, OOS) for t, _ in data["oos_train"]]
-    return train, [(t, l) for t, l in data["val"]], [(t, OOS) for t, _ in data["oos_val"]]
+    train = [(t, label) for t, label in data["train"]]
+    train += [(t, OOS) for t, _ in data["oos_train"]]
+    return (train, [(t, label) for t, label in data["val"]],
+            [(t, OOS) for t, _ in data["oos_val"]])
 
 
 def to_rasa_yaml(pairs: Sequence[Tuple[str, str]]) -> str:

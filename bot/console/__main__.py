@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from typing import List, Optional
 

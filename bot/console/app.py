@@ -9,12 +9,14 @@ import json
 import logging
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.console.events import events_blueprint
+from bot.console.review import review_blueprint
 from bot.handoff import (
     Agent,
     SQLHandoffQueue,
@@ -23,8 +25,6 @@ from bot.handoff import (
     is_open,
     transcript_from_events,
 )
-from bot.console.events import events_blueprint
-from bot.console.review import review_blueprint
 from bot.handoff.canned import load_canned, search
 from bot.handoff.rasa_client import ConversationControl
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES

@@ -3,16 +3,16 @@ chat widget embedded and the customer's signed token passed to it."""
 
 from __future__ import annotations
 
+import json
+
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-import json
-
 from bot.auth import issue_customer_token
 from bot.console.events import handle_abandoned_cart
-from bot.proactive import sign
 from bot.i18n import format_money
+from bot.proactive import sign
 
 DEMO_CUSTOMER = "C-1001"
 

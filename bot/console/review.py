@@ -58,8 +58,8 @@ def review_blueprint() -> Blueprint:
         async def handle(request: Request) -> HTTPResponse:
             require(request, roles=TRAINER_ROLES)
             known = sorted({e.label for e in read_examples(request.app.ctx.settings.nlu_dir)})
-            return response.json({"labels": known + [l for l in SPECIAL_LABELS
-                                                     if l not in known]})
+            return response.json({"labels": known + [label for label in SPECIAL_LABELS
+                                                     if label not in known]})
 
         return await handle(request)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handoff.agents import Agent, AgentAccounts, ROLES
+from bot.handoff.agents import ROLES, Agent, AgentAccounts
 from bot.handoff.context import (
     agent_slots,
     detected_intents,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, timedelta
 from typing import Optional, Sequence
+
 from zoneinfo import ZoneInfo
 
 from bot.settings import HandoffSettings

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-from bot.i18n.responses import load_catalog, problems, render_domain
 from bot.handoff.canned import canned_problems, load_canned
+from bot.i18n.responses import load_catalog, problems, render_domain
 from bot.kb.export import render_domain as render_faq_domain
 from bot.kb.store import kb_problems, load_entries
 from bot.settings import load_settings

@@ -101,7 +101,7 @@ class Entry:
 
     def languages(self) -> List[str]:
         """Languages in which title, answer and every link and button title exist."""
-        parts = [self.titles, self.answers, *[l.titles for l in self.links],
+        parts = [self.titles, self.answers, *[link.titles for link in self.links],
                  *[b.titles for b in self.buttons]]
         return [lang for lang in LANGUAGES if all(lang in texts for texts in parts)]
 

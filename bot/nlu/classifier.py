@@ -85,7 +85,8 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("ShopIntentClassifier needs two or more intents; not trained.")
             return self._resource
         model = TextClassifierModel(
-            TextModelConfig(c=float(self._config["C"]), temperature=float(self._config["temperature"]))
+            TextModelConfig(c=float(self._config["C"]),
+                            temperature=float(self._config["temperature"]))
         )
         self._model = model.fit(texts, labels)
         with self._model_storage.write_to(self._resource) as directory:

@@ -131,7 +131,8 @@ class Order:
 
     def describe_items(self) -> str:
         """A short human description, e.g. ``Rain jacket (M) x1``."""
-        return ", ".join(f"{line.product_name} ({line.size}) x{line.quantity}" for line in self.lines)
+        return ", ".join(f"{line.product_name} ({line.size}) x{line.quantity}"
+                         for line in self.lines)
 
 
 class ShopError(Exception):

@@ -29,7 +29,8 @@ def test_agent_takes_over_and_hands_back(stack, browser):
     shopper.set_default_timeout(TIMEOUT)
     shopper.goto(f"{stack.console_url}/demo")
     shopper.click(".nw-launch")
-    shopper.fill("input[aria-label='Type your message']", "can i talk to a real person about a gift")
+    shopper.fill("input[aria-label='Type your message']",
+                 "can i talk to a real person about a gift")
     shopper.keyboard.press("Enter")
     shopper.wait_for_selector(".nw-bot >> text=/You're number \\d+ in the queue/")
 

@@ -14,7 +14,7 @@ EVENTS = [
 
 def test_transcript_is_the_current_session():
     lines = transcript_from_events(EVENTS)
-    assert [(l.sender, l.text) for l in lines] == [
+    assert [(line.sender, line.text) for line in lines] == [
         ("shopper", "where is 10023"), ("bot", "Your email?"),
         ("shopper", "this is useless, get me a human")]
     assert detected_intents(lines)[0] == {"text": "where is 10023", "intent": "order_status",

@@ -1,7 +1,7 @@
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 import pytest
+from zoneinfo import ZoneInfo
 
 from bot.handoff import estimate_wait_minutes, is_open, next_opening
 from bot.settings import HandoffSettings, SettingsError, load_settings

@@ -1,8 +1,8 @@
 import pytest
 
 from bot.kb import KnowledgeBaseError, KnowledgeBaseSearch, load_entries
-from bot.kb.store import kb_problems
 from bot.kb.export import render_domain
+from bot.kb.store import kb_problems
 from bot.settings import PROJECT_ROOT
 
 REQUIRED_KEYS = {

@@ -1,8 +1,11 @@
 import pytest
 
 from bot.trainer.add_example import ExampleError, add_example
-from bot.trainer.checks import near_duplicates_across_labels, same_example_under_two_labels
-from bot.trainer.checks import too_few_examples
+from bot.trainer.checks import (
+    near_duplicates_across_labels,
+    same_example_under_two_labels,
+    too_few_examples,
+)
 from bot.trainer.data import read_examples
 
 ENGLISH = """version: "3.1"
