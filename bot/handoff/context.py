@@ -8,7 +8,7 @@ from bot.handoff.models import TranscriptLine
 
 #: Slots an agent needs; everything else stays out of the ticket.
 AGENT_SLOTS = (
-    "task", "order_number", "verified_order", "customer_id", "payment_problem",
+    "task", "order_number", "verified_order", "customer_id", "payment_problem", "payment_date",
     "payment_method", "payment_details", "product", "return_reason", "new_address",
     "verification_failures",
 )

@@ -79,3 +79,17 @@ def test_asking_for_a_person_creates_a_ticket_with_context(chat, stack):
         (chat.sender,)).fetchone()
     assert "order 10023, verified" in summary
     assert "where is my order 10023" in body
+
+
+def test_switching_to_a_new_model_keeps_conversations_going(chat, stack):
+    import asyncio
+
+    from bot.handoff.rasa_client import RasaConversationControl
+    from tests.e2e.conftest import MODEL
+
+    assert "email" in chat.text("where is my order 10023").lower()
+    control = RasaConversationControl(stack.rasa_url, stack.rasa_token)
+    asyncio.run(control.load_model(str(MODEL.resolve())))
+    assert asyncio.run(control.status())["model_file"].endswith("current.tar.gz")
+    reply = chat.text("anna.virtanen@example.com")  # the form goes on with the new model
+    assert "10023" in reply and "Posti" in reply
