@@ -78,7 +78,8 @@ class ValidatePaymentForm(FormValidationAction):
 
     def validate_payment_details(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return {"payment_details": " ".join(str(value or "").split())[:500] or None}
+        details = " ".join(str(value or "").split())[:500] or None
+        return {"payment_details": details, "payment_date": latest_entity(tracker, "date")}
 
 
 class ActionBeginPayment(Action):

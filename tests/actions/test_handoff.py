@@ -151,3 +151,14 @@ async def test_rating_is_stored_with_the_ticket(services):
     await ActionStoreCsat().run(CollectingDispatcher(), tracker(
         slots, text='/csat{"rating":"4"}', intent="csat", entities=[entity("rating", "4")]), {})
     assert services.handoff.get(ticket_id).csat == 4
+
+
+async def test_payment_date_is_kept_for_the_agent(services):
+    from actions.catalogue import ValidatePaymentForm
+    from tests.actions.helpers import entity
+
+    result = ValidatePaymentForm().validate_payment_details(
+        "eilen 129 euroa kahdesti", CollectingDispatcher(),
+        tracker(text="eilen 129 euroa kahdesti", intent="inform",
+                entities=[entity("date", "2026-11-25")]), {})
+    assert result == {"payment_details": "eilen 129 euroa kahdesti", "payment_date": "2026-11-25"}
