@@ -16,6 +16,8 @@ from bot.run import Stack
 from bot.settings import PROJECT_ROOT, load_settings
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.yml")
+#: Examples per intent block when Rasa's default pipeline is trained on a subsample.
+SPEED_SUBSAMPLE = 8
 PROJECT_CONFIG = PROJECT_ROOT / "config.yml"
 
 
@@ -24,7 +26,8 @@ def say(lines: List[str], text: str = "") -> None:
     lines.append(text)
 
 
-def own_eval(lines: List[str], work: Path) -> dict:
+def own_eval(lines: List[str], work: Path, with_default: bool = True,
+             reuse: bool = False) -> dict:
     """Both configs trained on the project's data, measured on tests/nlu_eval."""
     examples = load_examples(sorted(EVAL_DIR.glob("*.yml")))
     threshold = load_settings().faq_confidence_threshold
@@ -34,20 +37,39 @@ def own_eval(lines: List[str], work: Path) -> dict:
                " written apart from the training data. Same training data for both.\n")
     say(lines, "| pipeline | intent accuracy | FAQ-key accuracy | training time (full model) |")
     say(lines, "|---|---|---|---|")
-    for name, config in (("project", PROJECT_CONFIG), ("rasa-default", DEFAULT_CONFIG)):
-        trained = nlu.train_full(config, work, f"full-{name}")
+    configs = [("project", PROJECT_CONFIG)]
+    if with_default:
+        configs.append(("rasa-default", DEFAULT_CONFIG))
+    for name, config in configs:
+        current = PROJECT_ROOT / "models" / "current.tar.gz"
+        if name == "project" and reuse and current.exists():
+            trained = nlu.Trained(current, float("nan"))  # `make train` built it from this data
+        else:
+            trained = nlu.train_full(config, work, f"full-{name}")
         results = nlu.predict(trained.model, [e.text for e in examples])
         report = Report(list(zip(examples, [prediction_from_parse(r) for r in results])),
                         threshold)
         models[name] = trained
+        seconds = "built by `make train`" if trained.seconds != trained.seconds \
+            else f"{trained.seconds:.0f} s"
         say(lines, f"| {name} | {report.intent_accuracy:.3f} | {report.faq_accuracy:.3f} |"
-                   f" {trained.seconds:.0f} s |")
+                   f" {seconds} |")
         if len({e.language for e in examples}) > 1:
             for language in sorted({e.language for e in examples}):
                 rows = [r for r in report.rows if r[0].language == language]
                 sub = Report(rows, threshold)
                 say(lines, f"| {name} [{language}] | {sub.intent_accuracy:.3f} |"
                            f" {sub.faq_accuracy:.3f} | |")
+    if not with_default:
+        sub = nlu.subsampled_data(work, SPEED_SUBSAMPLE)
+        default = nlu.train_full(DEFAULT_CONFIG, work, "full-rasa-default-sub", sub)
+        results = nlu.predict(default.model, [e.text for e in examples])
+        report = Report(list(zip(examples, [prediction_from_parse(r) for r in results])),
+                        threshold)
+        models["rasa-default"] = default
+        say(lines, f"| rasa-default, trained on {SPEED_SUBSAMPLE} examples per intent and"
+                   f" language | {report.intent_accuracy:.3f} | {report.faq_accuracy:.3f} |"
+                   f" {default.seconds:.0f} s |")
     english = nlu.train_full(PROJECT_CONFIG, work, "full-project-en",
                              nlu.english_only_data(work))
     models["project, English only"] = english
@@ -57,13 +79,13 @@ def own_eval(lines: List[str], work: Path) -> dict:
     return models
 
 
-def banking(lines: List[str], work: Path) -> None:
+def banking(lines: List[str], work: Path, per_label: int = 25) -> None:
     train, test = datasets.banking77()
-    sub = datasets.stratified(train, 25)
+    sub = datasets.stratified(train, per_label)
     say(lines, "### (b) BANKING77\n")
     say(lines, f"train.csv split 80/20 with a fixed seed: {len(train)} train, {len(test)} test."
-               f" Subsample for the comparison: 25 per intent ({len(sub)} examples), same for"
-               " both.\n")
+               f" Subsample for the comparison: {per_label} per intent ({len(sub)} examples),"
+               " same for both.\n")
     say(lines, "| pipeline | training data | accuracy on the held-out 20% | training time |")
     say(lines, "|---|---|---|---|")
     for name, config in (("project", PROJECT_CONFIG), ("rasa-default", DEFAULT_CONFIG)):
@@ -78,13 +100,13 @@ def banking(lines: List[str], work: Path) -> None:
     say(lines)
 
 
-def clinc(lines: List[str], work: Path) -> None:
+def clinc(lines: List[str], work: Path, per_label: int = 25) -> None:
     train, val, oos_val = datasets.clinc150()
-    sub = datasets.stratified(train, 25)
+    sub = datasets.stratified(train, per_label)
     say(lines, "### (c) CLINC150\n")
     say(lines, "In-scope accuracy on `val` (3,000) and out-of-scope recall on `oos_val` (100);"
                " an out-of-scope query counts as caught when the pipeline answers"
-               " `out_of_scope` or `nlu_fallback`. Subsample: 25 per intent including"
+               f" `out_of_scope` or `nlu_fallback`. Subsample: {per_label} per intent including"
                f" `oos_train` ({len(sub)} examples), same for both.\n")
     say(lines, "| pipeline | training data | in-scope accuracy | out-of-scope recall |"
                " training time |")
@@ -151,6 +173,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", choices=["own", "banking", "clinc", "speed", "socketio"],
                         action="append")
     parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--per-label", type=int, default=25,
+                        help="subsample size per intent for the default-pipeline comparisons")
+    parser.add_argument("--no-default-full", action="store_true",
+                        help="train Rasa's default pipeline on a subsample of the project data")
+    parser.add_argument("--reuse-model", action="store_true",
+                        help="use models/current.tar.gz instead of training the project again")
     parser.add_argument("--load-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
     parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio"])
@@ -161,11 +189,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     started = time.perf_counter()
     models = {}
     if parts & {"own", "speed"}:
-        models = own_eval(lines, work)
+        models = own_eval(lines, work, with_default=not args.no_default_full,
+                          reuse=args.reuse_model)
     if "banking" in parts:
-        banking(lines, work)
+        banking(lines, work, args.per_label)
     if "clinc" in parts:
-        clinc(lines, work)
+        clinc(lines, work, args.per_label)
     if "speed" in parts:
         speed_section(lines, models, work, args.load_seconds)
     if "socketio" in parts:

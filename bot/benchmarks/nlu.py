@@ -57,6 +57,33 @@ def english_only_data(work: Path) -> Path:
     return target
 
 
+def subsampled_data(work: Path, per_block: int) -> Path:
+    """A copy of the training data keeping at most ``per_block`` examples of every intent
+    block (every language), for pipelines too slow to train on all of it."""
+    import re
+    import shutil
+
+    target = work / f"data-sub{per_block}"
+    shutil.copytree(PROJECT_ROOT / "data" / "rules", target / "rules", dirs_exist_ok=True)
+    for path in sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml")):
+        out: List[str] = []
+        kept = 0
+        intent_block = False
+        for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+            if re.match(r"^- (intent|regex|lookup|synonym):", line):
+                intent_block = line.startswith("- intent:")
+                kept = 0
+            if intent_block and line.startswith("    - "):
+                kept += 1
+                if kept > per_block:
+                    continue
+            out.append(line)
+        destination = target / "nlu" / path.relative_to(PROJECT_ROOT / "data" / "nlu")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text("".join(out), encoding="utf-8")
+    return target
+
+
 def train_full(config: Path, out_dir: Path, name: str, data: Optional[Path] = None) -> Trained:
     """Run `rasa train` (NLU and dialogue) on the project's data and domain."""
     rasa = str(Path(sys.executable).parent / "rasa")
