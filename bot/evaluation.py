@@ -125,7 +125,10 @@ def load_examples(paths: Sequence[Path]) -> List[Example]:
 def prediction_from_parse(result: dict) -> Prediction:
     """Read intent and FAQ selection out of a Rasa parse result."""
     intent = result.get("intent") or {}
-    selector = ((result.get("response_selector") or {}).get("faq") or {}).get("response") or {}
+    selectors = result.get("response_selector") or {}
+    # The project's selector is scoped to the `faq` retrieval intent; Rasa's default pipeline
+    # has one unscoped selector, reported under "default".
+    selector = (selectors.get("faq") or selectors.get("default") or {}).get("response") or {}
     key = selector.get("intent_response_key") or ""
     return Prediction(intent.get("name"), float(intent.get("confidence") or 0.0),
                       key.split("/", 1)[1] if "/" in key else None,
