@@ -17,6 +17,11 @@ class ValidatePredefinedSlots(ValidationAction):
     def name(self) -> Text:
         return "action_validate_slot_mappings"
 
+    def domain_slots(self, domain: DomainDict) -> list:
+        # Runs on every turn, so the domain is not sent to it (selective domain): the slot it
+        # fills is named here instead of being read from the domain.
+        return ["language"]
+
     async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
         message = tracker.latest_message or {}

@@ -78,7 +78,8 @@ class Stack:
     def _endpoints_file(self) -> Path:
         """endpoints.yml with this stack's ports and data folder."""
         endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
-        endpoints["action_endpoint"] = {"url": f"{self.actions_url}/webhook"}
+        endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}),
+                                        "url": f"{self.actions_url}/webhook"}
         store = endpoints.get("tracker_store") or {}
         if store.get("dialect") == "sqlite":
             store["db"] = str(self.var_dir / "tracker.db")
