@@ -21,6 +21,13 @@ SPEED_SUBSAMPLE = 8
 PROJECT_CONFIG = PROJECT_ROOT / "config.yml"
 
 
+def training_time(trained: nlu.Trained) -> str:
+    """Seconds, or where the model came from when it was not trained in this run (NaN)."""
+    if trained.seconds != trained.seconds:
+        return "trained before this run"
+    return f"{trained.seconds:.0f} s"
+
+
 def say(lines: List[str], text: str = "") -> None:
     print(text, flush=True)
     lines.append(text)
@@ -51,10 +58,8 @@ def own_eval(lines: List[str], work: Path, with_default: bool = True,
         report = Report(list(zip(examples, [prediction_from_parse(r) for r in results])),
                         threshold)
         models[name] = trained
-        seconds = "built by `make train`" if trained.seconds != trained.seconds \
-            else f"{trained.seconds:.0f} s"
         say(lines, f"| {name} | {report.intent_accuracy:.3f} | {report.faq_accuracy:.3f} |"
-                   f" {seconds} |")
+                   f" {training_time(trained)} |")
         if len({e.language for e in examples}) > 1:
             for language in sorted({e.language for e in examples}):
                 rows = [r for r in report.rows if r[0].language == language]
@@ -73,7 +78,7 @@ def own_eval(lines: List[str], work: Path, with_default: bool = True,
         models["rasa-default"] = default
         say(lines, f"| rasa-default, trained on {SPEED_SUBSAMPLE} examples per intent and"
                    f" language | {report.intent_accuracy:.3f} | {report.faq_accuracy:.3f} |"
-                   f" {'earlier run' if default.seconds != default.seconds else f'{default.seconds:.0f} s'} |")
+                   f" {training_time(default)} |")
     english = nlu.Trained(english_model, float("nan")) if english_model else \
         nlu.train_full(PROJECT_CONFIG, work, "full-project-en", nlu.english_only_data(work))
     models["project, English only"] = english

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import hmac
 import json
 import logging
 from dataclasses import asdict
@@ -15,6 +14,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.console.auth import COOKIE, current_agent, guarded, require  # noqa: F401
 from bot.console.events import events_blueprint
 from bot.console.review import review_blueprint
 from bot.handoff import (
@@ -34,7 +34,6 @@ from bot.shop import OrderService
 logger = logging.getLogger(__name__)
 
 STATIC = Path(__file__).with_name("static")
-COOKIE = "console_session"
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
                                "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
@@ -110,52 +109,6 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
             app.add_task(queue_notifier(app, notify_interval))
 
     return app
-
-
-# -- who is asking -----------------------------------------------------------------------------
-
-
-def current_agent(request: Request) -> Optional[Agent]:
-    """The agent of a console session cookie, or the integrator of a valid bearer token."""
-    queue: SQLHandoffQueue = request.app.ctx.queue
-    header = request.headers.get("authorization", "")
-    token = request.app.ctx.settings.handoff.api_token
-    if header.lower().startswith("bearer "):
-        given = header[7:].strip()
-        if token and hmac.compare_digest(given.encode(), token.encode()):
-            name = (request.headers.get("x-agent") or "api").strip()[:64] or "api"
-            return Agent(name, name, "agent")
-        return None
-    session = request.cookies.get(COOKIE)
-    if not session:
-        return None
-    if request.method not in ("GET", "HEAD") and request.headers.get("x-console") != "1":
-        return None  # cross-site form posts cannot set this header
-    return queue.session_agent(session)
-
-
-def require(request: Request, roles=("agent", "admin")) -> Agent:
-    agent = current_agent(request)
-    if agent is None:
-        raise PermissionError("login required")
-    if agent.role not in roles:
-        raise LookupError("not allowed for your role")
-    return agent
-
-
-def guarded(handler):
-    """Turn missing logins into 401 and wrong roles into 403."""
-
-    async def wrapper(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-        try:
-            return await handler(request, *args, **kwargs)
-        except PermissionError as error:
-            return _error(401, str(error))
-        except LookupError as error:
-            return _error(403, str(error))
-
-    wrapper.__name__ = handler.__name__
-    return wrapper
 
 
 # -- pages ----------------------------------------------------------------------------------------

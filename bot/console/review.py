@@ -8,6 +8,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.console.auth import COOKIE, guarded, require
 from bot.trainer.data import read_examples
 from bot.trainer.review import SPECIAL_LABELS, ReviewInbox
 
@@ -26,93 +27,66 @@ def review_blueprint() -> Blueprint:
 
     @review.get("/review")
     async def page(request: Request) -> HTTPResponse:
-        from bot.console.app import COOKIE
-
         agent = request.app.ctx.queue.session_agent(request.cookies.get(COOKIE, ""))
         if agent is None:
             return response.redirect("/login")
         return await response.file(request.app.ctx.static / "review.html")
 
     @review.get("/api/review")
+    @guarded
     async def items(request: Request) -> HTTPResponse:
-        from bot.console.app import guarded, require
-
-        @guarded
-        async def handle(request: Request) -> HTTPResponse:
-            require(request, roles=TRAINER_ROLES)
-            box = inbox(request)
-            if request.app.ctx.settings.tracker_store_url:
-                box.refresh(faq_below=request.app.ctx.settings.faq_confidence_threshold)
-            args = request.args
-            found = box.items(args.get("language"), args.get("intent"), args.get("since"),
-                              args.get("until"))
-            return response.json({"items": [asdict(item) for item in found]})
-
-        return await handle(request)
+        require(request, roles=TRAINER_ROLES)
+        box = inbox(request)
+        if request.app.ctx.settings.tracker_store_url:
+            box.refresh(faq_below=request.app.ctx.settings.faq_confidence_threshold)
+        args = request.args
+        found = box.items(args.get("language"), args.get("intent"), args.get("since"),
+                          args.get("until"))
+        return response.json({"items": [asdict(item) for item in found]})
 
     @review.get("/api/review/labels")
+    @guarded
     async def labels(request: Request) -> HTTPResponse:
-        from bot.console.app import guarded, require
-
-        @guarded
-        async def handle(request: Request) -> HTTPResponse:
-            require(request, roles=TRAINER_ROLES)
-            known = sorted({e.label for e in read_examples(request.app.ctx.settings.nlu_dir)})
-            return response.json({"labels": known + [label for label in SPECIAL_LABELS
-                                                     if label not in known]})
-
-        return await handle(request)
+        require(request, roles=TRAINER_ROLES)
+        known = sorted({e.label for e in read_examples(request.app.ctx.settings.nlu_dir)})
+        return response.json({"labels": known + [label for label in SPECIAL_LABELS
+                                                 if label not in known]})
 
     @review.post("/api/review/label")
+    @guarded
     async def label(request: Request) -> HTTPResponse:
-        from bot.console.app import guarded, require
-
-        @guarded
-        async def handle(request: Request) -> HTTPResponse:
-            trainer = require(request, roles=TRAINER_ROLES)
-            body = request.json if isinstance(request.json, dict) else {}
-            ids, chosen = body.get("event_ids"), body.get("label")
-            if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
-                return response.json({"error": "'event_ids' must be a list of numbers"},
-                                     status=400)
-            known = {e.label for e in read_examples(request.app.ctx.settings.nlu_dir)}
-            if chosen not in known | set(SPECIAL_LABELS):
-                return response.json({"error": "unknown label"}, status=400)
-            written = inbox(request).label(ids, chosen, trainer.username)
-            return response.json({"labelled": len(ids), "files": written})
-
-        return await handle(request)
+        trainer = require(request, roles=TRAINER_ROLES)
+        body = request.json if isinstance(request.json, dict) else {}
+        ids, chosen = body.get("event_ids"), body.get("label")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
+            return response.json({"error": "'event_ids' must be a list of numbers"},
+                                 status=400)
+        known = {e.label for e in read_examples(request.app.ctx.settings.nlu_dir)}
+        if chosen not in known | set(SPECIAL_LABELS):
+            return response.json({"error": "unknown label"}, status=400)
+        written = inbox(request).label(ids, chosen, trainer.username)
+        return response.json({"labelled": len(ids), "files": written})
 
     @review.get("/api/model")
+    @guarded
     async def model(request: Request) -> HTTPResponse:
-        from bot.console.app import guarded, require
-
-        @guarded
-        async def handle(request: Request) -> HTTPResponse:
-            require(request, roles=("agent", "trainer", "admin", "lead"))
-            try:
-                status = await request.app.ctx.control.status()
-            except Exception as error:  # noqa: BLE001
-                return response.json({"error": f"Rasa unavailable ({type(error).__name__})"},
-                                     status=502)
-            return response.json(model_info(status.get("model_file") or ""))
-
-        return await handle(request)
+        require(request, roles=("agent", "trainer", "admin", "lead"))
+        try:
+            status = await request.app.ctx.control.status()
+        except Exception as error:  # noqa: BLE001
+            return response.json({"error": f"Rasa unavailable ({type(error).__name__})"},
+                                 status=502)
+        return response.json(model_info(status.get("model_file") or ""))
 
     @review.post("/api/model/reload")
+    @guarded
     async def reload(request: Request) -> HTTPResponse:
-        from bot.console.app import guarded, require
-
-        @guarded
-        async def handle(request: Request) -> HTTPResponse:
-            require(request, roles=TRAINER_ROLES)
-            path = request.app.ctx.settings.project_root / "models" / "current.tar.gz"
-            if not path.exists():
-                return response.json({"error": "no trained model: run make train"}, status=404)
-            await request.app.ctx.control.load_model(str(path))
-            return response.json(model_info(str(path)))
-
-        return await handle(request)
+        require(request, roles=TRAINER_ROLES)
+        path = request.app.ctx.settings.project_root / "models" / "current.tar.gz"
+        if not path.exists():
+            return response.json({"error": "no trained model: run make train"}, status=404)
+        await request.app.ctx.control.load_model(str(path))
+        return response.json(model_info(str(path)))
 
     return review
 
