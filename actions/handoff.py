@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel, customer_id, language, latest_entity, services, when
+from actions.common import channel, customer_id, language, services, when
 from bot.handoff import (
     Ticket,
     agent_slots,
@@ -161,45 +161,6 @@ class ActionQueueUpdate(Action):
             dispatcher.utter_message(response="utter_queue_update", position=position,
                                      wait=wait_minutes(ticket))
         return []
-
-
-def _csat_buttons() -> List[Dict[str, str]]:
-    return [{"title": "★" * rating, "payload": f'/csat{{"rating":"{rating}"}}'}
-            for rating in range(5, 0, -1)]
-
-
-class ActionAskCsat(Action):
-    """The person is done: the bot is back and asks for a 1-5 rating."""
-
-    def name(self) -> Text:
-        return "action_ask_csat"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_handoff_back_to_bot")
-        dispatcher.utter_message(response="utter_ask_csat", buttons=_csat_buttons())
-        return [SlotSet("csat_ticket", tracker.get_slot("handoff_ticket")),
-                SlotSet("handoff_ticket", None)]
-
-
-class ActionStoreCsat(Action):
-    """Keep the rating with the ticket it rates."""
-
-    def name(self) -> Text:
-        return "action_store_csat"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        raw = latest_entity(tracker, "rating") or ""
-        rating = int(raw) if raw.strip().isdigit() and 1 <= int(raw) <= 5 else None
-        ticket_id = tracker.get_slot("csat_ticket")
-        if rating is None:
-            dispatcher.utter_message(response="utter_ask_csat", buttons=_csat_buttons())
-            return []
-        if ticket_id:
-            services().handoff.update(ticket_id, csat=rating)
-        dispatcher.utter_message(response="utter_csat_thanks")
-        return [SlotSet("csat_ticket", None)]
 
 
 class ActionAnswerAffirm(Action):

@@ -60,6 +60,53 @@ def parse_abandoned_cart(body: bytes) -> AbandonedCart:
                          language if isinstance(language, str) else None, channel)
 
 
+#: Shop events that lead to a follow-up question.
+ORDER_EVENTS = ("delivered", "return_received")
+LANGUAGES = ("en", "fi", "tr", "uk", "id", "nb")
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """The shop reports that an order arrived or that a return was received."""
+
+    session_id: str
+    kind: str
+    order_number: str
+    language: Optional[str] = None
+    channel: str = "socketio"
+
+    @property
+    def key(self) -> str:
+        """One follow-up per order and kind of event."""
+        return f"{self.kind}:{self.order_number}"
+
+
+def parse_order_event(body: bytes) -> OrderEvent:
+    """Read and check a delivery or return event; ValueError names what is wrong."""
+    try:
+        data: Any = json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValueError("the body must be JSON") from error
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    session_id = data.get("session_id")
+    if not isinstance(session_id, str) or not 0 < len(session_id) <= 200:
+        raise ValueError("'session_id' must be a non-empty string")
+    kind = data.get("event")
+    if kind not in ORDER_EVENTS:
+        raise ValueError(f"'event' must be one of {', '.join(ORDER_EVENTS)}")
+    number = str(data.get("order_number") or "").strip()
+    if not number.isdigit() or len(number) > 12:
+        raise ValueError("'order_number' must be the order's number")
+    language = data.get("language")
+    if language is not None and language not in LANGUAGES:
+        raise ValueError(f"'language' must be one of {', '.join(LANGUAGES)}")
+    channel = data.get("channel") or "socketio"
+    if channel not in CHANNELS:
+        raise ValueError(f"'channel' must be one of {', '.join(CHANNELS)}")
+    return OrderEvent(session_id, kind, number, language, channel)
+
+
 def describe_items(items: List[str]) -> str:
     """'Rain jacket, Wool socks and 2 more'."""
     if len(items) <= 2:

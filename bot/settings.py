@@ -52,6 +52,15 @@ class HandoffSettings:
 
 
 @dataclass(frozen=True)
+class SurveySettings:
+    """How often shoppers are asked for their opinion, and what the KPIs count."""
+
+    nps_period_days: int = 90  # at most one NPS question per shopper in this many days
+    decline_days: int = 365  # a "no thanks" to surveys is honoured this long
+    repeat_contact_days: int = 7  # same shopper, same topic within this many days = repeat
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot's logic can be configured with."""
 
@@ -61,6 +70,7 @@ class Settings:
     handoff_db_path: Path = PROJECT_ROOT / "var" / "handoff.db"
     shop: ShopSettings = field(default_factory=ShopSettings)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
+    surveys: SurveySettings = field(default_factory=SurveySettings)
     canned_dir: Path = PROJECT_ROOT / "data" / "canned"
     shop_events_secret: str = ""  # HMAC secret of signed shop events (abandoned carts)
     tracker_store_url: str = ""  # SQLAlchemy URL of Rasa's SQL tracker store (review inbox)
@@ -187,6 +197,21 @@ def _read_endpoints(path: Path) -> Dict[str, Any]:
     return content
 
 
+def _survey_settings(section: Any) -> SurveySettings:
+    if not isinstance(section, dict):
+        raise SettingsError("surveys in endpoints.yml must be a mapping")
+    values = {}
+    for key in ("nps_period_days", "decline_days", "repeat_contact_days"):
+        if key not in section:
+            continue
+        raw = section[key]
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+            raise SettingsError(f"surveys.{key} must be a whole number of days >= 1,"
+                                f" got {raw!r}")
+        values[key] = raw
+    return SurveySettings(**values)
+
+
 def load_settings(
     env: Optional[Mapping[str, str]] = None, endpoints_file: Optional[Path] = None
 ) -> Settings:
@@ -232,6 +257,7 @@ def load_settings(
         handoff_db_path=Path(env.get("HANDOFF_DB_PATH") or var_dir / "handoff.db"),
         shop=shop,
         handoff=_handoff_settings(handoff_section, env),
+        surveys=_survey_settings(endpoints.get("surveys") or {}),
         canned_dir=root / "data" / "canned",
         shop_events_secret=env.get("SHOP_EVENTS_SECRET") or "",
         customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or "change-me-in-production",

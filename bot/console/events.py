@@ -9,7 +9,7 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.proactive import SIGNATURE_HEADER, parse_abandoned_cart, signature_ok
+from bot.proactive import SIGNATURE_HEADER, parse_abandoned_cart, parse_order_event, signature_ok
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,30 @@ async def handle_abandoned_cart(app: Sanic, body: bytes,
     return response.json({"sent": True}, status=202)
 
 
+async def handle_order_event(app: Sanic, body: bytes, signature: Optional[str]) -> HTTPResponse:
+    """A delivery or a received return: ask the shopper how it went, once per order."""
+    secret = app.ctx.settings.shop_events_secret
+    if not secret:
+        return response.json({"error": "shop events are not configured"}, status=404)
+    if not signature_ok(secret, body, signature):
+        return response.json({"error": "bad signature"}, status=401)
+    try:
+        event = parse_order_event(body)
+    except ValueError as error:
+        return response.json({"error": str(error)}, status=400)
+    if not app.ctx.queue.remember_shop_event(
+            event.key, event.session_id,
+            {"kind": event.kind, "order_number": event.order_number,
+             "language": event.language}):
+        return response.json({"sent": False, "reason": "already followed up"})
+    try:
+        await app.ctx.control.notify(event.session_id, "action_followup_survey", event.channel)
+    except Exception as error:  # noqa: BLE001
+        logger.warning("follow-up message failed: %s", type(error).__name__)
+        return response.json({"error": "the message could not be delivered"}, status=502)
+    return response.json({"sent": True}, status=202)
+
+
 def events_blueprint() -> Blueprint:
     events = Blueprint("shop_events", url_prefix="/api/events")
 
@@ -48,5 +72,10 @@ def events_blueprint() -> Blueprint:
     async def abandoned_cart(request: Request) -> HTTPResponse:
         return await handle_abandoned_cart(request.app, request.body,
                                            request.headers.get(SIGNATURE_HEADER))
+
+    @events.post("/order")
+    async def order_event(request: Request) -> HTTPResponse:
+        return await handle_order_event(request.app, request.body,
+                                        request.headers.get(SIGNATURE_HEADER))
 
     return events

@@ -20,6 +20,7 @@ from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence, Unio
 
 from bot.handoff.agents import AGENT_SCHEMA, SQLAgentAccounts
 from bot.handoff.models import OPEN_STATES, STATUSES, URGENT_REASONS, Note, Ticket, TranscriptLine
+from bot.surveys.store import SURVEY_SCHEMA, SQLSurveys
 
 
 class HandoffQueue(Protocol):
@@ -73,6 +74,9 @@ class HandoffQueue(Protocol):
     def handling_minutes(self, limit: int = 20) -> List[float]:
         """Claim-to-resolution minutes of the most recently resolved tickets."""
 
+    def tickets_created(self, since: datetime, until: datetime) -> List[Ticket]:
+        """Every ticket created in ``[since, until)``, oldest first (for the KPIs)."""
+
 
 def new_ticket_id() -> str:
     """A short, unguessable ticket reference like ``H-3F9A2C1B``."""
@@ -106,6 +110,7 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE INDEX IF NOT EXISTS tickets_queue ON tickets (status, priority, created_at);
 CREATE INDEX IF NOT EXISTS tickets_conversation ON tickets (conversation_id, status);
+CREATE INDEX IF NOT EXISTS tickets_created ON tickets (created_at);
 CREATE TABLE IF NOT EXISTS ticket_notes (
     ticket_id TEXT NOT NULL,
     author TEXT NOT NULL,
@@ -119,7 +124,7 @@ CREATE TABLE IF NOT EXISTS proactive_events (
     created_at TEXT NOT NULL,
     body TEXT NOT NULL DEFAULT '{}'
 );
-""" + AGENT_SCHEMA
+""" + AGENT_SCHEMA + SURVEY_SCHEMA
 
 
 def _iso(value: Optional[datetime]) -> Optional[str]:
@@ -148,7 +153,7 @@ def from_row(row: Dict[str, Any]) -> Ticket:
     return Ticket(**{k: v for k, v in body.items() if k in _TICKET_FIELDS})
 
 
-class SQLHandoffQueue(SQLAgentAccounts):
+class SQLHandoffQueue(SQLAgentAccounts, SQLSurveys):
     """The queue over a DB-API connection; subclasses say how to connect and lock."""
 
     placeholder = "?"
@@ -324,15 +329,40 @@ class SQLHandoffQueue(SQLAgentAccounts):
                 return False
             cur.execute(self._sql("INSERT INTO proactive_events VALUES (?, ?, ?, ?)"),
                         (cart_id, conversation_id, now.isoformat(),
-                         json.dumps({"items": list(items), "language": language})))
+                         json.dumps({"kind": "cart", "items": list(items), "language": language})))
         return True
+
+    def remember_shop_event(self, key: str, conversation_id: str, body: Dict[str, Any]) -> bool:
+        """Keep a shop event (e.g. ``delivered:10023``) once; False when it was seen before."""
+        with self._transaction() as cur:
+            if self._one(cur, "SELECT cart_id FROM proactive_events WHERE cart_id = ?",
+                         (key,)) is not None:
+                return False
+            cur.execute(self._sql("INSERT INTO proactive_events VALUES (?, ?, ?, ?)"),
+                        (key, conversation_id, datetime.now().isoformat(), json.dumps(body)))
+        return True
+
+    def latest_shop_event(self, conversation_id: str,
+                          kinds: Sequence[str]) -> Optional[Dict[str, Any]]:
+        """The conversation's most recent shop event of one of these kinds."""
+        with self._transaction() as cur:
+            rows = self._all(cur, "SELECT body FROM proactive_events WHERE conversation_id = ?"
+                                  " ORDER BY created_at DESC LIMIT 20", (conversation_id,))
+        for row in rows:
+            body = json.loads(row["body"])
+            if body.get("kind") in kinds:
+                return body
+        return None
 
     def latest_cart(self, conversation_id: str) -> Optional[Dict[str, Any]]:
         """Items and language of the shopper's most recent abandoned cart."""
+        return self.latest_shop_event(conversation_id, ("cart",))
+
+    def tickets_created(self, since: datetime, until: datetime) -> List[Ticket]:
         with self._transaction() as cur:
-            row = self._one(cur, "SELECT body FROM proactive_events WHERE conversation_id = ?"
-                                 " ORDER BY created_at DESC LIMIT 1", (conversation_id,))
-        return json.loads(row["body"]) if row else None
+            rows = self._all(cur, "SELECT * FROM tickets WHERE created_at >= ? AND created_at < ?"
+                                  " ORDER BY created_at", (_iso(since), _iso(until)))
+        return [from_row(row) for row in rows]
 
     def handling_minutes(self, limit: int = 20) -> List[float]:
         with self._transaction() as cur:

@@ -1,0 +1,223 @@
+"""Satisfaction surveys: CSAT when a conversation is resolved, NPS once per period, follow-ups
+after shop events. Every answer is stored with what the conversation was about."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.catalogue import response_in_language
+from actions.common import channel, customer_id, language, latest_entity, services
+from bot.surveys import (
+    SurveyResponse,
+    bot_resolved,
+    current_session,
+    faq_keys_of,
+    human_took_part,
+    intents_of,
+    may_ask,
+    nps_due,
+    parse_score,
+    shopper_key,
+)
+
+
+def shopper(tracker: Tracker) -> str:
+    """Whom the survey memory is about: the verified customer, else this conversation."""
+    return shopper_key(customer_id(tracker) or tracker.get_slot("customer_id"), tracker.sender_id)
+
+
+def surveys_allowed(tracker: Tracker) -> bool:
+    """False while the shopper's "no thanks" to surveys is remembered."""
+    svc = services()
+    return may_ask(svc.handoff.survey_prefs(shopper(tracker)), datetime.now(),
+                   svc.settings.surveys.decline_days)
+
+
+def answer_for(tracker: Tracker, kind: str, score: Optional[int], source: str,
+               declined: bool = False) -> SurveyResponse:
+    """A survey answer carrying the conversation's intents, FAQ answers, channel and language."""
+    session = current_session(tracker.events)
+    ticket_id = tracker.get_slot("csat_ticket")
+    return SurveyResponse(
+        kind=kind, source=source, conversation_id=tracker.sender_id, shopper=shopper(tracker),
+        score=score, declined=declined, language=language(tracker), channel=channel(tracker),
+        human=bool(ticket_id) or human_took_part(session), intents=intents_of(session),
+        faq_keys=faq_keys_of(session), ticket_id=ticket_id,
+        order_number=tracker.get_slot("survey_order") or tracker.get_slot("verified_order"))
+
+
+def source_of(tracker: Tracker) -> str:
+    """Why the rating was asked (bot, human, delivery, return)."""
+    return tracker.get_slot("survey_source") or ("human" if tracker.get_slot("csat_ticket")
+                                                 else "bot")
+
+
+class ActionGoodbye(Action):
+    """Say goodbye; when the bot solved something, ask for a one-tap rating first."""
+
+    def name(self) -> Text:
+        return "action_goodbye"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if bot_resolved(tracker.events) and surveys_allowed(tracker):
+            dispatcher.utter_message(response="utter_ask_csat_bot")
+            return [SlotSet("survey_source", "bot")]
+        dispatcher.utter_message(response="utter_goodbye")
+        return []
+
+
+class ActionThank(Action):
+    """"Thanks": you're welcome, and a one-tap rating when the bot solved something."""
+
+    def name(self) -> Text:
+        return "action_thank"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if bot_resolved(tracker.events) and surveys_allowed(tracker):
+            dispatcher.utter_message(response="utter_ask_csat_bot")
+            return [SlotSet("survey_source", "bot")]
+        dispatcher.utter_message(response="utter_you_are_welcome")
+        return []
+
+
+class ActionAskCsat(Action):
+    """The person is done: the bot is back and asks for a 1-5 rating (unless declined)."""
+
+    def name(self) -> Text:
+        return "action_ask_csat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_handoff_back_to_bot")
+        ticket = tracker.get_slot("handoff_ticket")
+        if not surveys_allowed(tracker):
+            return [SlotSet("handoff_ticket", None)]
+        dispatcher.utter_message(response="utter_ask_csat")
+        return [SlotSet("csat_ticket", ticket), SlotSet("survey_source", "human"),
+                SlotSet("handoff_ticket", None)]
+
+
+class ActionStoreCsat(Action):
+    """Keep the rating with the conversation (and the ticket it rates); maybe ask NPS."""
+
+    def name(self) -> Text:
+        return "action_store_csat"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        svc = services()
+        rating = parse_score(latest_entity(tracker, "rating"), "csat")
+        if rating is None:
+            dispatcher.utter_message(response="utter_ask_csat")
+            return []
+        answer = svc.handoff.record_survey(answer_for(tracker, "csat", rating, source_of(tracker)))
+        if answer.ticket_id:
+            svc.handoff.update(answer.ticket_id, csat=rating)
+        dispatcher.utter_message(response="utter_csat_sorry" if rating <= 2
+                                 else "utter_csat_thanks")
+        who = shopper(tracker)
+        now = datetime.now()
+        if nps_due(svc.handoff.survey_prefs(who), now, svc.settings.surveys.nps_period_days,
+                   svc.settings.surveys.decline_days):
+            svc.handoff.mark_nps_asked(who, now)
+            dispatcher.utter_message(response="utter_ask_nps")
+        return [SlotSet("survey_response", answer.response_id), SlotSet("csat_ticket", None),
+                SlotSet("survey_source", None)]
+
+
+class ActionStoreNps(Action):
+    """Keep the 0-10 "would you recommend us" score."""
+
+    def name(self) -> Text:
+        return "action_store_nps"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        score = parse_score(latest_entity(tracker, "score"), "nps")
+        if score is None:
+            dispatcher.utter_message(response="utter_ask_nps")
+            return []
+        answer = services().handoff.record_survey(answer_for(tracker, "nps", score, "bot"))
+        dispatcher.utter_message(response="utter_nps_thanks")
+        return [SlotSet("survey_response", answer.response_id)]
+
+
+class ActionDeclineSurvey(Action):
+    """"No thanks": remember it, and stop asking."""
+
+    def name(self) -> Text:
+        return "action_decline_survey"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        svc = services()
+        svc.handoff.decline_surveys(shopper(tracker))
+        svc.handoff.record_survey(answer_for(tracker, "csat", None, source_of(tracker),
+                                             declined=True))
+        dispatcher.utter_message(response="utter_survey_declined")
+        return [SlotSet("survey_source", None), SlotSet("csat_ticket", None),
+                SlotSet("survey_order", None)]
+
+
+class ValidateSurveyCommentForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_survey_comment_form"
+
+    def validate_survey_comment(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict:
+        text = value.strip() if isinstance(value, str) else ""
+        if not text or text.startswith("/"):
+            dispatcher.utter_message(response="utter_ask_survey_comment")
+            return {"survey_comment": None}
+        return {"survey_comment": text[:2000]}
+
+
+class ActionStoreSurveyComment(Action):
+    """Attach the comment to the rating just given (or keep it as feedback)."""
+
+    def name(self) -> Text:
+        return "action_store_survey_comment"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        svc = services()
+        comment = tracker.get_slot("survey_comment") or ""
+        response_id = tracker.get_slot("survey_response")
+        if not (response_id and svc.handoff.comment_survey(response_id, comment)):
+            svc.feedback.add(tracker.sender_id, comment, channel(tracker), language(tracker))
+        dispatcher.utter_message(response="utter_survey_comment_thanks")
+        return [SlotSet("survey_comment", None)]
+
+
+class ActionFollowupSurvey(Action):
+    """Run by the console when the shop reports a delivery or a received return."""
+
+    def name(self) -> Text:
+        return "action_followup_survey"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        svc = services()
+        event = svc.handoff.latest_shop_event(tracker.sender_id, ("delivered", "return_received"))
+        if event is None or not surveys_allowed(tracker):
+            return []
+        lang = event.get("language") or tracker.get_slot("language") or "en"
+        name = ("utter_followup_delivered" if event["kind"] == "delivered"
+                else "utter_followup_return")
+        variation = response_in_language(domain, name, lang)
+        dispatcher.utter_message(text=variation["text"].format(order_id=event["order_number"]),
+                                 buttons=variation.get("buttons") or [])
+        source = "delivery" if event["kind"] == "delivered" else "return"
+        events: List[EventType] = [SlotSet("survey_source", source),
+                                   SlotSet("survey_order", event["order_number"])]
+        if event.get("language"):
+            events.append(SlotSet("language", lang))
+        return events

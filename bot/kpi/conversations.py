@@ -1,0 +1,157 @@
+"""Conversations as the KPIs see them, read from Rasa's SQL tracker store.
+
+One Rasa session is one conversation. The reader streams the ``events`` table once, in id
+order, and reads only the columns it needs; JSON is parsed only for the two slots it keeps
+(language and customer), everything else comes from columns or a cheap pattern match.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Protocol, Tuple
+
+import sqlalchemy as sa
+
+_CHANNEL = re.compile(r'"input_channel": "([A-Za-z0-9_]+)"')
+_FAQ = re.compile(r'"utter_action": "utter_faq/([A-Za-z0-9_]+)"')
+_AGENT = re.compile(r'"agent": "')
+HANDOFF_ACTIONS = frozenset({"action_handoff", "action_payment_handoff"})
+
+#: (sender_id, type_name, timestamp, intent_name, action_name, data)
+Row = Tuple[str, str, float, Optional[str], Optional[str], Optional[str]]
+
+
+@dataclass
+class Conversation:
+    """What happened in one session, with times in Unix seconds."""
+
+    conversation_id: str
+    started: float
+    ended: float = 0.0
+    shopper: str = ""
+    language: str = "en"
+    channel: str = "unknown"
+    intents: List[str] = field(default_factory=list)
+    faq_answers: List[Tuple[str, float]] = field(default_factory=list)
+    user_times: List[float] = field(default_factory=list)
+    first_bot_reply: Optional[float] = None
+    last_bot_message: Optional[float] = None
+    handoff_at: Optional[float] = None
+    first_agent_reply: Optional[float] = None
+
+    @property
+    def human(self) -> bool:
+        return self.handoff_at is not None or self.first_agent_reply is not None
+
+
+class EventSource(Protocol):
+    """Rows of the tracker store's ``events`` table in id order."""
+
+    def rows(self, since: float, until: float) -> Iterator[Row]:
+        """Events with ``since <= timestamp < until``."""
+
+
+class SQLEventSource:
+    """Rasa's SQL tracker store (SQLite or PostgreSQL), given its SQLAlchemy URL."""
+
+    def __init__(self, url: str, batch: int = 20_000) -> None:
+        self.url = url
+        self.batch = batch
+
+    def rows(self, since: float, until: float) -> Iterator[Row]:
+        engine = sa.create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                result = connection.execution_options(stream_results=True).execute(sa.text(
+                    "SELECT sender_id, type_name, timestamp, intent_name, action_name, data"
+                    " FROM events WHERE timestamp >= :since AND timestamp < :until AND type_name"
+                    " IN ('user', 'bot', 'action', 'slot', 'session_started') ORDER BY id"),
+                    {"since": since, "until": until})
+                while True:
+                    chunk = result.fetchmany(self.batch)
+                    if not chunk:
+                        break
+                    yield from chunk
+        except sa.exc.OperationalError as error:
+            if "no such table" not in str(error):
+                raise  # no conversation yet is fine; anything else is not
+        finally:
+            engine.dispose()
+
+
+def _slot_value(data: Optional[str]) -> Any:
+    try:
+        return json.loads(data or "{}").get("value")
+    except ValueError:
+        return None
+
+
+def read_conversations(rows: Iterable[Row]) -> List[Conversation]:
+    """Fold the events into conversations (sessions with at least one shopper message)."""
+    open_: Dict[str, Conversation] = {}
+    language: Dict[str, str] = {}
+    customer: Dict[str, str] = {}
+    done: List[Conversation] = []
+
+    def close(sender: str) -> None:
+        conversation = open_.pop(sender, None)
+        if conversation is not None and conversation.user_times:
+            done.append(conversation)
+
+    for sender, kind, stamp, intent, action, data in rows:
+        stamp = float(stamp or 0.0)
+        if kind == "session_started":
+            close(sender)
+            continue
+        if kind == "slot":
+            if action == "language":
+                value = _slot_value(data)
+                if isinstance(value, str) and value:
+                    language[sender] = value
+                    if sender in open_:
+                        open_[sender].language = value
+            elif action == "customer_id":
+                value = _slot_value(data)
+                if isinstance(value, str) and value:
+                    customer[sender] = value
+                    if sender in open_:
+                        open_[sender].shopper = f"customer:{value}"
+            continue
+        conversation = open_.get(sender)
+        if conversation is None:
+            if kind != "user":
+                continue  # bot messages before the shopper wrote (proactive) start nothing
+            conversation = open_[sender] = Conversation(
+                sender, stamp, language=language.get(sender, "en"),
+                shopper=f"customer:{customer[sender]}" if sender in customer
+                else f"conversation:{sender}")
+        conversation.ended = max(conversation.ended, stamp)
+        if kind == "user":
+            conversation.user_times.append(stamp)
+            if conversation.channel == "unknown" and data:
+                found = _CHANNEL.search(data)
+                if found:
+                    conversation.channel = found.group(1)
+            if intent and intent not in conversation.intents:
+                conversation.intents.append(intent)
+        elif kind == "bot":
+            if data and _AGENT.search(data):
+                if conversation.first_agent_reply is None:
+                    conversation.first_agent_reply = stamp
+                continue
+            if conversation.first_bot_reply is None:
+                conversation.first_bot_reply = stamp
+            conversation.last_bot_message = stamp
+            if data:
+                found = _FAQ.search(data)
+                if found:
+                    conversation.faq_answers.append((found.group(1), stamp))
+        elif (kind == "action" and action in HANDOFF_ACTIONS
+              and conversation.handoff_at is None):
+            conversation.handoff_at = stamp
+    for sender in list(open_):
+        close(sender)
+    done.sort(key=lambda c: c.started)
+    return done
