@@ -15,6 +15,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console.auth import COOKIE, current_agent, guarded, require  # noqa: F401
+from bot.console.dashboard import dashboard_blueprint
 from bot.console.events import events_blueprint
 from bot.console.review import review_blueprint
 from bot.handoff import (
@@ -74,6 +75,7 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
     app.ctx.canned = load_canned(settings.canned_dir)
     app.ctx.announced: Dict[str, int] = {}
     app.ctx.review = None
+    app.ctx.kpi_cache = {}
     app.ctx.static = STATIC
     app.blueprint(pages_blueprint())
     if orders is not None:
@@ -82,6 +84,7 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
         app.blueprint(demo_blueprint())
     app.blueprint(events_blueprint())
     app.blueprint(review_blueprint())
+    app.blueprint(dashboard_blueprint())
     app.blueprint(api_blueprint())
     app.static("/static", str(STATIC), name="static")
 
@@ -139,8 +142,9 @@ def pages_blueprint() -> Blueprint:
                 return _error(401, "wrong username or password")
             return response.redirect("/login?failed=1")
         token = request.app.ctx.queue.start_session(agent)
+        home = {"lead": "/dashboard", "trainer": "/review"}.get(agent.role, "/")
         resp = response.json({"agent": asdict(agent)}) if body is not None \
-            else response.redirect("/")
+            else response.redirect(home)
         resp.cookies[COOKIE] = token
         resp.cookies[COOKIE]["httponly"] = True
         resp.cookies[COOKIE]["samesite"] = "Strict"

@@ -195,7 +195,6 @@ def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
 
     chosen = [(i, c) for i, c in enumerate(conversations)
               if low <= c.started < high and _matches(filters, c.language, c.channel)]
-    chosen_ids = {c.conversation_id for _, c in chosen}
     report.conversations = len(chosen)
 
     intents: Counter = Counter()
@@ -205,9 +204,25 @@ def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
     heat = [[0] * 24 for _ in WEEKDAYS]
     faq_answered: Counter = Counter()
     faq_handoff: Counter = Counter()
+    faq_low: Counter = Counter()
+    faq_bad: Counter = Counter()
     first_bot, first_human, resolve_bot, resolve_human = [], [], [], []
     groups: Dict[str, Dict[str, List[Tuple[bool, bool, bool]]]] = {
         "language": defaultdict(list), "channel": defaultdict(list)}
+
+    # Survey answers of the chosen range and filters.
+    low_dt, high_dt = filters.naive_bounds()
+    picked = [a for a in answers if low_dt <= a.created_at < high_dt
+              and _matches(filters, a.language, a.channel)]
+    csat = [a for a in picked if a.kind == "csat" and a.score is not None]
+    nps = [a for a in picked if a.kind == "nps" and a.score is not None]
+    report.surveys_declined = sum(1 for a in picked if a.declined)
+    report.csat, report.csat_answers = _mean([a.score for a in csat]), len(csat)
+    report.nps, report.nps_answers = nps_score([a.score for a in nps]), len(nps)
+    low_rated: Dict[str, set] = defaultdict(set)  # conversation -> FAQ keys rated 1-2
+    for answer in csat:
+        if answer.score <= 2:
+            low_rated[answer.conversation_id].update(answer.faq_keys)
 
     for index, c in chosen:
         ticket = ticket_of.get(index)
@@ -249,25 +264,13 @@ def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
         for key in dict.fromkeys(k for k, _ in c.faq_answers):
             faq_answered[key] += 1
             answered_at = min(t for k, t in c.faq_answers if k == key)
-            if handoff_time is not None and handoff_time >= answered_at:
-                faq_handoff[key] += 1
+            handed_after = handoff_time is not None and handoff_time >= answered_at
+            rated_low = key in low_rated.get(c.conversation_id, ())
+            faq_handoff[key] += handed_after
+            faq_low[key] += rated_low
+            faq_bad[key] += handed_after or rated_low
         for name, value in (("language", c.language), ("channel", c.channel)):
             groups[name][value].append((is_task, is_task and not handed, handed))
-
-    # Survey answers of the chosen range and filters.
-    low_dt, high_dt = filters.naive_bounds()
-    picked = [a for a in answers if low_dt <= a.created_at < high_dt
-              and _matches(filters, a.language, a.channel)]
-    csat = [a for a in picked if a.kind == "csat" and a.score is not None]
-    nps = [a for a in picked if a.kind == "nps" and a.score is not None]
-    report.surveys_declined = sum(1 for a in picked if a.declined)
-    report.csat, report.csat_answers = _mean([a.score for a in csat]), len(csat)
-    report.nps, report.nps_answers = nps_score([a.score for a in nps]), len(nps)
-    faq_low: Counter = Counter()
-    for answer in csat:
-        if answer.score <= 2 and answer.conversation_id in chosen_ids:
-            for key in dict.fromkeys(answer.faq_keys):
-                faq_low[key] += 1
 
     weekly = (filters.until - filters.since).days > 31
     trend: Dict[str, Dict[str, List[int]]] = defaultdict(lambda: {"csat": [], "nps": []})
@@ -291,7 +294,7 @@ def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
     report.busiest_hours = heat
     fix = []
     for key, count in faq_answered.items():
-        bad = faq_handoff[key] + faq_low[key]
+        bad = faq_bad[key]
         if bad:
             fix.append({"faq": key, "answered": count, "then_handoff": faq_handoff[key],
                         "low_rating": faq_low[key], "share": round(bad / count, 3)})

@@ -133,26 +133,6 @@ async def test_never_mind_while_waiting_leaves_the_queue(services):
     assert responses(again) == ["utter_anything_else"]
 
 
-async def test_rating_is_stored_with_the_ticket(services):
-    from actions.handoff import ActionAskCsat, ActionStoreCsat
-    from tests.actions.helpers import entity
-
-    events = await ActionHandoff().run(CollectingDispatcher(), tracker(
-        text="human", intent="talk_to_human"), {})
-    ticket_id = slot_events(events)["handoff_ticket"]
-    services.handoff.claim(ticket_id, "alice")
-    services.handoff.resolve(ticket_id)
-    dispatcher = CollectingDispatcher()
-    asked = await ActionAskCsat().run(dispatcher, tracker({"handoff_ticket": ticket_id},
-                                                          intent="affirm"), {})
-    assert responses(dispatcher) == ["utter_handoff_back_to_bot", "utter_ask_csat"]
-    assert len(dispatcher.messages[1]["buttons"]) == 5
-    slots = slot_events(asked)
-    await ActionStoreCsat().run(CollectingDispatcher(), tracker(
-        slots, text='/csat{"rating":"4"}', intent="csat", entities=[entity("rating", "4")]), {})
-    assert services.handoff.get(ticket_id).csat == 4
-
-
 async def test_payment_date_is_kept_for_the_agent(services):
     from actions.catalogue import ValidatePaymentForm
     from tests.actions.helpers import entity

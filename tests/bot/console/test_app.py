@@ -218,9 +218,38 @@ def test_abandoned_cart_event_needs_a_signature_and_nudges_once(queue, control, 
     _, response = app.test_client.post("/api/events/abandoned-cart", data=body, headers=signed)
     assert response.status == 202
     assert control.calls == [("notify", "web-1", "action_abandoned_cart")]
-    assert queue.latest_cart("web-1") == {"items": ["Rain jacket"], "language": "nb"}
+    assert queue.latest_cart("web-1") == {"kind": "cart", "items": ["Rain jacket"],
+                                          "language": "nb"}
     _, response = app.test_client.post("/api/events/abandoned-cart", data=body, headers=signed)
     assert response.json == {"sent": False, "reason": "already nudged"}
+    assert len(control.calls) == 1
+
+
+def test_delivery_event_asks_how_it_went_once_per_order(queue, control, orders):
+    from bot.proactive import sign
+
+    settings = replace(load_settings(env={}), shop_events_secret="events-secret")
+    app = create_app(settings, queue, control, orders, name="console_order_events",
+                     notify_interval=0)
+    body = json.dumps({"session_id": "web-2", "event": "delivered", "order_number": "10023",
+                       "language": "tr"}).encode()
+    _, response = app.test_client.post("/api/events/order", data=body,
+                                       headers={"X-Signature": sign("wrong", body)})
+    assert response.status == 401 and control.calls == []
+    for bad in ({"session_id": "web-2", "event": "exploded", "order_number": "1"},
+                {"session_id": "web-2", "event": "delivered", "order_number": "DROP TABLE"},
+                {"session_id": "", "event": "delivered", "order_number": "10023"}):
+        raw = json.dumps(bad).encode()
+        _, response = app.test_client.post("/api/events/order", data=raw,
+                                           headers={"X-Signature": sign("events-secret", raw)})
+        assert response.status == 400
+    signed = {"X-Signature": sign("events-secret", body)}
+    _, response = app.test_client.post("/api/events/order", data=body, headers=signed)
+    assert response.status == 202
+    assert control.calls == [("notify", "web-2", "action_followup_survey")]
+    assert queue.latest_shop_event("web-2", ("delivered",))["order_number"] == "10023"
+    _, response = app.test_client.post("/api/events/order", data=body, headers=signed)
+    assert response.json == {"sent": False, "reason": "already followed up"}
     assert len(control.calls) == 1
 
 

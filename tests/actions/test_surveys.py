@@ -1,0 +1,139 @@
+"""Surveys in the conversation: when they are asked, what is stored, and that "no" sticks."""
+
+from datetime import datetime, timedelta
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff import ActionHandoff
+from actions.surveys import (
+    ActionAskCsat,
+    ActionDeclineSurvey,
+    ActionFollowupSurvey,
+    ActionGoodbye,
+    ActionStoreCsat,
+    ActionStoreNps,
+    ActionStoreSurveyComment,
+    ActionThank,
+)
+from tests.actions.helpers import bot_event, entity, responses, slot_events, tracker, user_event
+
+FAQ_ANSWER = {"event": "bot", "text": "Returns are free within 30 days.", "timestamp": 3.0,
+              "metadata": {"utter_action": "utter_faq/return_policy"}}
+SOLVED = [user_event("how do returns work", "faq", timestamp=2.0), FAQ_ANSWER]
+
+
+def rating(slots, score):
+    return tracker(slots, text=f'/csat{{"rating":"{score}"}}', intent="csat",
+                   entities=[entity("rating", str(score))], events=SOLVED)
+
+
+async def test_thanks_after_a_solved_question_asks_for_a_rating(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionThank().run(dispatcher, tracker(text="thanks", intent="thank",
+                                                         events=SOLVED), {})
+    assert responses(dispatcher) == ["utter_ask_csat_bot"]
+    assert slot_events(events) == {"survey_source": "bot"}
+
+
+async def test_small_talk_alone_is_not_rated(services):
+    dispatcher = CollectingDispatcher()
+    await ActionGoodbye().run(dispatcher, tracker(text="bye", intent="goodbye", events=[
+        user_event("hi", "greet"), bot_event("Hi!")]), {})
+    assert responses(dispatcher) == ["utter_goodbye"]
+
+
+async def test_rating_is_stored_with_what_the_conversation_was_about(services):
+    dispatcher = CollectingDispatcher()
+    events = await ActionStoreCsat().run(dispatcher, rating({"survey_source": "bot",
+                                                             "language": "fi"}, 2), {})
+    stored = services.handoff.survey_responses()
+    assert len(stored) == 1
+    answer = stored[0]
+    assert (answer.kind, answer.score, answer.source, answer.language) == ("csat", 2, "bot", "fi")
+    assert answer.intents == ["faq"] and answer.faq_keys == ["return_policy"]
+    assert answer.human is False
+    # A low rating is met with an apology and an offer to say what went wrong; NPS comes next.
+    assert responses(dispatcher) == ["utter_csat_sorry", "utter_ask_nps"]
+    assert slot_events(events)["survey_response"] == answer.response_id
+
+
+async def test_nps_is_asked_at_most_once_per_period(services):
+    await ActionStoreCsat().run(CollectingDispatcher(), rating({}, 5), {})
+    again = CollectingDispatcher()
+    await ActionStoreCsat().run(again, rating({}, 4), {})
+    assert responses(again) == ["utter_csat_thanks"]
+    # After the period, the question comes back.
+    services.handoff.mark_nps_asked("conversation:shopper-1", datetime.now() - timedelta(days=91))
+    later = CollectingDispatcher()
+    await ActionStoreCsat().run(later, rating({}, 4), {})
+    assert responses(later) == ["utter_csat_thanks", "utter_ask_nps"]
+
+
+async def test_nps_score_is_stored_and_out_of_range_scores_are_asked_again(services):
+    bad = CollectingDispatcher()
+    await ActionStoreNps().run(bad, tracker(text="11", intent="nps",
+                                            entities=[entity("score", "11")]), {})
+    assert responses(bad) == ["utter_ask_nps"]
+    assert services.handoff.survey_responses() == []
+    await ActionStoreNps().run(CollectingDispatcher(), tracker(
+        text='/nps{"score":"9"}', intent="nps", entities=[entity("score", "9")]), {})
+    assert [(a.kind, a.score) for a in services.handoff.survey_responses()] == [("nps", 9)]
+
+
+async def test_declining_is_remembered(services):
+    dispatcher = CollectingDispatcher()
+    await ActionDeclineSurvey().run(dispatcher, tracker({"survey_source": "bot"},
+                                                        text="/survey_decline",
+                                                        intent="survey_decline"), {})
+    assert responses(dispatcher) == ["utter_survey_declined"]
+    assert [a.declined for a in services.handoff.survey_responses()] == [True]
+    later = CollectingDispatcher()
+    await ActionThank().run(later, tracker(text="thanks", intent="thank", events=SOLVED), {})
+    assert responses(later) == ["utter_you_are_welcome"]
+
+
+async def test_comment_is_attached_to_the_rating(services):
+    events = await ActionStoreCsat().run(CollectingDispatcher(), rating({}, 3), {})
+    response_id = slot_events(events)["survey_response"]
+    dispatcher = CollectingDispatcher()
+    await ActionStoreSurveyComment().run(dispatcher, tracker(
+        {"survey_response": response_id, "survey_comment": "the courier was late"},
+        text="the courier was late", intent="feedback"), {})
+    assert responses(dispatcher) == ["utter_survey_comment_thanks"]
+    assert services.handoff.survey_responses()[0].comment == "the courier was late"
+
+
+async def test_rating_after_a_person_helped_is_kept_with_the_ticket(services):
+    events = await ActionHandoff().run(CollectingDispatcher(), tracker(
+        text="human", intent="talk_to_human"), {})
+    ticket_id = slot_events(events)["handoff_ticket"]
+    services.handoff.claim(ticket_id, "alice")
+    services.handoff.resolve(ticket_id)
+    dispatcher = CollectingDispatcher()
+    asked = await ActionAskCsat().run(dispatcher, tracker({"handoff_ticket": ticket_id},
+                                                          intent="affirm"), {})
+    assert responses(dispatcher) == ["utter_handoff_back_to_bot", "utter_ask_csat"]
+    slots = slot_events(asked)
+    await ActionStoreCsat().run(CollectingDispatcher(), tracker(
+        slots, text='/csat{"rating":"4"}', intent="csat", entities=[entity("rating", "4")]), {})
+    assert services.handoff.get(ticket_id).csat == 4
+    answer = services.handoff.survey_responses()[0]
+    assert (answer.source, answer.human, answer.ticket_id) == ("human", True, ticket_id)
+
+
+async def test_follow_up_after_delivery_asks_once_in_the_shoppers_language(services):
+    domain = {"responses": {"utter_followup_delivered": [
+        {"text": "Order {order_id} delivered. How did it go?", "buttons": [{"title": "5",
+                                                                            "payload": "/x"}]},
+        {"text": "Tilaus {order_id} toimitettu.", "buttons": [],
+         "condition": [{"type": "slot", "name": "language", "value": "fi"}]}]}}
+    assert services.handoff.remember_shop_event(
+        "delivered:10023", "shopper-1",
+        {"kind": "delivered", "order_number": "10023", "language": "fi"})
+    assert not services.handoff.remember_shop_event(
+        "delivered:10023", "shopper-1", {"kind": "delivered", "order_number": "10023"})
+    dispatcher = CollectingDispatcher()
+    events = await ActionFollowupSurvey().run(dispatcher, tracker(), domain)
+    assert dispatcher.messages[0]["text"] == "Tilaus 10023 toimitettu."
+    assert slot_events(events) == {"survey_source": "delivery", "survey_order": "10023",
+                                   "language": "fi"}
