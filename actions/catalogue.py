@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import entity_order_number, latest_entity, money, services
+from actions.common import customer_id, entity_order_number, latest_entity, money, services
 from actions.handoff import announce, create_ticket
 from bot.payment import classify_payment_problem
 from bot.proactive import describe_items
@@ -112,6 +112,29 @@ class ActionPaymentHandoff(Action):
         ticket = create_ticket(tracker, "payment_issue")
         dispatcher.utter_message(response="utter_payment_handed_off")
         return announce(dispatcher, tracker, ticket)
+
+
+class ActionRecommendProducts(Action):
+    """Suggest products from a verified customer's purchase history."""
+
+    def name(self) -> Text:
+        return "action_recommend_products"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        customer = customer_id(tracker) or tracker.get_slot("customer_id")
+        if not customer or services().orders.customer(customer) is None:
+            dispatcher.utter_message(response="utter_recommend_login")
+            return []
+        picks = services().orders.recommendations(customer)
+        if not picks:
+            dispatcher.utter_message(response="utter_recommend_nothing")
+            return []
+        buttons = [{"title": f"{p.name} ({money(tracker, p.price)})",
+                    "payload": f'/product_info{{"product":"{p.name.lower()}"}}'} for p in picks]
+        dispatcher.utter_message(response="utter_recommendations", buttons=buttons,
+                                 products=", ".join(p.name for p in picks))
+        return []
 
 
 class ActionAbandonedCart(Action):

@@ -57,6 +57,12 @@ class ActionBeginTask(Action):
         return events
 
 
+#: The task each order form serves (the likely order depends on it).
+FORM_TASKS = {"order_status_form": "order_status", "address_form": "change_address",
+              "cancel_form": "cancel_order", "change_form": "change_order",
+              "return_form": "return_item", "refund_form": "refund_status"}
+
+
 class ActionAskOrderNumber(Action):
     """Ask for the order number; a logged-in customer gets their recent orders as buttons."""
 
@@ -68,9 +74,19 @@ class ActionAskOrderNumber(Action):
         customer = customer_id(tracker)
         orders = services().orders.recent_orders(customer) if customer else []
         if orders:
+            task = FORM_TASKS.get(tracker.active_loop_name or "")
+            likely = services().orders.likely_order(customer, task)
+            if likely is not None:  # the likely one first: "Is this about order 10023, ...?"
+                orders = [likely] + [o for o in orders if o.order_id != likely.order_id]
             buttons = [{"title": f"{o.order_id}: {o.describe_items()}",
                         "payload": f'/inform{{"order_number":"{o.order_id}"}}'} for o in orders]
-            dispatcher.utter_message(response="utter_ask_order_number_known", buttons=buttons)
+            if likely is not None:
+                dispatcher.utter_message(response="utter_ask_likely_order", buttons=buttons,
+                                         order_id=likely.order_id,
+                                         items=likely.describe_items())
+            else:
+                dispatcher.utter_message(response="utter_ask_order_number_known",
+                                         buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_ask_order_number")
         return []

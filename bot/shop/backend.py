@@ -22,6 +22,9 @@ class ShopBackend(Protocol):
     def search_products(self, query: str) -> List[Product]:
         """Products whose name or category matches the query, best first."""
 
+    def all_products(self) -> List[Product]:
+        """The whole catalogue (for recommendations)."""
+
     def update_shipping_address(self, order_id: str, address: Address) -> Order:
         """Replace the delivery address; raises ShopError if the shop refuses."""
 

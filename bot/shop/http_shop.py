@@ -77,6 +77,10 @@ class HttpShop:
         data = self._call("GET", "/products", params={"q": query})
         return [product_from_json(item) for item in data["products"]]
 
+    def all_products(self) -> List[Product]:
+        data = self._call("GET", "/products")
+        return [product_from_json(item) for item in data["products"]]
+
     def update_shipping_address(self, order_id: str, address: Address) -> Order:
         return order_from_json(self._call(
             "PUT", f"/orders/{self._id(order_id)}/shipping-address", json=to_json(address)

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, List, Optional
 
 from bot.shop.backend import ShopBackend
+from bot.shop.recommend import recommend
 from bot.shop.models import (
     LEFT_WAREHOUSE,
     Address,
@@ -109,6 +110,25 @@ class OrderService:
     def recent_orders(self, customer_id: str, limit: int = 3) -> List[Order]:
         """A verified customer's newest orders."""
         return self.shop.orders_for_customer(customer_id)[:limit]
+
+    def likely_order(self, customer_id: str, task: Optional[str] = None) -> Optional[Order]:
+        """The order a verified customer most likely means for a task, or None.
+
+        Returns and refunds are about delivered or cancelled orders; everything else is about
+        an order still on its way. The newest matching order wins.
+        """
+        wanted = {
+            "return_item": {OrderState.DELIVERED},
+            "refund_status": {OrderState.CANCELLED, OrderState.RETURNED, OrderState.DELIVERED},
+        }.get(task or "", {OrderState.PLACED, OrderState.PAID, OrderState.PACKED,
+                           OrderState.SHIPPED})
+        orders = self.shop.orders_for_customer(customer_id)
+        return next((o for o in orders if o.status in wanted), orders[0] if orders else None)
+
+    def recommendations(self, customer_id: str, limit: int = 3) -> List[Product]:
+        """Products a verified customer might like, from their purchase history."""
+        return recommend(self.shop.orders_for_customer(customer_id), self.shop.all_products(),
+                         limit)
 
     # -- rules --------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from bot.trainer.data import TrainingExample, read_examples
 
 MIN_EXAMPLES = 15
 #: Intents that arrive from buttons and payloads, not from typed text.
-BUTTON_INTENTS = {"csat"}
+BUTTON_INTENTS = {"csat", "nps"}
 NEAR_DUPLICATE = 0.97
 
 

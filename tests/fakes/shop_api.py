@@ -44,8 +44,9 @@ def _handler(shop: SQLiteShop, token: str):
                     customer = shop.get_customer(parts[1])
                     return (200, to_json(customer)) if customer else (404, {"error": "not found"})
                 if method == "GET" and parts[0] == "products":
-                    query = parse_qs(url.query).get("q", [""])[0]
-                    return 200, {"products": [to_json(p) for p in shop.search_products(query)]}
+                    query = parse_qs(url.query).get("q")
+                    found = shop.search_products(query[0]) if query else shop.all_products()
+                    return 200, {"products": [to_json(p) for p in found]}
                 if method == "PUT" and parts[2:] == ["shipping-address"]:
                     order = shop.update_shipping_address(parts[1], Address(**self._body()))
                     return 200, to_json(order)

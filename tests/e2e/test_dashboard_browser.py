@@ -1,0 +1,58 @@
+"""A shopper rates a chat; a support lead sees it on the dashboard, filters and exports CSV.
+Real servers, real Chromium."""
+
+import pytest
+
+from bot.handoff import SQLiteHandoffQueue
+from tests.e2e.browser import launch
+from tests.e2e.conftest import Chat
+
+TIMEOUT = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    yield from launch()
+
+
+def test_lead_reads_the_kpis_of_real_conversations(stack, browser, tmp_path):
+    shopper = Chat(stack, "dashboard-shopper")
+    shopper.say("how long does delivery take to finland")
+    asked = shopper.say("thanks!")
+    assert any("/csat" in (b.get("payload") or "") for r in asked for b in r.get("buttons", []))
+    shopper.say('/csat{"rating":"2"}')
+    queue = SQLiteHandoffQueue(stack.var_dir / "handoff.db")
+    queue.add_agent("lena", "lena-password", "lead", "Lena")
+    queue.close()
+
+    page = browser.new_context(accept_downloads=True).new_page()
+    page.set_default_timeout(TIMEOUT)
+    page.goto(f"{stack.console_url}/login")
+    page.fill("#username", "lena")
+    page.fill("#password", "lena-password")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/dashboard")
+    page.wait_for_selector("#status >> text=/Updated/")
+    conversations = int(page.inner_text("#k-conversations"))
+    assert conversations >= 1
+    assert page.inner_text("#k-csat").startswith(("1", "2", "3", "4", "5"))
+    # Chart.js drew every chart; the heat map has a cell for each weekday and hour.
+    cells = page.evaluate("window.dashboardCharts.heat.data.datasets[0].data.length")
+    assert cells == 7 * 24
+    drawn = page.evaluate("Object.keys(window.dashboardCharts).sort()")
+    assert drawn == ["complaints", "heat", "intents", "reasons", "trend"]
+    top = page.evaluate("window.dashboardCharts.intents.data.labels")
+    assert "faq" in top
+
+    # A language nobody wrote in: the figures follow the filter.
+    page.select_option("#language", "uk")
+    page.click("#apply")
+    page.wait_for_function("document.getElementById('k-conversations').textContent === '0'")
+    assert "language=uk" in page.get_attribute("#csv", "href")
+    with page.expect_download() as download:
+        page.click("#csv")
+    text = (tmp_path / "kpis.csv")
+    download.value.save_as(text)
+    rows = text.read_text().splitlines()
+    assert rows[0] == "section,name,value"
+    assert "filter,language,uk" in rows and "summary,conversations,0" in rows
