@@ -179,7 +179,7 @@ def socketio_section(lines: List[str], models: dict, work: Path, clients: int) -
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["own", "banking", "clinc", "speed", "socketio"],
+    parser.add_argument("--only", choices=["own", "banking", "clinc", "speed", "socketio", "kpi"],
                         action="append")
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--per-label", type=int, default=25,
@@ -191,8 +191,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--reuse-model", action="store_true",
                         help="use models/current.tar.gz instead of training the project again")
     parser.add_argument("--load-seconds", type=float, default=60.0)
+    parser.add_argument("--kpi-conversations", type=int, default=100_000)
     args = parser.parse_args(argv)
-    parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio"])
+    parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio", "kpi"])
     work = nlu.workdir()
     lines: List[str] = []
     say(lines, f"## Benchmarks ({time.strftime('%Y-%m-%d')}, {platform.machine()},"
@@ -211,6 +212,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         speed_section(lines, models, work, args.load_seconds)
     if "socketio" in parts:
         socketio_section(lines, models, work, args.clients)
+    if "kpi" in parts:
+        from bot.benchmarks import kpi
+
+        kpi.run(lambda text: say(lines, text), args.kpi_conversations)
     say(lines, f"Total benchmark time: {(time.perf_counter() - started) / 60:.1f} min.")
     out = PROJECT_ROOT / "results" / "benchmarks.md"
     out.parent.mkdir(exist_ok=True)

@@ -44,15 +44,21 @@ def test_lead_reads_the_kpis_of_real_conversations(stack, browser, tmp_path):
     top = page.evaluate("window.dashboardCharts.intents.data.labels")
     assert "faq" in top
 
-    # A language nobody wrote in: the figures follow the filter.
-    page.select_option("#language", "uk")
+    # The figures follow the filters: English only, then a month before anyone wrote.
+    page.select_option("#language", "en")
+    page.click("#apply")
+    page.wait_for_function("document.getElementById('csv').href.includes('language=en')")
+    page.wait_for_selector("#status >> text=/Updated/")
+    assert 1 <= int(page.inner_text("#k-conversations")) <= conversations
+    page.fill("#since", "2025-01-01")
+    page.fill("#until", "2025-01-31")
     page.click("#apply")
     page.wait_for_function("document.getElementById('k-conversations').textContent === '0'")
-    assert "language=uk" in page.get_attribute("#csv", "href")
     with page.expect_download() as download:
         page.click("#csv")
     text = (tmp_path / "kpis.csv")
     download.value.save_as(text)
     rows = text.read_text().splitlines()
     assert rows[0] == "section,name,value"
-    assert "filter,language,uk" in rows and "summary,conversations,0" in rows
+    assert "filter,language,en" in rows and "filter,since,2025-01-01" in rows
+    assert "summary,conversations,0" in rows

@@ -13,7 +13,7 @@ from bot.handoff import (
     new_ticket_id,
     priority_for,
 )
-from tests.servers import postgres
+from bot.localservers import postgres
 
 
 @pytest.fixture(scope="module")

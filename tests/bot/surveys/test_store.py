@@ -6,7 +6,7 @@ import pytest
 
 from bot.handoff import PostgresHandoffQueue, SQLiteHandoffQueue
 from bot.surveys import SurveyResponse
-from tests.servers import postgres
+from bot.localservers import postgres
 
 
 @pytest.fixture(scope="module")

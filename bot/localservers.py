@@ -1,4 +1,4 @@
-"""Real servers for tests: a throw-away PostgreSQL cluster on a free port."""
+"""Throw-away local servers for tests and benchmarks: a PostgreSQL cluster on a free port."""
 
 from __future__ import annotations
 
