@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
@@ -28,6 +28,10 @@ CREATE TABLE IF NOT EXISTS review_items (
     status TEXT NOT NULL,
     label TEXT,
     reviewer TEXT
+);
+CREATE TABLE IF NOT EXISTS review_scan (
+    name TEXT PRIMARY KEY,
+    last_event_id INTEGER NOT NULL
 )
 """
 SPECIAL_LABELS = ("out_of_scope", "junk")
@@ -102,21 +106,32 @@ def find_candidates(events: Sequence[Dict[str, Any]], low_csat: set,
     return items
 
 
-def read_tracker_events(url: str, after_id: int = 0) -> List[Dict[str, Any]]:
-    """User, bot and action events from Rasa's SQL tracker store, oldest first."""
+def read_tracker_events(url: str, after_id: int = 0) -> Tuple[List[Dict[str, Any]], int]:
+    """User, bot and action events of every conversation with an event after ``after_id``
+    (whole conversations, for context), oldest first, and the newest event id seen."""
     engine = sa.create_engine(url)
+    rows: List[Any] = []
     try:
         with engine.connect() as connection:
-            rows = connection.execute(sa.text(
+            newest = connection.execute(sa.text("SELECT MAX(id) FROM events")).scalar() or 0
+            senders = [r[0] for r in connection.execute(sa.text(
+                "SELECT DISTINCT sender_id FROM events WHERE id > :after AND id <= :newest"),
+                {"after": after_id, "newest": newest})]
+            query = sa.text(
                 "SELECT id, sender_id, type_name, timestamp, action_name, data FROM events"
-                " WHERE id > :after AND type_name IN ('user', 'bot', 'action') ORDER BY id"),
-                {"after": after_id}).fetchall()
+                " WHERE sender_id IN :senders AND id <= :newest AND type_name IN"
+                " ('user', 'bot', 'action') ORDER BY id").bindparams(
+                sa.bindparam("senders", expanding=True))
+            for start in range(0, len(senders), 500):
+                rows += connection.execute(query, {"senders": senders[start:start + 500],
+                                                   "newest": newest}).fetchall()
     except sa.exc.OperationalError:
-        return []  # no conversation yet
+        return [], after_id  # no conversation yet
     finally:
         engine.dispose()
+    rows.sort(key=lambda r: r[0])
     return [{"id": r[0], "sender_id": r[1], "type_name": r[2], "timestamp": r[3],
-             "action_name": r[4], "data": json.loads(r[5] or "{}")} for r in rows]
+             "action_name": r[4], "data": json.loads(r[5] or "{}")} for r in rows], int(newest)
 
 
 class ReviewInbox:
@@ -127,15 +142,28 @@ class ReviewInbox:
         self.nlu_dir = Path(nlu_dir)
         self.tracker_url = tracker_url
         with queue._transaction() as cur:
-            cur.execute(REVIEW_SCHEMA)
+            for statement in filter(str.strip, REVIEW_SCHEMA.split(";")):
+                cur.execute(statement)
 
     def refresh(self, unsure_below: float = 0.6, faq_below: float = 0.6) -> int:
-        """Add new candidates from the tracker store; return how many were added."""
-        events = read_tracker_events(self.tracker_url)
+        """Add new candidates from the tracker store; return how many were added.
+
+        Only conversations with events since the last refresh are read again."""
+        with self.queue._transaction() as cur:
+            row = self.queue._one(cur, "SELECT last_event_id FROM review_scan WHERE name ="
+                                       " 'tracker'")
+        events, newest = read_tracker_events(self.tracker_url, row["last_event_id"] if row else 0)
         low = {t.conversation_id for t in self.queue.list_tickets(("resolved",), limit=10000)
                if t.csat is not None and t.csat <= 2}
+        senders = {e["sender_id"] for e in events}
+        low |= {a.conversation_id for a in self.queue.survey_responses()
+                if a.kind == "csat" and a.score is not None and a.score <= 2
+                and a.conversation_id in senders}
         added = 0
         with self.queue._transaction() as cur:
+            cur.execute(self.queue._sql("DELETE FROM review_scan WHERE name = 'tracker'"))
+            cur.execute(self.queue._sql("INSERT INTO review_scan VALUES ('tracker', ?)"),
+                        (newest,))
             known = {row["event_id"] for row in self.queue._all(
                 cur, "SELECT event_id FROM review_items")}
             for item in find_candidates(events, low, unsure_below, faq_below):

@@ -74,3 +74,26 @@ def test_labelling_writes_masked_examples_and_empties_the_inbox(tmp_path):
     remaining = {i.event_id for i in inbox.items()}
     assert 99 not in remaining and 6 not in remaining and 1 in remaining
     assert "warranty" not in text
+
+
+def test_refresh_reads_only_conversations_with_new_events(tmp_path):
+    tracker_db(tmp_path / "tracker.db")
+    queue = SQLiteHandoffQueue(tmp_path / "h.db")
+    inbox = ReviewInbox(queue, tmp_path, f"sqlite:///{tmp_path / 'tracker.db'}")
+    assert inbox.refresh() == 5
+    db = sqlite3.connect(tmp_path / "tracker.db")
+    # A new unsure message in an old conversation, and an old one rated 1 star afterwards.
+    db.execute("INSERT INTO events VALUES (100, 'b', 'user', 1700000100, NULL, NULL, ?)",
+               (json.dumps({"text": "teltta?", "parse_data": {
+                   "intent": {"name": "product_info", "confidence": 0.3}}}),))
+    db.execute("INSERT INTO events VALUES (101, 'a', 'user', 1700000101, NULL, NULL, ?)",
+               (json.dumps({"text": '/csat{"rating":"1"}', "parse_data": {
+                   "intent": {"name": "csat", "confidence": 1.0}}}),))
+    db.commit()
+    from bot.surveys import SurveyResponse
+
+    queue.record_survey(SurveyResponse("csat", "bot", "a", "conversation:a", 1, "en", "rest"))
+    assert inbox.refresh() == 2  # the new message, and "where is my parcel" in the rated chat
+    reasons = {i.event_id: i.reason for i in inbox.items()}
+    assert reasons[100] == "unsure" and reasons[2] == "low_rating"
+    assert inbox.refresh() == 0
