@@ -8,7 +8,6 @@ handoff store, then times the dashboard's report for 30 and 90 days.
 from __future__ import annotations
 
 import io
-import json
 import random
 import sqlite3
 import tempfile
@@ -61,11 +60,13 @@ def generate(conversations: int, end: datetime, seed: int = 7
         language, channel = _pick(rng, LANGUAGES), _pick(rng, CHANNELS)
         task = _pick(rng, TASKS)
 
-        def add(kind: str, at: float, intent=None, action=None, extra: str = "") -> None:
+        def add(kind: str, at: float, intent=None, action=None, extra: str = "",
+                sender: str = sender) -> None:
             data = f'{{"event": "{kind}", "timestamp": {at}, {meta}{extra}}}'
             rows.append((sender, kind, at, intent, action, data))
 
-        add("action", t - 1, action="action_session_start", extra=', "name": "action_session_start"')
+        add("action", t - 1, action="action_session_start",
+            extra=', "name": "action_session_start"')
         add("session_started", t - 1)
         add("slot", t, action="language", extra=f', "name": "language", "value": "{language}"')
         for turn, intent in enumerate(("greet", task) if rng.random() < 0.3 else (task,)):
@@ -209,7 +210,8 @@ def run(say: Callable[[str], None], conversations: int = 100_000) -> None:
         try:
             for name, build in stores:
                 source, queue = build()
-                times = [_time(lambda f=f: kpi_report(source, queue, f)) for f in filters]
+                times = [_time(lambda f=f, s=source, q=queue: kpi_report(s, q, f))
+                         for f in filters]
                 check = kpi_report(source, queue, filters[1])
                 say(f"| {name} | {times[0]:.1f} s | {times[1]:.1f} s | {times[2]:.1f} s |")
                 queue.close()

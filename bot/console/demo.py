@@ -10,7 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.auth import issue_customer_token
-from bot.console.events import handle_abandoned_cart
+from bot.console.events import handle_abandoned_cart, handle_order_event
 from bot.i18n import format_money
 from bot.proactive import sign
 
@@ -38,14 +38,25 @@ def demo_blueprint() -> Blueprint:
         signature = sign(request.app.ctx.settings.shop_events_secret or "", event)
         return await handle_abandoned_cart(request.app, event, signature)
 
+    @demo.post("/api/delivered")
+    async def delivered(request: Request) -> HTTPResponse:
+        """Plays the shop's backend: signs a delivery event for one of the demo orders."""
+        body = request.json if isinstance(request.json, dict) else {}
+        number = str(body.get("order_number") or "")
+        if request.app.ctx.orders.shop.get_order(number) is None:
+            return response.json({"error": "unknown order"}, status=400)
+        event = json.dumps({"session_id": body.get("session_id"), "event": "delivered",
+                            "order_number": number}).encode()
+        signature = sign(request.app.ctx.settings.shop_events_secret or "", event)
+        return await handle_order_event(request.app, event, signature)
+
     @demo.get("/account")
     async def account_page(request: Request) -> HTTPResponse:
         return await response.file(request.app.ctx.static / "demo.html")
 
     @demo.get("/api/products")
     async def products(request: Request) -> HTTPResponse:
-        shop_backend = request.app.ctx.orders.shop
-        items = shop_backend.all_products() if hasattr(shop_backend, "all_products") else []
+        items = request.app.ctx.orders.shop.all_products()
         return response.json({
             "chat_server": request.app.ctx.chat_server, "customer_token": None, "language": "en",
             "greeting": "Hi! Questions about sizes, delivery or an order? Ask me.",

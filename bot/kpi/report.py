@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Optional, Sequence, Tuple
+
 from zoneinfo import ZoneInfo
 
 from bot.handoff.models import Ticket

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from typing import Callable, List, Optional
 
 from bot.shop.backend import ShopBackend
-from bot.shop.recommend import recommend
 from bot.shop.models import (
     LEFT_WAREHOUSE,
     Address,
@@ -19,6 +18,7 @@ from bot.shop.models import (
     ReturnRequest,
     ShopError,
 )
+from bot.shop.recommend import recommend
 
 _ORDER_NUMBER = re.compile(r"\d{5,6}")
 

@@ -13,7 +13,22 @@
     if (account) {
       main.append(el("h1", "Hello, " + data.customer.first_name));
       const list = el("ul");
-      for (const o of data.orders) list.append(el("li", o.order_id + " · " + o.status + " · " + o.items));
+      for (const o of data.orders) {
+        const item = el("li", o.order_id + " · " + o.status + " · " + o.items + " ");
+        if (o.status === "delivered") {
+          const ask = el("button", "Send the delivery event (the assistant asks how it went)");
+          ask.className = "delivered";
+          ask.addEventListener("click", async () => {
+            const sessionId = window.NorthwindChat && window.NorthwindChat.sessionId;
+            const result = await fetch("/demo/api/delivered", { method: "POST",
+              headers: { "Content-Type": "application/json" },
+              body: JSON.stringify({ session_id: sessionId, order_number: o.order_id }) });
+            ask.textContent = result.ok ? "Event sent" : "Event not sent (already followed up?)";
+          });
+          item.append(ask);
+        }
+        list.append(item);
+      }
       main.append(el("h2", "Your orders"), list);
     } else if (cart) {
       main.append(el("h1", "Your cart"));

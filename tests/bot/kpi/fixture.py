@@ -8,6 +8,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
+
 from zoneinfo import ZoneInfo
 
 from bot.handoff import SQLiteHandoffQueue, Ticket
@@ -117,9 +118,9 @@ def build(tmp_path: Path) -> Tuple[str, SQLiteHandoffQueue]:
             ("csat", "c2", 1, "fi", "telegram", MONDAY_10 + DAY + 700, ["return_policy"]),
             ("nps", "c1", 10, "en", "socketio", MONDAY_10 + 50, []),
             ("nps", "c3", 3, "en", "socketio", MONDAY_10 + 2 * DAY + 50, [])):
-        queue.record_survey(SurveyResponse(kind, "bot", conversation, f"conversation:{conversation}",
-                                           score, language, channel, faq_keys=faq,
-                                           created_at=local(t)))
+        queue.record_survey(SurveyResponse(kind, "bot", conversation,
+                                           f"conversation:{conversation}", score, language,
+                                           channel, faq_keys=faq, created_at=local(t)))
     queue.record_survey(SurveyResponse("csat", "bot", "c4", "customer:C7", None, "en",
                                        "socketio", declined=True,
                                        created_at=local(MONDAY_10 + 4 * DAY + 60)))

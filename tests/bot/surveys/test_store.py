@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.handoff import PostgresHandoffQueue, SQLiteHandoffQueue
-from bot.surveys import SurveyResponse
 from bot.localservers import postgres
+from bot.surveys import SurveyResponse
 
 
 @pytest.fixture(scope="module")
