@@ -3,6 +3,7 @@ after shop events. Every answer is stored with what the conversation was about."
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from datetime import datetime
 from typing import Any, List, Optional, Text
 
@@ -58,34 +59,37 @@ def source_of(tracker: Tracker) -> str:
                                                  else "bot")
 
 
-class ActionGoodbye(Action):
-    """Say goodbye; when the bot solved something, ask for a one-tap rating first."""
+class ClosingAction(Action, ABC):
+    """The shopper closes ("thanks", "bye"): ask for a one-tap rating first when the bot solved
+    something in this conversation, else just answer politely."""
+
+    reply = "utter_goodbye"
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if bot_resolved(tracker.events) and surveys_allowed(tracker):
+            dispatcher.utter_message(response="utter_ask_csat_bot")
+            return [SlotSet("survey_source", "bot")]
+        dispatcher.utter_message(response=self.reply)
+        return []
+
+
+class ActionGoodbye(ClosingAction):
+    reply = "utter_goodbye"
 
     def name(self) -> Text:
         return "action_goodbye"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if bot_resolved(tracker.events) and surveys_allowed(tracker):
-            dispatcher.utter_message(response="utter_ask_csat_bot")
-            return [SlotSet("survey_source", "bot")]
-        dispatcher.utter_message(response="utter_goodbye")
-        return []
 
-
-class ActionThank(Action):
-    """"Thanks": you're welcome, and a one-tap rating when the bot solved something."""
+class ActionThank(ClosingAction):
+    reply = "utter_you_are_welcome"
 
     def name(self) -> Text:
         return "action_thank"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        if bot_resolved(tracker.events) and surveys_allowed(tracker):
-            dispatcher.utter_message(response="utter_ask_csat_bot")
-            return [SlotSet("survey_source", "bot")]
-        dispatcher.utter_message(response="utter_you_are_welcome")
-        return []
 
 
 class ActionAskCsat(Action):

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 SIGNATURE_HEADER = "X-Signature"
 MAX_ITEMS = 20
@@ -36,14 +36,26 @@ class AbandonedCart:
     channel: str = "socketio"  # the widget; a session that never wrote has no latest channel
 
 
-def parse_abandoned_cart(body: bytes) -> AbandonedCart:
-    """Read and check the event; ValueError names what is wrong."""
+def _json_object(body: bytes) -> Dict[str, Any]:
     try:
         data: Any = json.loads(body or b"")
     except (ValueError, UnicodeDecodeError) as error:
         raise ValueError("the body must be JSON") from error
     if not isinstance(data, dict):
         raise ValueError("the body must be a JSON object")
+    return data
+
+
+def _channel(data: Dict[str, Any]) -> str:
+    channel = data.get("channel") or "socketio"
+    if channel not in CHANNELS:
+        raise ValueError(f"'channel' must be one of {', '.join(CHANNELS)}")
+    return channel
+
+
+def parse_abandoned_cart(body: bytes) -> AbandonedCart:
+    """Read and check the event; ValueError names what is wrong."""
+    data = _json_object(body)
     session_id, cart_id = data.get("session_id"), data.get("cart_id")
     for name, value in (("session_id", session_id), ("cart_id", cart_id)):
         if not isinstance(value, str) or not 0 < len(value) <= 200:
@@ -52,9 +64,7 @@ def parse_abandoned_cart(body: bytes) -> AbandonedCart:
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         raise ValueError("'items' must be a list of product names")
     language = data.get("language")
-    channel = data.get("channel") or "socketio"
-    if channel not in CHANNELS:
-        raise ValueError(f"'channel' must be one of {', '.join(CHANNELS)}")
+    channel = _channel(data)
     return AbandonedCart(session_id, cart_id,
                          tuple(i.strip()[:80] for i in items[:MAX_ITEMS] if i.strip()),
                          language if isinstance(language, str) else None, channel)
@@ -83,12 +93,7 @@ class OrderEvent:
 
 def parse_order_event(body: bytes) -> OrderEvent:
     """Read and check a delivery or return event; ValueError names what is wrong."""
-    try:
-        data: Any = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValueError("the body must be JSON") from error
-    if not isinstance(data, dict):
-        raise ValueError("the body must be a JSON object")
+    data = _json_object(body)
     session_id = data.get("session_id")
     if not isinstance(session_id, str) or not 0 < len(session_id) <= 200:
         raise ValueError("'session_id' must be a non-empty string")
@@ -101,10 +106,7 @@ def parse_order_event(body: bytes) -> OrderEvent:
     language = data.get("language")
     if language is not None and language not in LANGUAGES:
         raise ValueError(f"'language' must be one of {', '.join(LANGUAGES)}")
-    channel = data.get("channel") or "socketio"
-    if channel not in CHANNELS:
-        raise ValueError(f"'channel' must be one of {', '.join(CHANNELS)}")
-    return OrderEvent(session_id, kind, number, language, channel)
+    return OrderEvent(session_id, kind, number, language, _channel(data))
 
 
 def describe_items(items: List[str]) -> str:

@@ -90,23 +90,21 @@ def dashboard_blueprint() -> Blueprint:
     @guarded
     async def kpis(request: Request) -> HTTPResponse:
         require(request, roles=LEAD_ROLES)
-        try:
-            filters = parse_filters(request.args, request.app.ctx.settings.handoff.timezone)
-        except ValueError as error:
-            return response.json({"error": str(error)}, status=400)
+        filters = parse_filters(request.args, request.app.ctx.settings.handoff.timezone)
         return response.json((await report_for(request, filters)).to_dict())
 
     @dashboard.get("/api/kpis.csv")
     @guarded
     async def kpis_csv(request: Request) -> HTTPResponse:
         require(request, roles=LEAD_ROLES)
-        try:
-            filters = parse_filters(request.args, request.app.ctx.settings.handoff.timezone)
-        except ValueError as error:
-            return response.json({"error": str(error)}, status=400)
+        filters = parse_filters(request.args, request.app.ctx.settings.handoff.timezone)
         report = await report_for(request, filters)
         name = f"kpis-{filters.since}-{filters.until}.csv"
         return response.text(to_csv(report), content_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @dashboard.exception(ValueError)
+    async def bad_filter(request: Request, error: Exception) -> HTTPResponse:
+        return response.json({"error": str(error)}, status=400)
 
     return dashboard

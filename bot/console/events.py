@@ -14,14 +14,32 @@ from bot.proactive import SIGNATURE_HEADER, parse_abandoned_cart, parse_order_ev
 logger = logging.getLogger(__name__)
 
 
-async def handle_abandoned_cart(app: Sanic, body: bytes,
-                                signature: Optional[str]) -> HTTPResponse:
-    """Check the signed event and send the shopper one helpful message per cart."""
+def refused(app: Sanic, body: bytes, signature: Optional[str]) -> Optional[HTTPResponse]:
+    """The answer to an event that is not configured or not signed by the shop, else None."""
     secret = app.ctx.settings.shop_events_secret
     if not secret:
         return response.json({"error": "shop events are not configured"}, status=404)
     if not signature_ok(secret, body, signature):
         return response.json({"error": "bad signature"}, status=401)
+    return None
+
+
+async def notify(app: Sanic, conversation: str, action: str, channel: str) -> HTTPResponse:
+    """Run the action in the shopper's conversation; 202 when the message went out."""
+    try:
+        await app.ctx.control.notify(conversation, action, channel)
+    except Exception as error:  # noqa: BLE001
+        logger.warning("proactive message failed: %s", type(error).__name__)
+        return response.json({"error": "the message could not be delivered"}, status=502)
+    return response.json({"sent": True}, status=202)
+
+
+async def handle_abandoned_cart(app: Sanic, body: bytes,
+                                signature: Optional[str]) -> HTTPResponse:
+    """Check the signed event and send the shopper one helpful message per cart."""
+    refusal = refused(app, body, signature)
+    if refusal is not None:
+        return refusal
     try:
         cart = parse_abandoned_cart(body)
     except ValueError as error:
@@ -31,23 +49,16 @@ async def handle_abandoned_cart(app: Sanic, body: bytes,
     if not app.ctx.queue.remember_cart(cart.cart_id, cart.session_id, items=cart.items,
                                        language=cart.language):
         return response.json({"sent": False, "reason": "already nudged"})
-    try:
-        # The action reads the cart from the queue store: a conversation that has not
-        # started yet would lose slots set from outside when Rasa opens its session.
-        await app.ctx.control.notify(cart.session_id, "action_abandoned_cart", cart.channel)
-    except Exception as error:  # noqa: BLE001
-        logger.warning("abandoned cart message failed: %s", type(error).__name__)
-        return response.json({"error": "the message could not be delivered"}, status=502)
-    return response.json({"sent": True}, status=202)
+    # The action reads the cart from the queue store: a conversation that has not
+    # started yet would lose slots set from outside when Rasa opens its session.
+    return await notify(app, cart.session_id, "action_abandoned_cart", cart.channel)
 
 
 async def handle_order_event(app: Sanic, body: bytes, signature: Optional[str]) -> HTTPResponse:
     """A delivery or a received return: ask the shopper how it went, once per order."""
-    secret = app.ctx.settings.shop_events_secret
-    if not secret:
-        return response.json({"error": "shop events are not configured"}, status=404)
-    if not signature_ok(secret, body, signature):
-        return response.json({"error": "bad signature"}, status=401)
+    refusal = refused(app, body, signature)
+    if refusal is not None:
+        return refusal
     try:
         event = parse_order_event(body)
     except ValueError as error:
@@ -57,12 +68,7 @@ async def handle_order_event(app: Sanic, body: bytes, signature: Optional[str]) 
             {"kind": event.kind, "order_number": event.order_number,
              "language": event.language}):
         return response.json({"sent": False, "reason": "already followed up"})
-    try:
-        await app.ctx.control.notify(event.session_id, "action_followup_survey", event.channel)
-    except Exception as error:  # noqa: BLE001
-        logger.warning("follow-up message failed: %s", type(error).__name__)
-        return response.json({"error": "the message could not be delivered"}, status=502)
-    return response.json({"sent": True}, status=202)
+    return await notify(app, event.session_id, "action_followup_survey", event.channel)
 
 
 def events_blueprint() -> Blueprint:

@@ -6,31 +6,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from bot.handoff import (
-    PostgresHandoffQueue,
-    SQLiteHandoffQueue,
     Ticket,
     TranscriptLine,
     new_ticket_id,
     priority_for,
 )
-from bot.localservers import postgres
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    yield from postgres()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        queue = SQLiteHandoffQueue(tmp_path / "handoff.db")
-    else:
-        server = request.getfixturevalue("pg_server")
-        queue = PostgresHandoffQueue(server.new_database(f"t_{tmp_path.name[-20:]}".lower()),
-                                     pool_size=40)
-    yield queue
-    queue.close()
 
 
 def ticket(conversation, reason="talk_to_human", minutes_ago=0):

@@ -4,25 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.handoff import PostgresHandoffQueue, SQLiteHandoffQueue
-from bot.localservers import postgres
 from bot.surveys import SurveyResponse
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    yield from postgres()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        queue = SQLiteHandoffQueue(tmp_path / "handoff.db")
-    else:
-        server = request.getfixturevalue("pg_server")
-        queue = PostgresHandoffQueue(server.new_database(f"s_{tmp_path.name[-20:]}".lower()))
-    yield queue
-    queue.close()
 
 
 def answer(score=4, kind="csat", **kwargs):
