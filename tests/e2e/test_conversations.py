@@ -93,3 +93,27 @@ def test_switching_to_a_new_model_keeps_conversations_going(chat, stack):
     assert asyncio.run(control.status())["model_file"].endswith("current.tar.gz")
     reply = chat.text("anna.virtanen@example.com")  # the form goes on with the new model
     assert "10023" in reply and "Posti" in reply
+
+
+def test_logged_in_customer_gets_the_likely_order_and_suggestions(stack):
+    token = issue_customer_token("C-1001", SECRET)
+    chat = Chat(stack, "logged-in-anna", metadata={"customer_token": token})
+    assert "Anna" in chat.text("hi")
+    asked = chat.say("i want to return something")
+    assert "10024" in asked[0]["text"]  # the delivered order, offered first
+    assert asked[0]["buttons"][0]["payload"] == '/inform{"order_number":"10024"}'
+    chat.say("/stop")
+    suggested = chat.say("any recommendations for me?")
+    assert "Gloves" in suggested[0]["text"]
+    assert all("Merino" not in b["title"] for b in suggested[0]["buttons"])  # already bought
+
+
+def test_thanks_after_a_solved_question_asks_for_a_rating_once(chat, stack):
+    chat.say("what payment methods do you accept")
+    asked = chat.say("thanks")
+    assert any(b["payload"] == "/survey_decline" for b in asked[0]["buttons"])
+    assert "No thanks" in [b["title"] for b in asked[0]["buttons"]]
+    chat.say("/survey_decline")
+    chat.say("how long does delivery take")
+    again = chat.text("thank you")
+    assert "rate" not in again.lower()  # "no thanks" is remembered
