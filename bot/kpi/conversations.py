@@ -62,22 +62,32 @@ class SQLEventSource:
 
     def rows(self, since: float, until: float) -> Iterator[Row]:
         engine = sa.create_engine(self.url)
+        # The raw DB-API cursor (server-side on PostgreSQL) streams plain tuples; the JSON is
+        # fetched only for the events whose content matters.
+        query = ("SELECT sender_id, type_name, timestamp, intent_name, action_name,"
+                 " CASE WHEN type_name IN ('user', 'bot') OR action_name IN"
+                 " ('language', 'customer_id') THEN data END"
+                 " FROM events WHERE timestamp >= {p} AND timestamp < {p} AND type_name IN"
+                 " ('user', 'bot', 'action', 'slot', 'session_started') ORDER BY id")
+        connection = engine.raw_connection()
         try:
-            with engine.connect() as connection:
-                result = connection.execution_options(stream_results=True).execute(sa.text(
-                    "SELECT sender_id, type_name, timestamp, intent_name, action_name, data"
-                    " FROM events WHERE timestamp >= :since AND timestamp < :until AND type_name"
-                    " IN ('user', 'bot', 'action', 'slot', 'session_started') ORDER BY id"),
-                    {"since": since, "until": until})
-                while True:
-                    chunk = result.fetchmany(self.batch)
-                    if not chunk:
-                        break
-                    yield from chunk
-        except sa.exc.OperationalError as error:
-            if "no such table" not in str(error):
+            if engine.dialect.name == "postgresql":
+                cursor = connection.cursor(name="kpi_events")
+                cursor.itersize = self.batch
+                cursor.execute(query.format(p="%s"), (since, until))
+            else:
+                cursor = connection.cursor()
+                cursor.execute(query.format(p="?"), (since, until))
+            while True:
+                chunk = cursor.fetchmany(self.batch)
+                if not chunk:
+                    break
+                yield from chunk
+        except engine.dialect.dbapi.Error as error:
+            if "no such table" not in str(error) and "does not exist" not in str(error):
                 raise  # no conversation yet is fine; anything else is not
         finally:
+            connection.close()
             engine.dispose()
 
 
