@@ -119,7 +119,7 @@ class Stack:
         commands = {
             "actions": [str(bin_dir / "python"), "-m", "rasa_sdk", "--actions", "actions",
                         "--port", str(self.actions_port)],
-            "rasa": [str(bin_dir / "rasa"), "run", "--enable-api", "--cors", "*",
+            "rasa": [str(bin_dir / "python"), "-m", "bot.server", "run", "--enable-api", "--cors", "*",
                      "--model", str(self.model), "--endpoints", str(endpoints),
                      "--credentials", str(self._credentials_file()),
                      "--port", str(self.rasa_port), f"--auth-token={self.rasa_token}"],
