@@ -81,8 +81,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cached_conversations: int = 10000,
                  sqlite_wal: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if sqlite_wal and self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _write_ahead_log)
+        if self.engine.dialect.name == "sqlite":
+            # One open connection per thread instead of a new one for every read and write.
+            self.engine = sa.create_engine(self.engine.url,
+                                           poolclass=sa.pool.SingletonThreadPool)
+            if sqlite_wal:
+                sa.event.listen(self.engine, "connect", _write_ahead_log)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._capacity = max(0, int(cached_conversations))
         self._cache: "OrderedDict[Text, _Entry]" = OrderedDict()
         self._lock = threading.Lock()
