@@ -125,11 +125,12 @@ class Stack:
         self.demo_password = prepare_data(env)
         bin_dir = Path(sys.executable).parent
         log_dir = log_dir or self.var_dir
+        rasa = ([str(bin_dir / "rasa")] if self.stock_rasa
+                else [str(bin_dir / "python"), "-m", "bot.server"])
         commands = {
             "actions": [str(bin_dir / "python"), "-m", "rasa_sdk", "--actions", "actions",
                         "--port", str(self.actions_port)],
-            "rasa": [*([str(bin_dir / "rasa")] if self.stock_rasa else
-                       [str(bin_dir / "python"), "-m", "bot.server"]), "run", "--enable-api", "--cors", "*",
+            "rasa": [*rasa, "run", "--enable-api", "--cors", "*",
                      "--model", str(self.model), "--endpoints", str(endpoints),
                      "--credentials", str(self._credentials_file()),
                      "--port", str(self.rasa_port), f"--auth-token={self.rasa_token}"],

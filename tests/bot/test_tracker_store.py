@@ -7,7 +7,11 @@ import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
-    ActionExecuted, EntitiesAdded, SessionStarted, SlotSet, UserUttered,
+    ActionExecuted,
+    EntitiesAdded,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
