@@ -100,17 +100,21 @@ def banking(lines: List[str], work: Path, per_label: int = 25,
                f" Subsample for the comparison: {per_label} per intent ({len(sub)} examples),"
                " same for both.\n")
     reuse = {"rasa-default": models_from}
-    say(lines, "| pipeline | training data | accuracy on the held-out 20% | training time |")
-    say(lines, "|---|---|---|---|")
+    say(lines, "BANKING77 has no out-of-scope queries, so a `nlu_fallback` answer counts as wrong;"
+               " the last accuracy column is the classifier's own best intent, before the"
+               " pipeline's FallbackClassifier.\n")
+    say(lines, "| pipeline | training data | accuracy on the held-out 20% | without the fallback |"
+               " training time |")
+    say(lines, "|---|---|---|---|---|")
     for name, config in (("project", PROJECT_CONFIG), ("rasa-default", DEFAULT_CONFIG)):
         trained, scores = nlu.train_and_test(config, sub, {"test": test}, f"b77-sub-{name}",
                                              work, reuse.get(name))
         say(lines, f"| {name} | subsample ({len(sub)}) | {scores['test']:.3f} |"
-                   f" {training_time(trained)} |")
+                   f" {scores['test without fallback']:.3f} | {training_time(trained)} |")
     trained, scores = nlu.train_and_test(PROJECT_CONFIG, train, {"test": test}, "b77-full",
                                          work)
     say(lines, f"| project | full 80% ({len(train)}) | {scores['test']:.3f} |"
-               f" {trained.seconds:.0f} s |")
+               f" {scores['test without fallback']:.3f} | {trained.seconds:.0f} s |")
     say(lines)
 
 

@@ -113,6 +113,16 @@ def intents(results: Sequence[dict]) -> List[Optional[str]]:
     return [(r.get("intent") or {}).get("name") for r in results]
 
 
+def ranked_intents(results: Sequence[dict]) -> List[Optional[str]]:
+    """The classifier's own best intent, before the FallbackClassifier replaced it."""
+    best = []
+    for result in results:
+        ranking = [r.get("name") for r in result.get("intent_ranking") or []
+                   if r.get("name") != "nlu_fallback"]
+        best.append(ranking[0] if ranking else (result.get("intent") or {}).get("name"))
+    return best
+
+
 def accuracy(predicted: Sequence[Optional[str]], gold: Sequence[str]) -> float:
     """Share right; an out-of-scope example is right when the model declines it."""
     right = sum((p in DECLINED) if g == OOS else p == g for p, g in zip(predicted, gold))
@@ -145,8 +155,10 @@ def train_and_test(config: Path, train: Sequence[Tuple[str, str]],
     trained = earlier_model(models_from, name, text) or train_nlu(config, [data], work, name)
     scores = {}
     for label, pairs in tests.items():
-        predicted = intents(predict(trained.model, [t for t, _ in pairs]))
-        scores[label] = accuracy(predicted, [g for _, g in pairs])
+        results = predict(trained.model, [t for t, _ in pairs])
+        scores[label] = accuracy(intents(results), [g for _, g in pairs])
+        scores[f"{label} without fallback"] = accuracy(ranked_intents(results),
+                                                       [g for _, g in pairs])
     return trained, scores
 
 
