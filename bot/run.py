@@ -21,6 +21,8 @@ import yaml
 
 from bot.settings import PROJECT_ROOT
 
+CACHED_TRACKER_STORE = "bot.tracker_store.CachedSQLTrackerStore"
+
 
 def prepare_data(env: Dict[str, str]) -> Optional[str]:
     """Create (and on first run seed) the embedded shop; on first run also a demo agent.
@@ -61,6 +63,9 @@ class Stack:
     events_secret: str = field(default_factory=lambda: secrets.token_hex(16))
     endpoints_overrides: Dict[str, dict] = field(default_factory=dict)
     credentials_overrides: Dict[str, dict] = field(default_factory=dict)
+    #: Serve with Rasa as it ships (`rasa run`, Rasa's SQL tracker store): the benchmarks'
+    #: reference for what bot.server and bot.tracker_store save.
+    stock_rasa: bool = False
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -83,6 +88,10 @@ class Stack:
         store = endpoints.get("tracker_store") or {}
         if store.get("dialect") == "sqlite":
             store["db"] = str(self.var_dir / "tracker.db")
+        if self.stock_rasa and store.get("type") == CACHED_TRACKER_STORE:
+            for option in ("cached_conversations", "sqlite_wal"):
+                store.pop(option, None)
+            store["type"] = "SQL"
         shop = endpoints.get("shop") or {}
         if shop.get("type", "sqlite") == "sqlite":
             shop["path"] = str(self.var_dir / "shop.db")
@@ -116,10 +125,12 @@ class Stack:
         self.demo_password = prepare_data(env)
         bin_dir = Path(sys.executable).parent
         log_dir = log_dir or self.var_dir
+        rasa = ([str(bin_dir / "rasa")] if self.stock_rasa
+                else [str(bin_dir / "python"), "-m", "bot.server"])
         commands = {
             "actions": [str(bin_dir / "python"), "-m", "rasa_sdk", "--actions", "actions",
                         "--port", str(self.actions_port)],
-            "rasa": [str(bin_dir / "rasa"), "run", "--enable-api", "--cors", "*",
+            "rasa": [*rasa, "run", "--enable-api", "--cors", "*",
                      "--model", str(self.model), "--endpoints", str(endpoints),
                      "--credentials", str(self._credentials_file()),
                      "--port", str(self.rasa_port), f"--auth-token={self.rasa_token}"],

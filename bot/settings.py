@@ -169,9 +169,13 @@ def _handoff_settings(section: Mapping[str, Any], env: Mapping[str, str]) -> Han
     )
 
 
+#: Tracker store types that keep conversations in an SQL database (lower case).
+SQL_TRACKER_STORES = {"sql", "bot.tracker_store.cachedsqltrackerstore"}
+
+
 def _tracker_url(section: Mapping[str, Any], root: Path) -> str:
     """The SQLAlchemy URL of an SQL tracker store section of endpoints.yml ('' for others)."""
-    if str(section.get("type", "")).lower() != "sql":
+    if str(section.get("type", "")).lower() not in SQL_TRACKER_STORES:
         return ""
     dialect = str(section.get("dialect") or "sqlite")
     if dialect == "sqlite":

@@ -113,23 +113,52 @@ def intents(results: Sequence[dict]) -> List[Optional[str]]:
     return [(r.get("intent") or {}).get("name") for r in results]
 
 
+def ranked_intents(results: Sequence[dict]) -> List[Optional[str]]:
+    """The classifier's own best intent, before the FallbackClassifier replaced it."""
+    best = []
+    for result in results:
+        ranking = [r.get("name") for r in result.get("intent_ranking") or []
+                   if r.get("name") != "nlu_fallback"]
+        best.append(ranking[0] if ranking else (result.get("intent") or {}).get("name"))
+    return best
+
+
 def accuracy(predicted: Sequence[Optional[str]], gold: Sequence[str]) -> float:
     """Share right; an out-of-scope example is right when the model declines it."""
     right = sum((p in DECLINED) if g == OOS else p == g for p, g in zip(predicted, gold))
     return right / len(gold) if gold else 0.0
 
 
+def earlier_model(models_from: Optional[Path], name: str, data: str) -> Optional[Trained]:
+    """A model of this name that an earlier run trained on exactly this data, if kept.
+
+    An earlier run leaves ``<name>.yml`` (its training data) beside ``<name>.tar.gz``; the
+    model is used only when that file is identical to ``data``. Its training time is unknown.
+    """
+    if models_from is None:
+        return None
+    model, kept = models_from / f"{name}.tar.gz", models_from / f"{name}.yml"
+    if model.exists() and kept.exists() and kept.read_text(encoding="utf-8") == data:
+        return Trained(model, float("nan"))
+    return None
+
+
 def train_and_test(config: Path, train: Sequence[Tuple[str, str]],
                    tests: Dict[str, Sequence[Tuple[str, str]]], name: str,
-                   work: Path) -> Tuple[Trained, Dict[str, float]]:
-    """Train on ``train`` and report accuracy on each named test set."""
+                   work: Path, models_from: Optional[Path] = None,
+                   ) -> Tuple[Trained, Dict[str, float]]:
+    """Train on ``train`` (or reuse a model from ``models_from``) and report accuracy on each
+    named test set."""
+    text = to_rasa_yaml(train)
     data = work / f"{name}.yml"
-    data.write_text(to_rasa_yaml(train), encoding="utf-8")
-    trained = train_nlu(config, [data], work, name)
+    data.write_text(text, encoding="utf-8")
+    trained = earlier_model(models_from, name, text) or train_nlu(config, [data], work, name)
     scores = {}
     for label, pairs in tests.items():
-        predicted = intents(predict(trained.model, [t for t, _ in pairs]))
-        scores[label] = accuracy(predicted, [g for _, g in pairs])
+        results = predict(trained.model, [t for t, _ in pairs])
+        scores[label] = accuracy(intents(results), [g for _, g in pairs])
+        scores[f"{label} without fallback"] = accuracy(ranked_intents(results),
+                                                       [g for _, g in pairs])
     return trained, scores
 
 

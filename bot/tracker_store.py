@@ -1,0 +1,177 @@
+"""Rasa's SQL tracker store with the current session of recent conversations kept in memory.
+
+Rasa's ``SQLTrackerStore`` reads and deserialises every event of the conversation's session on
+each message, which costs tens of milliseconds once a conversation has a few hundred events.
+:class:`CachedSQLTrackerStore` writes exactly what the SQL store writes and keeps the session's
+events, as they read back from the database, in a bounded in-memory cache. A cached session
+is used only while the newest event id in the database is still the one this process wrote or
+read last, so other Rasa replicas writing to the same database are seen at once.
+
+Configured in ``endpoints.yml``::
+
+    tracker_store:
+      type: bot.tracker_store.CachedSQLTrackerStore
+      dialect: sqlite        # or postgresql, ...: every option of Rasa's SQL tracker store
+      db: var/tracker.db
+      cached_conversations: 10000   # 0: no cache
+      sqlite_wal: true               # SQLite only: write-ahead log, see _write_ahead_log
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+#: A cached session: the newest event id of the conversation and its session's events.
+_Entry = Tuple[int, List[Event]]
+
+
+def session_events(events: Sequence[Event]) -> List[Event]:
+    """The events Rasa's SQL store returns for the latest session of these events.
+
+    The same rule as its query: every event at or after the latest ``session_started``
+    timestamp, or all of them when the conversation has no session start yet.
+    """
+    starts = [event.timestamp for event in events if isinstance(event, SessionStarted)]
+    if not starts:
+        return list(events)
+    latest = max(starts)
+    return [event for event in events if event.timestamp >= latest]
+
+
+def _write_ahead_log(connection: Any, _record: Any) -> None:
+    """SQLite in write-ahead-log mode: a commit no longer waits for a full disk sync.
+
+    A crash of the process loses nothing; a power cut can lose the last turns, never the
+    database. Readers (the review inbox) no longer block the writer.
+    """
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _own_latest_message(events: Sequence[Event]) -> List[Event]:
+    """The events with the latest user message copied.
+
+    Events are shared between trackers, as in ``DialogueStateTracker.copy``; the latest user
+    message is the one event a turn changes in place (entities added to it), so each tracker
+    gets its own.
+    """
+    own = list(events)
+    for index in range(len(own) - 1, -1, -1):
+        if isinstance(own[index], UserUttered):
+            own[index] = copy.deepcopy(own[index])
+            break
+    return own
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` that remembers the current session of recent conversations."""
+
+    def __init__(self, *args: Any, cached_conversations: int = 10000,
+                 sqlite_wal: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            # One open connection per thread instead of a new one for every read and write.
+            self.engine = sa.create_engine(self.engine.url,
+                                           poolclass=sa.pool.SingletonThreadPool)
+            if sqlite_wal:
+                sa.event.listen(self.engine, "connect", _write_ahead_log)
+            self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._capacity = max(0, int(cached_conversations))
+        self._cache: "OrderedDict[Text, _Entry]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _newest_id(self, session: Any, sender_id: Text) -> Optional[int]:
+        return session.query(sa.func.max(self.SQLEvent.id)).filter(
+            self.SQLEvent.sender_id == sender_id).scalar()
+
+    def _remember(self, sender_id: Text, newest_id: Optional[int],
+                  events: List[Event]) -> None:
+        if not self._capacity:
+            return
+        with self._lock:
+            if newest_id is None or not events:
+                self._cache.pop(sender_id, None)
+                return
+            self._cache[sender_id] = (newest_id, events)
+            self._cache.move_to_end(sender_id)
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+
+    def _cached(self, sender_id: Text) -> Optional[_Entry]:
+        with self._lock:
+            entry = self._cache.get(sender_id)
+            if entry is not None:
+                self._cache.move_to_end(sender_id)
+            return entry
+
+    async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
+        """The tracker of the conversation's latest session, from memory when still current."""
+        with self.session_scope() as session:
+            newest_id = self._newest_id(session, sender_id)
+            entry = self._cached(sender_id)
+            if entry is not None and newest_id is not None and entry[0] == newest_id:
+                events = entry[1]
+            else:
+                rows = self._event_query(session, sender_id,
+                                         fetch_events_from_all_sessions=False).all()
+                if not rows:
+                    self._remember(sender_id, None, [])
+                    return None
+                events = [Event.from_parameters(json.loads(row.data)) for row in rows]
+                self._remember(sender_id, newest_id, events)
+        if not self.domain:
+            return None
+        return DialogueStateTracker.from_events(sender_id, _own_latest_message(events),
+                                                self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the tracker's new events (as the SQL store does) and remember the session."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            stored = self._event_query(session, tracker.sender_id,
+                                       fetch_events_from_all_sessions=False).count()
+            all_events = list(tracker.events)
+            known = all_events[:stored]
+            added: List[Event] = []
+            for event in all_events[stored:]:
+                data = event.as_dict()
+                serialised = json.dumps(data)
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id,
+                    type_name=event.type_name,
+                    timestamp=data.get("timestamp"),
+                    intent_name=data.get("parse_data", {}).get("intent", {}).get(
+                        INTENT_NAME_KEY),
+                    action_name=data.get("name"),
+                    data=serialised,
+                ))
+                # What a later read from the database will give back.
+                added.append(Event.from_parameters(json.loads(serialised)))
+            session.commit()
+            newest_id = self._newest_id(session, tracker.sender_id)
+        self._remember(tracker.sender_id, newest_id, session_events(known + added))
+
+    def forget(self, sender_id: Optional[Text] = None) -> None:
+        """Drop one conversation (or all) from memory; the database is not touched."""
+        with self._lock:
+            if sender_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(sender_id, None)
+
+    def cache_info(self) -> Dict[str, int]:
+        """How many conversations are held in memory, and the limit."""
+        with self._lock:
+            return {"conversations": len(self._cache), "capacity": self._capacity}

@@ -1,0 +1,50 @@
+"""The Rasa server's speed-ups keep validation as strict as before."""
+
+import asyncio
+import json
+import math
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.server import _cached_validate, fast_dumps, install_speedups
+
+validate = _cached_validate()
+
+
+def test_action_server_responses_are_still_validated():
+    schema = RemoteAction.action_response_format_spec()
+    validate({"events": [{"event": "slot", "name": "language", "value": "fi"}],
+              "responses": [{"response": "utter_greet"}]}, schema)
+    validate({"events": [], "responses": []}, RemoteAction.action_response_format_spec())
+    with pytest.raises(jsonschema.ValidationError) as cached_error:
+        validate({"events": [{"event": 42}], "responses": []}, schema)
+    with pytest.raises(jsonschema.ValidationError) as plain_error:
+        jsonschema.validators.validate({"events": [{"event": 42}], "responses": []}, schema)
+    assert cached_error.value.message == plain_error.value.message
+
+
+def test_an_invalid_schema_is_still_an_error():
+    with pytest.raises(jsonschema.SchemaError):
+        validate({}, {"type": 12})
+
+
+def test_requests_to_the_action_server_carry_the_same_json():
+    body = {"tracker": {"events": [{"event": "user", "text": "Hyvää päivää / hei",
+                                    "parse_data": {"intent": {"confidence": 0.1 + 0.2}}}]},
+            "next_action": "action_answer_faq", "count": 3, "none": None, "flag": True}
+    assert json.loads(fast_dumps(body)) == body
+    assert math.isnan(json.loads(fast_dumps({"x": float("nan")}))["x"])  # as json.dumps does
+    assert json.loads(fast_dumps({"big": 2 ** 70})) == {"big": 2 ** 70}
+
+
+def test_rasa_endpoint_sessions_use_the_fast_serialiser():
+    install_speedups()
+
+    async def serialiser():
+        async with EndpointConfig("http://localhost:5055/webhook").session() as session:
+            return session._json_serialize
+
+    assert asyncio.run(serialiser()) is fast_dumps

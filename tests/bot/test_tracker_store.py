@@ -1,0 +1,136 @@
+"""The cached SQL tracker store gives back exactly what Rasa's SQL tracker store gives back."""
+
+import asyncio
+import sqlite3
+
+import pytest
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    EntitiesAdded,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.settings import load_settings
+from bot.tracker_store import CachedSQLTrackerStore
+
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+intents: [greet, order_status]
+entities: [order_number]
+slots:
+  language: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  order_number: {type: text, mappings: [{type: from_entity, entity: order_number}]}
+responses:
+  utter_greet: [{text: hi}]
+""")
+
+
+def run(coroutine):
+    return asyncio.run(coroutine)
+
+
+def dicts(tracker):
+    return [event.as_dict() for event in tracker.events]
+
+
+def user(text, intent, entities=()):
+    return UserUttered(text, {"name": intent, "confidence": 0.9},
+                       entities=[dict(e) for e in entities])
+
+
+@pytest.fixture
+def stores(tmp_path):
+    db = str(tmp_path / "tracker.db")
+    return (SQLTrackerStore(DOMAIN, dialect="sqlite", db=db),
+            CachedSQLTrackerStore(DOMAIN, dialect="sqlite", db=db))
+
+
+def turn(tracker, text, intent, *extra):
+    tracker.update(user(text, intent))
+    for event in extra:
+        tracker.update(event)
+    tracker.update(ActionExecuted("action_listen"))
+
+
+def test_same_conversation_as_the_sql_store_across_turns_and_sessions(stores):
+    plain, cached = stores
+    tracker = DialogueStateTracker("anna", DOMAIN.slots)
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    turn(tracker, "hi", "greet", SlotSet("language", "fi"), ActionExecuted("utter_greet"))
+    run(cached.save(tracker))
+    for index in range(5):
+        tracker = run(cached.retrieve("anna"))
+        assert dicts(tracker) == dicts(run(plain.retrieve("anna")))
+        turn(tracker, f"order {index}", "order_status",
+             EntitiesAdded([{"entity": "order_number", "value": str(index)}]))
+        run(cached.save(tracker))
+    tracker = run(cached.retrieve("anna"))
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(ActionExecuted("action_listen"))
+    run(cached.save(tracker))
+    from_cache, from_db = run(cached.retrieve("anna")), run(plain.retrieve("anna"))
+    assert dicts(from_cache) == dicts(from_db)
+    assert from_cache.current_state() == from_db.current_state()
+    assert not any(isinstance(e, UserUttered) for e in from_cache.events)  # new session only
+
+
+def test_events_written_by_another_server_are_seen(stores):
+    plain, cached = stores
+    tracker = DialogueStateTracker("mikko", DOMAIN.slots)
+    turn(tracker, "hi", "greet")
+    run(cached.save(tracker))
+    other = run(plain.retrieve("mikko"))
+    turn(other, "where is 10025", "order_status", SlotSet("order_number", "10025"))
+    run(plain.save(other))
+    assert run(cached.retrieve("mikko")).get_slot("order_number") == "10025"
+    assert dicts(run(cached.retrieve("mikko"))) == dicts(run(plain.retrieve("mikko")))
+
+
+def test_a_turn_that_was_never_saved_does_not_leak_into_the_next(stores):
+    _, cached = stores
+    tracker = DialogueStateTracker("aylin", DOMAIN.slots)
+    turn(tracker, "hi", "greet")
+    run(cached.save(tracker))
+    failed = run(cached.retrieve("aylin"))
+    turn(failed, "lost", "greet", SlotSet("language", "tr"))
+    failed.latest_message.entities.append({"entity": "order_number", "value": "1"})
+    again = run(cached.retrieve("aylin"))
+    assert again.get_slot("language") is None
+    assert again.latest_message.text == "hi" and again.latest_message.entities == []
+
+
+def test_unknown_conversation_and_the_cache_limit(tmp_path):
+    store = CachedSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"),
+                                  cached_conversations=2)
+    assert run(store.retrieve("nobody")) is None
+    for sender in ("a", "b", "c"):
+        tracker = DialogueStateTracker(sender, DOMAIN.slots)
+        turn(tracker, "hi", "greet")
+        run(store.save(tracker))
+    assert store.cache_info() == {"conversations": 2, "capacity": 2}
+    assert run(store.retrieve("a")).latest_message.text == "hi"  # read back from the database
+
+
+def test_sqlite_runs_with_a_write_ahead_log(tmp_path):
+    store = CachedSQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "t.db"))
+    tracker = DialogueStateTracker("a", DOMAIN.slots)
+    turn(tracker, "hi", "greet")
+    run(store.save(tracker))
+    mode = sqlite3.connect(tmp_path / "t.db").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_the_review_inbox_finds_the_cached_store_database(tmp_path):
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: bot.tracker_store.CachedSQLTrackerStore\n"
+                         "  dialect: sqlite\n  db: /data/tracker.db\n")
+    settings = load_settings(env={}, endpoints_file=endpoints)
+    assert settings.tracker_store_url == "sqlite:////data/tracker.db"
