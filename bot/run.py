@@ -199,6 +199,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 Shop assistant is running.
   Demo shop + widget: {stack.console_url}/demo  (as a logged-in customer: /demo/account)
   Agent console:   {stack.console_url}/   {login}
+  Dashboard (KPIs): {stack.console_url}/dashboard  (role lead or admin; review inbox: /review)
   Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}
   Chat (socket.io) {stack.rasa_url}/socket.io
   Action server:   {stack.actions_url}/health
