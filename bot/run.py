@@ -66,11 +66,19 @@ class Stack:
     #: Serve with Rasa as it ships (`rasa run`, Rasa's SQL tracker store): the benchmarks'
     #: reference for what bot.server and bot.tracker_store save.
     stock_rasa: bool = False
+    #: More Rasa servers on the next ports, sharing the tracker store. A conversation must
+    #: always reach the same one (route by sender), since the lock store is per process.
+    rasa_replicas: int = 1
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     @property
     def rasa_url(self) -> str:
         return f"http://localhost:{self.rasa_port}"
+
+    @property
+    def rasa_urls(self) -> List[str]:
+        """Every Rasa server of the stack (the first is ``rasa_url``)."""
+        return [f"http://localhost:{self.rasa_port + k}" for k in range(self.rasa_replicas)]
 
     @property
     def actions_url(self) -> str:
@@ -137,6 +145,10 @@ class Stack:
             "console": [str(bin_dir / "python"), "-m", "bot.console", "serve",
                         "--port", str(self.console_port)],
         }
+        for k in range(1, self.rasa_replicas):
+            replica = list(commands["rasa"])
+            replica[replica.index("--port") + 1] = str(self.rasa_port + k)
+            commands[f"rasa-{k + 1}"] = replica
         for name, command in commands.items():
             log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
             self.processes.append(subprocess.Popen(
@@ -146,8 +158,8 @@ class Stack:
     def wait_until_ready(self, timeout: float = 180.0) -> None:
         """Block until both servers answer their health checks."""
         deadline = time.monotonic() + timeout
-        pending = {f"{self.actions_url}/health", f"{self.rasa_url}/",
-                   f"{self.console_url}/health"}
+        pending = {f"{self.actions_url}/health", f"{self.console_url}/health",
+                   *[f"{url}/" for url in self.rasa_urls]}
         while pending:
             for process in self.processes:
                 if process.poll() is not None:

@@ -142,17 +142,23 @@ def clinc(lines: List[str], work: Path, per_label: int = 25,
     say(lines)
 
 
-def speed_section(lines: List[str], models: dict, work: Path, seconds: float) -> None:
+def speed_section(lines: List[str], models: dict, work: Path, seconds: float,
+                  replicas: int = 1) -> None:
     say(lines, "### Speed: full turns through the REST webhook\n")
     say(lines, "Each turn: message in, every bot message out, custom actions included."
                f" Conversation: {' / '.join(speed.CONVERSATION)}.\n")
     say(lines, "| pipeline | cold start | 1 shopper p50 / p99 | 50 shoppers (2 s pauses)"
                " p50 / p99 | capacity (16 back-to-back) | errors | RSS Rasa + actions |")
     say(lines, "|---|---|---|---|---|---|---|")
-    for index, (name, trained) in enumerate(models.items()):
+    runs = [(name, trained, 1) for name, trained in models.items()]
+    if replicas > 1 and "project" in models:
+        runs.append((f"project, {replicas} Rasa replicas (conversations routed by sender)",
+                     models["project"], replicas))
+    for index, (name, trained, count) in enumerate(runs):
         stock = name.endswith(STOCK)
         stack = Stack(rasa_port=5105 + 100 * index, actions_port=5155 + 100 * index,
-                      var_dir=work / f"var-{index}", model=trained.model, stock_rasa=stock)
+                      console_port=5185 + 100 * index, var_dir=work / f"var-{index}",
+                      model=trained.model, stock_rasa=stock, rasa_replicas=count)
         r = speed.measure(stack, seconds)
         errors = r.one.errors + r.fifty.errors + r.capacity.errors
         say(lines, f"| {name} | {r.cold_start:.1f} s | {r.one.p50:.0f} / {r.one.p99:.0f} ms |"
@@ -204,6 +210,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="use models/current.tar.gz instead of training the project again")
     parser.add_argument("--load-seconds", type=float, default=60.0)
     parser.add_argument("--kpi-conversations", type=int, default=100_000)
+    parser.add_argument("--replicas", type=int, default=2,
+                        help="also measure the project with this many Rasa servers")
     parser.add_argument("--default-models-from", type=Path,
                         help="a folder with BANKING77/CLINC150 models of Rasa's default pipeline"
                              " that an earlier run trained (each beside its training data,"
@@ -225,7 +233,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if "clinc" in parts:
         clinc(lines, work, args.per_label, args.default_models_from)
     if "speed" in parts:
-        speed_section(lines, models, work, args.load_seconds)
+        speed_section(lines, models, work, args.load_seconds, args.replicas)
     if "socketio" in parts:
         socketio_section(lines, models, work, args.clients)
     if "kpi" in parts:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import random
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List
+from typing import List, Sequence, Union
 
 import aiohttp
 
@@ -75,17 +76,24 @@ async def _shopper(session, url: str, sender: str, turns: int, pause: float,
             await asyncio.sleep(pause * rng.uniform(0.5, 1.5))
 
 
-async def run_load(url: str, shoppers: int, turns: int, pause: float, tag: str) -> Latencies:
-    """``shoppers`` concurrent conversations of ``turns`` turns, ``pause`` s apart on average."""
+async def run_load(url: Union[str, Sequence[str]], shoppers: int, turns: int, pause: float,
+                   tag: str) -> Latencies:
+    """``shoppers`` concurrent conversations of ``turns`` turns, ``pause`` s apart on average.
+
+    With several URLs (Rasa replicas) each conversation sticks to one, chosen by its sender.
+    """
+    urls = [url] if isinstance(url, str) else list(url)
     sink = Latencies([])
     rng = random.Random(1)
     timeout = aiohttp.ClientTimeout(total=120)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         started = time.perf_counter()
+        senders = [f"{tag}-{i}-{time.time_ns()}" for i in range(shoppers)]
         await asyncio.gather(*[
-            _shopper(session, url, f"{tag}-{i}-{time.time_ns()}", turns, pause, sink, rng)
-            for i in range(shoppers)])
+            _shopper(session, urls[zlib.crc32(sender.encode()) % len(urls)], sender, turns,
+                     pause, sink, rng)
+            for sender in senders])
         sink.wall = time.perf_counter() - started
     return sink
 
@@ -126,7 +134,7 @@ def measure(stack: Stack, fifty_seconds: float = 60.0) -> SpeedReport:
     try:
         stack.wait_until_ready(timeout=300)
         cold = time.perf_counter() - started
-        url = f"{stack.rasa_url}/webhooks/rest/webhook"
+        url = [f"{base}/webhooks/rest/webhook" for base in stack.rasa_urls]
         asyncio.run(run_load(url, 4, len(CONVERSATION), 0, "warmup"))
         one = asyncio.run(run_load(url, 1, 48, 0, "one"))
         turns = max(1, int(fifty_seconds / 2.0))
