@@ -44,8 +44,10 @@
         maintainAspectRatio: false,
         plugins: { legend: { display: false }, tooltip: { callbacks: { title: () => "", label: (c) => `${c.raw.y} ${String(c.raw.x).padStart(2, "0")}:00 — ${c.raw.v} messages` } } },
         scales: {
-          x: { type: "linear", min: -0.5, max: 23.5, offset: false, ticks: { stepSize: 1, callback: (v) => String(v).padStart(2, "0") }, grid: { display: false } },
-          y: { type: "category", labels: DAYS, offset: true, grid: { display: false } },
+          x: { type: "linear", min: -0.5, max: 23.5, offset: false, grid: { display: false },
+               afterBuildTicks: (axis) => { axis.ticks = Array.from({ length: 24 }, (_, h) => ({ value: h })); },
+               ticks: { autoSkip: true, maxRotation: 0, callback: (v) => String(v).padStart(2, "0") } },
+          y: { type: "category", labels: DAYS, offset: true, reverse: false, grid: { display: false } },
         },
       },
     });
