@@ -102,6 +102,8 @@ def generate(conversations: int, end: datetime, seed: int = 7
             handed = True
         if handed:
             add("action", end_t + 1, action="action_handoff", extra=', "name": "action_handoff"')
+            add("slot", end_t + 1, action="handoff_ticket",
+                extra=f', "name": "handoff_ticket", "value": "H-{n:08d}"')
             created = datetime.fromtimestamp(end_t + 1)
             claimed = created + timedelta(seconds=rng.randint(30, 900))
             tickets.append(Ticket(

@@ -1,8 +1,9 @@
 """Conversations as the KPIs see them, read from Rasa's SQL tracker store.
 
 One Rasa session is one conversation. The reader streams the ``events`` table once, in id
-order, and reads only the columns it needs; JSON is parsed only for the two slots it keeps
-(language and customer), everything else comes from columns or a cheap pattern match.
+order, and reads only the columns it needs; JSON is parsed only for the slots it keeps
+(language, customer, the handoff ticket), everything else comes from columns or a cheap
+pattern match.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Protocol, Tupl
 
 import sqlalchemy as sa
 
+from bot.surveys.policy import HANDOFF_SLOT
+
 _CHANNEL = re.compile(r'"input_channel": "([A-Za-z0-9_]+)"')
 _FAQ = re.compile(r'"utter_action": "utter_faq/([A-Za-z0-9_]+)"')
 _AGENT = re.compile(r'"agent": "')
-HANDOFF_ACTIONS = frozenset({"action_handoff", "action_payment_handoff"})
 
 #: (sender_id, type_name, timestamp, intent_name, action_name, data)
 Row = Tuple[str, str, float, Optional[str], Optional[str], Optional[str]]
@@ -41,10 +43,6 @@ class Conversation:
     handoff_at: Optional[float] = None
     first_agent_reply: Optional[float] = None
 
-    @property
-    def human(self) -> bool:
-        return self.handoff_at is not None or self.first_agent_reply is not None
-
 
 class EventSource(Protocol):
     """Rows of the tracker store's ``events`` table in id order."""
@@ -66,9 +64,9 @@ class SQLEventSource:
         # fetched only for the events whose content matters.
         query = ("SELECT sender_id, type_name, timestamp, intent_name, action_name,"
                  " CASE WHEN type_name IN ('user', 'bot') OR action_name IN"
-                 " ('language', 'customer_id') THEN data END"
+                 f" ('language', 'customer_id', '{HANDOFF_SLOT}') THEN data END"
                  " FROM events WHERE timestamp >= {p} AND timestamp < {p} AND type_name IN"
-                 " ('user', 'bot', 'action', 'slot', 'session_started') ORDER BY id")
+                 " ('user', 'bot', 'slot', 'session_started') ORDER BY id")
         connection = engine.raw_connection()
         try:
             if engine.dialect.name == "postgresql":
@@ -128,6 +126,9 @@ def read_conversations(rows: Iterable[Row]) -> List[Conversation]:
                     customer[sender] = value
                     if sender in open_:
                         open_[sender].shopper = f"customer:{value}"
+            elif action == HANDOFF_SLOT and sender in open_ and _slot_value(data):
+                if open_[sender].handoff_at is None:
+                    open_[sender].handoff_at = stamp
             continue
         conversation = open_.get(sender)
         if conversation is None:
@@ -158,9 +159,6 @@ def read_conversations(rows: Iterable[Row]) -> List[Conversation]:
                 found = _FAQ.search(data)
                 if found:
                     conversation.faq_answers.append((found.group(1), stamp))
-        elif (kind == "action" and action in HANDOFF_ACTIONS
-              and conversation.handoff_at is None):
-            conversation.handoff_at = stamp
     for sender in list(open_):
         close(sender)
     done.sort(key=lambda c: c.started)

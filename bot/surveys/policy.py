@@ -23,7 +23,9 @@ NOT_TOPICS = frozenset({
 #: Bot messages that are survey questions.
 SURVEY_QUESTIONS = frozenset({"utter_ask_csat", "utter_ask_csat_bot", "utter_ask_nps",
                               "utter_followup_delivered", "utter_followup_return"})
-HANDOFF_ACTIONS = frozenset({"action_handoff"})
+#: Set whenever a ticket is opened (talk_to_human, complaints, payment problems, an accepted
+#: offer of a person): the one sign of a handoff in the conversation, whichever action did it.
+HANDOFF_SLOT = "handoff_ticket"
 
 
 def current_session(events: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -67,6 +69,12 @@ def human_took_part(events: Iterable[Dict[str, Any]]) -> bool:
                for event in events)
 
 
+def handed_off(events: Iterable[Dict[str, Any]]) -> bool:
+    """True when a ticket was opened or a person took over in these events."""
+    return any((event.get("event") == "slot" and event.get("name") == HANDOFF_SLOT
+                and event.get("value")) or event.get("event") == "pause" for event in events)
+
+
 def survey_asked(events: Iterable[Dict[str, Any]]) -> bool:
     """True when a survey question was already asked in these events."""
     return any(event.get("event") == "bot" and _utter_action(event) in SURVEY_QUESTIONS
@@ -83,10 +91,7 @@ def bot_resolved(events: Sequence[Dict[str, Any]]) -> bool:
     session = current_session(events)
     if survey_asked(session):
         return False
-    if any(event.get("event") == "action" and event.get("name") in HANDOFF_ACTIONS
-           for event in session):
-        return False
-    if any(event.get("event") == "pause" for event in session):
+    if handed_off(session):
         return False
     return any(topic in TASK_INTENTS for topic in intents_of(session))
 

@@ -60,6 +60,8 @@ class Conversations:
                 if len(turn) > 3:
                     metadata["agent"] = turn[3]
                 self.add(sender, "bot", offset, text="...", metadata=metadata)
+            elif kind == "slot":
+                self.add(sender, "slot", offset, action=turn[2], name=turn[2], value=turn[3])
             else:
                 self.add(sender, "action", offset, action=turn[2], name=turn[2])
 
@@ -88,6 +90,7 @@ def build(tmp_path: Path) -> Tuple[str, SQLiteHandoffQueue]:
     c.conversation("c2", MONDAY_10 + DAY, "telegram", [
         ("user", 0, "faq", "palautus?"), ("bot", 2, "utter_faq/return_policy"),
         ("user", 60, "talk_to_human", "ihminen"), ("action", 61, "action_handoff"),
+        ("slot", 61, "handoff_ticket", "H-2"),
         ("bot", 62, "utter_handoff_created"), ("bot", 181, None, "alice")], language="fi")
     # 3 and 4: the same customer asks about an order twice within a week (repeat contact).
     for sender, day in (("c3", 2), ("c4", 4)):
@@ -99,7 +102,8 @@ def build(tmp_path: Path) -> Tuple[str, SQLiteHandoffQueue]:
     c.conversation("c5", MONDAY_10 + 5 * DAY, "socketio", [
         ("user", 0, "return_item", "i want to return my boots"),
         ("bot", 1, "utter_ask_order_number"),
-        ("user", 30, "complaint", "this is ridiculous"), ("action", 31, "action_handoff")],
+        ("user", 30, "complaint", "this is ridiculous"), ("action", 31, "action_handoff"),
+        ("slot", 31, "handoff_ticket", "H-5")],
         language="en")
     url = c.write(tmp_path / "tracker.db")
 

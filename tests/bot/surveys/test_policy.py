@@ -35,6 +35,12 @@ def test_a_task_the_bot_handled_is_resolved():
 def test_small_talk_a_handoff_or_an_earlier_question_is_not():
     assert not bot_resolved([user("greet"), bot("utter_greet"), user("thank")])
     assert not bot_resolved([user("order_status"), {"event": "action", "name": "action_handoff"},
+                             {"event": "slot", "name": "handoff_ticket", "value": "H-1"},
+                             user("thank")])
+    # A payment problem goes to a person through its own action: the ticket slot tells.
+    assert not bot_resolved([user("payment_issue"),
+                             {"event": "action", "name": "action_payment_handoff"},
+                             {"event": "slot", "name": "handoff_ticket", "value": "H-2"},
                              user("thank")])
     assert not bot_resolved([user("faq"), bot("utter_faq/invoice"), bot("utter_ask_csat_bot"),
                              user("thank")])
