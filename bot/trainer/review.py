@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -152,13 +152,17 @@ class ReviewInbox:
         with self.queue._transaction() as cur:
             row = self.queue._one(cur, "SELECT last_event_id FROM review_scan WHERE name ="
                                        " 'tracker'")
-        events, newest = read_tracker_events(self.tracker_url, row["last_event_id"] if row else 0)
-        low = {t.conversation_id for t in self.queue.list_tickets(("resolved",), limit=10000)
-               if t.csat is not None and t.csat <= 2}
+        after = row["last_event_id"] if row else 0
+        events, newest = read_tracker_events(self.tracker_url, after)
+        # A rating (of the bot or of a person) is stored when its conversation gets new events:
+        # only answers given since the first new event can mark a conversation as low-rated.
+        first_new = min((e["timestamp"] for e in events if e["id"] > after), default=None)
+        answers = [] if first_new is None else self.queue.survey_responses(
+            since=datetime.fromtimestamp(first_new) - timedelta(minutes=1))
         senders = {e["sender_id"] for e in events}
-        low |= {a.conversation_id for a in self.queue.survey_responses()
-                if a.kind == "csat" and a.score is not None and a.score <= 2
-                and a.conversation_id in senders}
+        low = {a.conversation_id for a in answers
+               if a.kind == "csat" and a.score is not None and a.score <= 2
+               and a.conversation_id in senders}
         added = 0
         with self.queue._transaction() as cur:
             cur.execute(self.queue._sql("DELETE FROM review_scan WHERE name = 'tracker'"))
