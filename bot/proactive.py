@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from bot.i18n import LANGUAGES
+
 SIGNATURE_HEADER = "X-Signature"
 MAX_ITEMS = 20
 CHANNELS = ("socketio", "latest", "telegram", "facebook", "slack", "twilio", "shop_app")
@@ -72,7 +74,6 @@ def parse_abandoned_cart(body: bytes) -> AbandonedCart:
 
 #: Shop events that lead to a follow-up question.
 ORDER_EVENTS = ("delivered", "return_received")
-LANGUAGES = ("en", "fi", "tr", "uk", "id", "nb")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Callable, Optional, Tuple, TypeVar
 
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
@@ -14,14 +14,22 @@ from bot.proactive import SIGNATURE_HEADER, parse_abandoned_cart, parse_order_ev
 logger = logging.getLogger(__name__)
 
 
-def refused(app: Sanic, body: bytes, signature: Optional[str]) -> Optional[HTTPResponse]:
-    """The answer to an event that is not configured or not signed by the shop, else None."""
+Event = TypeVar("Event")
+
+
+def read_event(app: Sanic, body: bytes, signature: Optional[str],
+               parse: Callable[[bytes], Event]) -> Tuple[Optional[Event], Optional[HTTPResponse]]:
+    """The shop's event, or the answer to one that is not configured (404), not signed by
+    the shop (401) or malformed (400)."""
     secret = app.ctx.settings.shop_events_secret
     if not secret:
-        return response.json({"error": "shop events are not configured"}, status=404)
+        return None, response.json({"error": "shop events are not configured"}, status=404)
     if not signature_ok(secret, body, signature):
-        return response.json({"error": "bad signature"}, status=401)
-    return None
+        return None, response.json({"error": "bad signature"}, status=401)
+    try:
+        return parse(body), None
+    except ValueError as error:
+        return None, response.json({"error": str(error)}, status=400)
 
 
 async def notify(app: Sanic, conversation: str, action: str, channel: str) -> HTTPResponse:
@@ -37,13 +45,9 @@ async def notify(app: Sanic, conversation: str, action: str, channel: str) -> HT
 async def handle_abandoned_cart(app: Sanic, body: bytes,
                                 signature: Optional[str]) -> HTTPResponse:
     """Check the signed event and send the shopper one helpful message per cart."""
-    refusal = refused(app, body, signature)
-    if refusal is not None:
+    cart, refusal = read_event(app, body, signature, parse_abandoned_cart)
+    if cart is None:
         return refusal
-    try:
-        cart = parse_abandoned_cart(body)
-    except ValueError as error:
-        return response.json({"error": str(error)}, status=400)
     if not cart.items:
         return response.json({"sent": False, "reason": "empty cart"})
     if not app.ctx.queue.remember_cart(cart.cart_id, cart.session_id, items=cart.items,
@@ -56,13 +60,9 @@ async def handle_abandoned_cart(app: Sanic, body: bytes,
 
 async def handle_order_event(app: Sanic, body: bytes, signature: Optional[str]) -> HTTPResponse:
     """A delivery or a received return: ask the shopper how it went, once per order."""
-    refusal = refused(app, body, signature)
-    if refusal is not None:
+    event, refusal = read_event(app, body, signature, parse_order_event)
+    if event is None:
         return refusal
-    try:
-        event = parse_order_event(body)
-    except ValueError as error:
-        return response.json({"error": str(error)}, status=400)
     if not app.ctx.queue.remember_shop_event(
             event.key, event.session_id,
             {"kind": event.kind, "order_number": event.order_number,

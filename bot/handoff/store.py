@@ -319,27 +319,24 @@ class SQLHandoffQueue(SQLAgentAccounts, SQLSurveys):
     def remember_cart(self, cart_id: str, conversation_id: str, min_gap_minutes: int = 60,
                       items: Sequence[str] = (), language: Optional[str] = None) -> bool:
         """True the first time a cart is seen, unless the shopper got a nudge recently."""
-        now = datetime.now()
-        since = (now - timedelta(minutes=min_gap_minutes)).isoformat()
-        with self._transaction() as cur:
-            seen = self._one(cur, "SELECT cart_id FROM proactive_events WHERE cart_id = ? OR"
-                                  " (conversation_id = ? AND created_at >= ?)",
-                             (cart_id, conversation_id, since))
-            if seen is not None:
-                return False
-            cur.execute(self._sql("INSERT INTO proactive_events VALUES (?, ?, ?, ?)"),
-                        (cart_id, conversation_id, now.isoformat(),
-                         json.dumps({"kind": "cart", "items": list(items), "language": language})))
-        return True
+        return self.remember_shop_event(
+            cart_id, conversation_id, {"kind": "cart", "items": list(items), "language": language},
+            min_gap_minutes=min_gap_minutes)
 
-    def remember_shop_event(self, key: str, conversation_id: str, body: Dict[str, Any]) -> bool:
-        """Keep a shop event (e.g. ``delivered:10023``) once; False when it was seen before."""
+    def remember_shop_event(self, key: str, conversation_id: str, body: Dict[str, Any],
+                            min_gap_minutes: Optional[int] = None) -> bool:
+        """Keep a shop event (e.g. ``delivered:10023``) once; False when it was seen before,
+        or when the shopper got a proactive message in the last ``min_gap_minutes``."""
+        now = datetime.now()
+        query, params = "SELECT cart_id FROM proactive_events WHERE cart_id = ?", [key]
+        if min_gap_minutes is not None:
+            query += " OR (conversation_id = ? AND created_at >= ?)"
+            params += [conversation_id, (now - timedelta(minutes=min_gap_minutes)).isoformat()]
         with self._transaction() as cur:
-            if self._one(cur, "SELECT cart_id FROM proactive_events WHERE cart_id = ?",
-                         (key,)) is not None:
+            if self._one(cur, query, params) is not None:
                 return False
             cur.execute(self._sql("INSERT INTO proactive_events VALUES (?, ?, ?, ?)"),
-                        (key, conversation_id, datetime.now().isoformat(), json.dumps(body)))
+                        (key, conversation_id, now.isoformat(), json.dumps(body)))
         return True
 
     def latest_shop_event(self, conversation_id: str,

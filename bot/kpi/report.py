@@ -7,7 +7,7 @@ import io
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from zoneinfo import ZoneInfo
@@ -351,7 +351,3 @@ def to_csv(report: KpiReport) -> str:
                 writer.writerow([f"by_{section}", f"{value} {key}",
                                  "" if figure is None else figure])
     return out.getvalue()
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -84,11 +84,8 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("ShopIntentClassifier needs two or more intents; not trained.")
             return self._resource
-        model = TextClassifierModel(
-            TextModelConfig(c=float(self._config["C"]),
-                            temperature=float(self._config["temperature"]))
-        )
-        self._model = model.fit(texts, labels)
+        self._model = TextClassifierModel(
+            TextModelConfig.from_component(self._config)).fit(texts, labels)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _MODEL_FILE).write_bytes(pickle.dumps(self._model))
         return self._resource

@@ -97,9 +97,7 @@ class ShopResponseSelector(GraphComponent):
                            " answers with examples; not trained.")
             return self._resource
         self._model = TextClassifierModel(
-            TextModelConfig(c=float(self._config["C"]),
-                            temperature=float(self._config["temperature"]))
-        ).fit(texts, labels)
+            TextModelConfig.from_component(self._config)).fit(texts, labels)
         self._responses = {name: list(variations)
                            for name, variations in training_data.responses.items()
                            if name in {utter_action(label) for label in set(labels)}}

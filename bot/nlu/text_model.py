@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import List, Sequence, Tuple
+from typing import Any, List, Mapping, Sequence, Tuple
 
 import numpy as np
 from scipy.sparse import hstack
@@ -41,6 +41,11 @@ class TextModelConfig:
     temperature: float = 6.0
     word_ngrams: Tuple[int, int] = (1, 2)
     char_ngrams: Tuple[int, int] = (2, 5)
+
+    @classmethod
+    def from_component(cls, config: Mapping[str, Any]) -> "TextModelConfig":
+        """The settings a Rasa component was given in config.yml (``C``, ``temperature``)."""
+        return cls(c=float(config["C"]), temperature=float(config["temperature"]))
 
 
 class TextClassifierModel:
