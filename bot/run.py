@@ -70,6 +70,22 @@ class Stack:
     #: always reach the same one (route by sender), since the lock store is per process.
     rasa_replicas: int = 1
     processes: List[subprocess.Popen] = field(default_factory=list)
+    #: The same processes by name: "actions" (only with a separate action server), "rasa",
+    #: "rasa-2" ..., "console".
+    named: Dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @property
+    def in_process_actions(self) -> bool:
+        """Whether the Rasa server runs the custom actions itself (``actions_module``).
+
+        Rasa as it ships (``stock_rasa``) always calls an action server.
+        """
+        if self.stock_rasa:
+            return False
+        endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
+        action_endpoint = {**(endpoints.get("action_endpoint") or {}),
+                           **self.endpoints_overrides.get("action_endpoint", {})}
+        return bool(action_endpoint.get("actions_module"))
 
     @property
     def rasa_url(self) -> str:
@@ -96,6 +112,8 @@ class Stack:
         store = endpoints.get("tracker_store") or {}
         if store.get("dialect") == "sqlite":
             store["db"] = str(self.var_dir / "tracker.db")
+        if self.stock_rasa:
+            endpoints["action_endpoint"].pop("actions_module", None)
         if self.stock_rasa and store.get("type") == CACHED_TRACKER_STORE:
             for option in ("cached_conversations", "sqlite_wal"):
                 store.pop(option, None)
@@ -145,21 +163,25 @@ class Stack:
             "console": [str(bin_dir / "python"), "-m", "bot.console", "serve",
                         "--port", str(self.console_port)],
         }
+        if self.in_process_actions:
+            del commands["actions"]
         for k in range(1, self.rasa_replicas):
             replica = list(commands["rasa"])
             replica[replica.index("--port") + 1] = str(self.rasa_port + k)
             commands[f"rasa-{k + 1}"] = replica
         for name, command in commands.items():
             log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
-            self.processes.append(subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                start_new_session=True))
+            process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+            self.processes.append(process)
+            self.named[name] = process
 
     def wait_until_ready(self, timeout: float = 180.0) -> None:
         """Block until both servers answer their health checks."""
         deadline = time.monotonic() + timeout
-        pending = {f"{self.actions_url}/health", f"{self.console_url}/health",
-                   *[f"{url}/" for url in self.rasa_urls]}
+        pending = {f"{self.console_url}/health", *[f"{url}/" for url in self.rasa_urls]}
+        if "actions" in self.named:
+            pending.add(f"{self.actions_url}/health")
         while pending:
             for process in self.processes:
                 if process.poll() is not None:
@@ -189,6 +211,7 @@ class Stack:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.processes.clear()
+        self.named.clear()
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -201,12 +224,14 @@ def main(argv: Optional[List[str]] = None) -> int:
                   console_port=args.console_port)
     # SIGTERM (e.g. from a process manager) stops the servers just like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    print("Starting the action server and the Rasa server ...", flush=True)
+    print("Starting the Rasa server and the console ...", flush=True)
     stack.start()
     try:
         stack.wait_until_ready()
         login = (f"(first run: user 'demo', password '{stack.demo_password}')"
                  if stack.demo_password else "(add agents: python -m bot.console add-agent NAME)")
+        actions = (f"Action server:   {stack.actions_url}/health" if "actions" in stack.named
+                   else "Custom actions:  inside the Rasa server (actions_module in endpoints.yml)")
         print(f"""
 Shop assistant is running.
   Demo shop + widget: {stack.console_url}/demo  (as a logged-in customer: /demo/account)
@@ -214,8 +239,8 @@ Shop assistant is running.
   Dashboard (KPIs): {stack.console_url}/dashboard  (role lead or admin; review inbox: /review)
   Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}
   Chat (socket.io) {stack.rasa_url}/socket.io
-  Action server:   {stack.actions_url}/health
-  Terminal chat:   .venv/bin/rasa shell --endpoints var/endpoints.generated.yml --port 5006
+  {actions}
+  Terminal chat:   .venv/bin/python -m bot.server shell --endpoints var/endpoints.generated.yml --port 5006
   Logs and data:   {stack.var_dir}
 Press Ctrl-C to stop.""", flush=True)
         while all(process.poll() is None for process in stack.processes):

@@ -93,8 +93,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._lock = threading.Lock()
 
     def _newest_id(self, session: Any, sender_id: Text) -> Optional[int]:
-        return session.query(sa.func.max(self.SQLEvent.id)).filter(
-            self.SQLEvent.sender_id == sender_id).scalar()
+        statement = sa.select(sa.func.max(self.SQLEvent.id)).where(
+            self.SQLEvent.sender_id == sa.bindparam("sender"))
+        return session.execute(statement, {"sender": sender_id}).scalar()
 
     def _remember(self, sender_id: Text, newest_id: Optional[int],
                   events: List[Event]) -> None:
@@ -137,31 +138,47 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                                                 self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the tracker's new events (as the SQL store does) and remember the session."""
+        """Store the tracker's new events (as the SQL store does) and remember the session.
+
+        When the remembered session is still the newest in the database, its length is the
+        number of stored session events, so the count query Rasa's store runs is skipped; the
+        new rows' ids come from the insert itself.
+        """
         await self.stream_events(tracker)
+        sender_id = tracker.sender_id
         with self.session_scope() as session:
-            stored = self._event_query(session, tracker.sender_id,
-                                       fetch_events_from_all_sessions=False).count()
+            newest_id = self._newest_id(session, sender_id)
+            entry = self._cached(sender_id)
+            if entry is not None and newest_id is not None and entry[0] == newest_id:
+                stored = len(entry[1])
+            else:
+                stored = self._event_query(session, sender_id,
+                                           fetch_events_from_all_sessions=False).count()
             all_events = list(tracker.events)
             known = all_events[:stored]
             added: List[Event] = []
+            rows = []
             for event in all_events[stored:]:
                 data = event.as_dict()
                 serialised = json.dumps(data)
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id,
+                row = self.SQLEvent(
+                    sender_id=sender_id,
                     type_name=event.type_name,
                     timestamp=data.get("timestamp"),
                     intent_name=data.get("parse_data", {}).get("intent", {}).get(
                         INTENT_NAME_KEY),
                     action_name=data.get("name"),
                     data=serialised,
-                ))
+                )
+                session.add(row)
+                rows.append(row)
                 # What a later read from the database will give back.
                 added.append(Event.from_parameters(json.loads(serialised)))
+            if rows:
+                session.flush()
+                newest_id = max(row.id for row in rows)
             session.commit()
-            newest_id = self._newest_id(session, tracker.sender_id)
-        self._remember(tracker.sender_id, newest_id, session_events(known + added))
+        self._remember(sender_id, newest_id, session_events(known + added))
 
     def forget(self, sender_id: Optional[Text] = None) -> None:
         """Drop one conversation (or all) from memory; the database is not touched."""

@@ -140,7 +140,8 @@ def measure(stack: Stack, fifty_seconds: float = 60.0) -> SpeedReport:
         turns = max(1, int(fifty_seconds / 2.0))
         fifty = asyncio.run(run_load(url, 50, turns, 2.0, "fifty"))
         capacity = asyncio.run(run_load(url, 16, 24, 0, "capacity"))
-        rasa_pid, actions_pid = stack.processes[1].pid, stack.processes[0].pid
-        return SpeedReport(cold, one, fifty, capacity, rss_mb(rasa_pid), rss_mb(actions_pid))
+        actions = stack.named.get("actions")
+        return SpeedReport(cold, one, fifty, capacity, rss_mb(stack.named["rasa"].pid),
+                           rss_mb(actions.pid) if actions else 0.0)
     finally:
         stack.stop()

@@ -75,15 +75,30 @@ def with_language(variation: Dict[str, Any], language: str) -> Dict[str, Any]:
     return {"condition": condition, **variation}
 
 
+def literal_payloads(variation: Dict[str, Any]) -> Dict[str, Any]:
+    """A variation whose button payloads Rasa sends as written.
+
+    Rasa fills ``{slot}`` placeholders in every string of a response, payloads included, and
+    logs an error for each ``{"entity": ...}`` it cannot fill; doubled braces come out as
+    single ones, so ``/csat{"rating":"5"}`` reaches the shopper's button unchanged.
+    """
+    buttons = variation.get("buttons")
+    if not buttons:
+        return variation
+    return {**variation, "buttons": [
+        {**button, "payload": str(button["payload"]).replace("{", "{{").replace("}", "}}")}
+        if "payload" in button else button for button in buttons]}
+
+
 def render_responses(catalog: Catalog) -> Dict[str, List[Dict[str, Any]]]:
     """All responses: one conditional variation per other language, English as the default."""
     rendered: Dict[str, List[Dict[str, Any]]] = {}
     for name, variations in (catalog.get(DEFAULT_LANGUAGE) or {}).items():
         rendered[name] = [
-            with_language(variation, language)
+            with_language(literal_payloads(variation), language)
             for language in LANGUAGES if language != DEFAULT_LANGUAGE
             for variation in (catalog.get(language) or {}).get(name) or []
-        ] + list(variations)
+        ] + [literal_payloads(variation) for variation in variations]
     return rendered
 
 

@@ -14,7 +14,8 @@ from typing import Any, List, Mapping, Sequence, Tuple
 
 import numpy as np
 from scipy.sparse import hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
 _NUMBER = re.compile(r"\d+")
@@ -68,7 +69,7 @@ class TextClassifierModel:
         self.classifier = LinearSVC(C=config.c, class_weight="balanced")
 
     def _features(self, texts: Sequence[str]):
-        return hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+        return hstack([_tfidf(self.words, texts), _tfidf(self.chars, texts)]).tocsr()
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifierModel":
         """Learn the vocabulary and the classifier from labelled texts."""
@@ -98,4 +99,26 @@ class TextClassifierModel:
         """Return the ``top`` labels for one text with their confidences, best first."""
         probabilities = self.predict_proba([text])[0]
         order = np.argsort(-probabilities)[:top]
-        return [(self.labels[i], float(probabilities[i])) for i in order]
+        labels = self.labels
+        return [(labels[i], float(probabilities[i])) for i in order]
+
+
+def _tfidf(vectorizer: TfidfVectorizer, texts: Sequence[str]):
+    """``vectorizer.transform(texts)``, the same matrix for a fraction of the time.
+
+    scikit-learn rebuilds the IDF vector from its diagonal matrix and re-checks the fitted
+    state on every call, which costs several times the n-gram counting itself for one short
+    message. Here the IDF vector is taken once per vectorizer and applied to the counts.
+    """
+    idf = vectorizer.__dict__.get("_idf_vector")
+    if idf is None:
+        idf = vectorizer.__dict__["_idf_vector"] = np.asarray(vectorizer.idf_, dtype=np.float64)
+    counts = CountVectorizer.transform(vectorizer, texts).astype(np.float64)
+    if vectorizer.sublinear_tf:
+        np.log(counts.data, counts.data)
+        counts.data += 1.0
+    if vectorizer.use_idf:
+        counts.data *= idf[counts.indices]
+    if vectorizer.norm:
+        counts = normalize(counts, norm=vectorizer.norm, copy=False)
+    return counts

@@ -48,3 +48,36 @@ def test_rasa_endpoint_sessions_use_the_fast_serialiser():
             return session._json_serialize
 
     assert asyncio.run(serialiser()) is fast_dumps
+
+
+
+@pytest.mark.parametrize("event", [
+    {"event": "slot", "name": 5, "value": "x"},
+    {"event": "no_such_event"},
+    {"event": "user", "text": "hi", "parse_data": {"entities": [{"entity": 1}]}},
+    {"event": ["slot"]},
+    {"name": "language"},
+])
+def test_invalid_events_are_refused_with_jsonschemas_own_error(event):
+    schema = RemoteAction.action_response_format_spec()
+    response = {"events": [{"event": "slot", "name": "language", "value": "fi"}, event],
+                "responses": []}
+    with pytest.raises(jsonschema.ValidationError) as cached_error:
+        validate(response, schema)
+    with pytest.raises(jsonschema.ValidationError) as plain_error:
+        jsonschema.validators.validate(response, schema)
+    assert cached_error.value.message == plain_error.value.message
+
+
+def test_every_kind_of_valid_event_passes():
+    schema = RemoteAction.action_response_format_spec()
+    events = [{"event": "user", "text": "moi", "parse_data": {
+                  "intent": {"name": "greet", "confidence": 0.9},
+                  "entities": [{"entity": "order_number", "value": "10023", "start": 1,
+                                "end": 6}]}},
+              {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+              {"event": "bot", "text": "Hei", "data": {"buttons": []}},
+              {"event": "active_loop", "name": None}, {"event": "followup", "name": "x"},
+              {"event": "session_started", "timestamp": 1.5, "metadata": {}}]
+    validate({"events": events, "responses": [{"text": "x"}]}, schema)
+    jsonschema.validators.validate({"events": events, "responses": [{"text": "x"}]}, schema)

@@ -47,3 +47,28 @@ def test_dates_prices_and_states_read_naturally_per_language():
     assert status_name("shipped", "tr") == "kargoya verildi"
     assert status_name("shipped", "xx") == "shipped"
     assert all(status_name("paid", lang) for lang in LANGUAGES)
+
+
+def test_button_payloads_reach_the_shopper_as_written_without_interpolation_errors(monkeypatch):
+    from rasa.core.nlg import interpolator
+    from rasa.core.nlg.interpolator import interpolate
+
+    errors = []
+
+    class Recorder:
+        def exception(self, event, **details):
+            errors.append(event)
+
+    monkeypatch.setattr(interpolator, "structlogger", Recorder())
+
+    rendered = render_responses({"en": {"utter_ask_csat": [{
+        "text": "How did we do, {name}?",
+        "buttons": [{"title": "5", "payload": '/csat{"rating":"5"}'}, {"title": "No thanks",
+                                                                      "payload": "/deny"}]}]}})
+    variation = rendered["utter_ask_csat"][-1]
+    filled = interpolate(variation, {"name": "Anna"})
+    assert filled["text"] == "How did we do, Anna?"
+    assert [b["payload"] for b in filled["buttons"]] == ['/csat{"rating":"5"}', "/deny"]
+    assert errors == []
+    interpolate({"payload": '/csat{"rating":"5"}'}, {})  # as written before: an error
+    assert errors == ["interpolator.interpolate.text"]

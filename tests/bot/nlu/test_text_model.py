@@ -22,3 +22,13 @@ def test_retrieval_keys_collapse_into_their_intent():
     ranking = collapse_ranking([("faq/a", 0.4), ("greet", 0.35), ("faq/b", 0.25)])
     assert ranking[0] == {"name": "faq", "confidence": 0.65}
     assert ranking[1]["name"] == "greet"
+
+
+def test_features_are_exactly_scikit_learns_tfidf():
+    from scipy.sparse import hstack
+
+    texts = ["Missä on tilaukseni 10023??", "where is my order", "iade etmek istiyorum",
+             "де моє замовлення", "", "🙂 <script>alert(1)</script>"]
+    model = TextClassifierModel().fit(texts[:4] * 2, ["a", "b", "c", "d"] * 2)
+    expected = hstack([model.words.transform(texts), model.chars.transform(texts)]).toarray()
+    assert abs(model._features(texts).toarray() - expected).max() < 1e-12

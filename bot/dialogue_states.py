@@ -1,0 +1,131 @@
+"""The dialogue states the policies predict from, built once per event instead of per call.
+
+Rasa 3.6's ``Domain.states_for_tracker_history`` replays the whole session from its first
+event on every call, and each action prediction calls it two or three times (the RulePolicy by
+text and by intent, the MemoizationPolicy without rule-only turns): under load this was about a
+fifth of the Rasa server's CPU. :class:`IncrementalStates` gives the same list of states, but
+keeps, per conversation, the replayed tracker and what it looked like before each action. When
+the tracker's applied events continue the ones seen before (the same event objects, as within
+one message's predictions), only the new events are replayed; otherwise everything is replayed,
+as Rasa does. The part that depends on the call's arguments (rule-only turns and features) runs
+on every call, on copies, exactly as in Rasa.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.events import ActionExecuted
+
+State = Dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What ``states_for_tracker_history`` reads from one prior tracker."""
+
+    hide_rule_turn: bool
+    followup_action: Optional[str]
+    latest_action_name: Optional[str]
+    active_loop_name: Optional[str]
+    prev_action: Optional[Dict[str, Any]]
+    active_state: State
+
+
+@dataclass
+class _Replay:
+    """One conversation's replay: the events applied so far and a snapshot before each action."""
+
+    events: List[Any]
+    tracker: Any
+    snapshots: List[_Snapshot] = field(default_factory=list)
+
+
+def _copy_state(state: State) -> State:
+    """A state copied two levels deep (its sub-states are edited in place downstream)."""
+    return {key: dict(value) if isinstance(value, dict) else value
+            for key, value in state.items()}
+
+
+def _continues(events: List[Any], known: List[Any]) -> bool:
+    if len(events) < len(known):
+        return False
+    return all(a is b for a, b in zip(events, known))
+
+
+class IncrementalStates:
+    """A drop-in for ``Domain.states_for_tracker_history`` (same arguments, same result)."""
+
+    def __init__(self, original: Callable[..., List[State]], conversations: int = 512) -> None:
+        self.__wrapped__ = original
+        self._replays: "OrderedDict[Tuple[int, str, bool], _Replay]" = OrderedDict()
+        self._capacity = conversations
+        self._lock = threading.Lock()
+
+    def __get__(self, domain: Any, owner: Any = None) -> Any:
+        if domain is None:
+            return self
+        return lambda *args, **kwargs: self(domain, *args, **kwargs)
+
+    def _snapshot(self, domain: Any, tracker: Any, hide_rule_turn: bool,
+                  omit_unset_slots: bool) -> _Snapshot:
+        return _Snapshot(hide_rule_turn, tracker.followup_action, tracker.latest_action_name,
+                         tracker.active_loop_name, domain._get_prev_action_sub_state(tracker),
+                         domain.get_active_state(tracker, omit_unset_slots=omit_unset_slots))
+
+    def _replay(self, domain: Any, tracker: Any, omit_unset_slots: bool) -> List[_Snapshot]:
+        """Snapshots before each applied action and of the tracker as it is now."""
+        events = tracker.applied_events()
+        key = (id(domain), tracker.sender_id, omit_unset_slots)
+        with self._lock:
+            replay = self._replays.pop(key, None)
+        if (replay is None or replay.tracker.slots.keys() != tracker.slots.keys()
+                or not _continues(events, replay.events)):
+            replay = _Replay([], tracker.init_copy())
+        for event in events[len(replay.events):]:
+            if isinstance(event, ActionExecuted):
+                replay.snapshots.append(self._snapshot(domain, replay.tracker,
+                                                       event.hide_rule_turn, omit_unset_slots))
+            replay.tracker.update(event)
+        replay.events = events
+        current = self._snapshot(domain, replay.tracker, False, omit_unset_slots)
+        with self._lock:
+            self._replays[key] = replay
+            while len(self._replays) > self._capacity:
+                self._replays.popitem(last=False)
+        return [*replay.snapshots, current]
+
+    def __call__(self, domain: Any, tracker: Any, omit_unset_slots: bool = False,
+                 ignore_rule_only_turns: bool = False,
+                 rule_only_data: Optional[Dict[str, Any]] = None) -> List[State]:
+        # The same loop as Rasa's, over the snapshots instead of freshly replayed trackers.
+        states: List[State] = []
+        last_ml_action_sub_state = None
+        turn_was_hidden = False
+        for snapshot in self._replay(domain, tracker, omit_unset_slots):
+            if ignore_rule_only_turns:
+                if not turn_was_hidden:
+                    last_ml_action_sub_state = snapshot.prev_action
+                if (not snapshot.followup_action
+                        and not snapshot.latest_action_name == snapshot.active_loop_name):
+                    turn_was_hidden = snapshot.hide_rule_turn
+                if turn_was_hidden:
+                    continue
+            state = _copy_state(snapshot.active_state)
+            if ignore_rule_only_turns:
+                domain._remove_rule_only_features(state, rule_only_data)
+                if states:
+                    domain._substitute_rule_only_user_input(state, states[-1])
+                if last_ml_action_sub_state:
+                    state[PREVIOUS_ACTION] = dict(last_ml_action_sub_state)
+            states.append(domain._clean_state(state))
+        return states
+
+    def forget(self) -> None:
+        """Drop every remembered replay."""
+        with self._lock:
+            self._replays.clear()

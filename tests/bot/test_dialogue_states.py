@@ -1,0 +1,92 @@
+"""The policies' dialogue states, built incrementally, are exactly the ones Rasa builds."""
+
+import itertools
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted, ActiveLoop, BotUttered, FollowupAction, SlotSet, UserUttered,
+    UserUtteranceReverted)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.dialogue_states import IncrementalStates
+from bot.settings import PROJECT_ROOT
+
+RASA = getattr(Domain.states_for_tracker_history, "__wrapped__",
+               Domain.states_for_tracker_history)
+ARGUMENTS = [dict(omit_unset_slots=omit, ignore_rule_only_turns=ignore, rule_only_data=data)
+             for omit, ignore, data in itertools.product(
+                 [False, True], [False, True],
+                 [None, {"rule_only_slots": ["product"], "rule_only_loops": ["product_form"]}])]
+
+
+def user(text, intent, entities=()):
+    return UserUttered(text, {"name": intent, "confidence": 0.9}, list(entities))
+
+
+#: A conversation with a form (rule-only turns hidden), a follow-up action, a slot set by an
+#: entity, and a message that is taken back.
+CONVERSATION = [
+    ActionExecuted("action_session_start"), SlotSet("language", "fi"),
+    ActionExecuted("action_listen"), user("moi", "greet"),
+    ActionExecuted("utter_greet"), BotUttered("Hei!"),
+    ActionExecuted("action_listen"), user("onko sadetakkia", "product_info"),
+    ActionExecuted("product_form"), ActiveLoop("product_form"),
+    SlotSet("requested_slot", "product"), BotUttered("Mikä tuote?"),
+    ActionExecuted("action_listen"),
+    user("rain jacket", "inform", [{"entity": "product", "value": "rain jacket"}]),
+    ActionExecuted("product_form", hide_rule_turn=True), SlotSet("product", "rain jacket"),
+    ActiveLoop(None), SlotSet("requested_slot", None),
+    ActionExecuted("action_product_info", hide_rule_turn=True), FollowupAction("utter_greet"),
+    ActionExecuted("utter_greet"),
+    ActionExecuted("action_listen"), user("asdfgh", "nlu_fallback"), UserUtteranceReverted(),
+    ActionExecuted("action_listen"), user("kiitos", "thank"),
+    ActionExecuted("utter_you_are_welcome"),
+]
+
+
+@pytest.fixture(scope="module")
+def domain():
+    return Domain.load(str(PROJECT_ROOT / "domain"))
+
+
+def test_every_step_of_a_conversation_gives_rasas_states(domain):
+    states = IncrementalStates(RASA)
+    tracker = DialogueStateTracker("shopper", domain.slots)
+    for event in CONVERSATION:
+        tracker.update(event)
+        for arguments in ARGUMENTS:
+            assert states(domain, tracker, **arguments) == RASA(domain, tracker, **arguments)
+
+
+def test_a_tracker_rebuilt_from_stored_events_or_another_conversation(domain):
+    states = IncrementalStates(RASA)
+    first = DialogueStateTracker.from_events("a", CONVERSATION[:12], domain.slots)
+    assert states(domain, first) == RASA(domain, first)
+    # The next message arrives on a tracker rebuilt from copies of the stored events.
+    copies = [type(e).from_parameters(e.as_dict()) for e in CONVERSATION[:16]]
+    again = DialogueStateTracker.from_events("a", copies, domain.slots)
+    for arguments in ARGUMENTS:
+        assert states(domain, again, **arguments) == RASA(domain, again, **arguments)
+    other = DialogueStateTracker.from_events("b", CONVERSATION[:6], domain.slots)
+    assert states(domain, other) == RASA(domain, other)
+
+
+def test_callers_may_edit_their_states(domain):
+    states = IncrementalStates(RASA)
+    tracker = DialogueStateTracker.from_events("s", CONVERSATION[:14], domain.slots)
+    first = states(domain, tracker)
+    for state in first:
+        for sub_state in state.values():
+            sub_state.clear()
+    assert states(domain, tracker) == RASA(domain, tracker)
+
+
+def test_it_replaces_the_domain_method_when_the_server_starts(domain):
+    from bot.server import install_speedups
+
+    install_speedups()
+    assert isinstance(Domain.__dict__["states_for_tracker_history"], IncrementalStates)
+    tracker = DialogueStateTracker.from_events("s", CONVERSATION, domain.slots)
+    assert tracker.past_states(domain, ignore_rule_only_turns=True) == RASA(
+        domain, tracker, ignore_rule_only_turns=True)
