@@ -6,7 +6,8 @@ text and by intent, the MemoizationPolicy without rule-only turns): under load t
 fifth of the Rasa server's CPU. :class:`IncrementalStates` gives the same list of states, but
 keeps, per conversation, the replayed tracker and what it looked like before each action. When
 the tracker's applied events continue the ones seen before (the same event objects, as within
-one message's predictions), only the new events are replayed; otherwise everything is replayed,
+one message's predictions, or equal copies, as in the next message's tracker rebuilt from the
+tracker store), only the new events are replayed; otherwise everything is replayed,
 as Rasa does. The part that depends on the call's arguments (rule-only turns and features) runs
 on every call, on copies, exactly as in Rasa.
 """
@@ -51,10 +52,19 @@ def _copy_state(state: State) -> State:
             for key, value in state.items()}
 
 
+def _same_event(new: Any, known: Any) -> bool:
+    return new is known or (type(new) is type(known) and new.as_dict() == known.as_dict())
+
+
 def _continues(events: List[Any], known: List[Any]) -> bool:
+    """Whether ``events`` begin with ``known``: the same event objects, or equal copies.
+
+    Within a message the tracker keeps its event objects; the next message's tracker is
+    rebuilt from stored copies, which are equal in every field (``as_dict``).
+    """
     if len(events) < len(known):
         return False
-    return all(a is b for a, b in zip(events, known))
+    return all(_same_event(a, b) for a, b in zip(events, known))
 
 
 class IncrementalStates:
@@ -65,6 +75,8 @@ class IncrementalStates:
         self._replays: "OrderedDict[Tuple[int, str, bool], _Replay]" = OrderedDict()
         self._capacity = conversations
         self._lock = threading.Lock()
+        #: The applied events of the tracker last asked about, while it has no new event.
+        self._applied: Tuple[Any, ...] = (None, -1, None, [])
 
     def __get__(self, domain: Any, owner: Any = None) -> Any:
         if domain is None:
@@ -77,9 +89,22 @@ class IncrementalStates:
                          tracker.active_loop_name, domain._get_prev_action_sub_state(tracker),
                          domain.get_active_state(tracker, omit_unset_slots=omit_unset_slots))
 
+    def _applied_events(self, tracker: Any) -> List[Any]:
+        """``tracker.applied_events()``, computed once for the calls of one prediction."""
+        raw = tracker.events
+        last = raw[-1] if raw else None
+        with self._lock:
+            known_tracker, length, known_last, applied = self._applied
+        if known_tracker is tracker and length == len(raw) and known_last is last:
+            return applied
+        applied = tracker.applied_events()
+        with self._lock:
+            self._applied = (tracker, len(raw), last, applied)
+        return applied
+
     def _replay(self, domain: Any, tracker: Any, omit_unset_slots: bool) -> List[_Snapshot]:
         """Snapshots before each applied action and of the tracker as it is now."""
-        events = tracker.applied_events()
+        events = self._applied_events(tracker)
         key = (id(domain), tracker.sender_id, omit_unset_slots)
         with self._lock:
             replay = self._replays.pop(key, None)

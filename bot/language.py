@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from bot.i18n import LANGUAGES
-from bot.nlu.text_model import normalise
+from bot.nlu.text_model import normalise, tfidf
 
 #: How sure a detection must be to switch away from the conversation's language.
 SWITCH_CONFIDENCE = 0.8
@@ -104,7 +104,7 @@ class LanguageModel:
         return self
 
     def scores(self, text: str) -> Dict[str, float]:
-        raw = self.classifier.decision_function(self.vectorizer.transform([text]))[0]
+        raw = self.classifier.decision_function(tfidf(self.vectorizer, [text]))[0]
         exp = np.exp((raw - raw.max()) * 4.0)
         probabilities = exp / exp.sum()
         return {str(lang): float(p)

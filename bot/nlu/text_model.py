@@ -69,7 +69,7 @@ class TextClassifierModel:
         self.classifier = LinearSVC(C=config.c, class_weight="balanced")
 
     def _features(self, texts: Sequence[str]):
-        return hstack([_tfidf(self.words, texts), _tfidf(self.chars, texts)]).tocsr()
+        return hstack([tfidf(self.words, texts), tfidf(self.chars, texts)]).tocsr()
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifierModel":
         """Learn the vocabulary and the classifier from labelled texts."""
@@ -103,7 +103,7 @@ class TextClassifierModel:
         return [(labels[i], float(probabilities[i])) for i in order]
 
 
-def _tfidf(vectorizer: TfidfVectorizer, texts: Sequence[str]):
+def tfidf(vectorizer: TfidfVectorizer, texts: Sequence[str]):
     """``vectorizer.transform(texts)``, the same matrix for a fraction of the time.
 
     scikit-learn rebuilds the IDF vector from its diagonal matrix and re-checks the fitted
