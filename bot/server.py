@@ -164,6 +164,26 @@ async def _request(self: Any, method: str = "post", subpath: Optional[str] = Non
 _http_request: Any = None
 
 
+def _freezing_after_load(load: Any) -> Any:
+    """Rasa's ``load_agent_on_start``, then the loaded model moved out of the collector's way.
+
+    The model, the domain and the libraries are millions of long-lived objects; every full
+    garbage collection walked all of them, a pause of its own in the middle of some turn.
+    ``gc.freeze`` leaves them out of later collections (they are never freed anyway).
+    """
+    import functools
+    import gc
+
+    @functools.wraps(load)
+    async def load_then_freeze(*args: Any, **kwargs: Any) -> Any:
+        agent = await load(*args, **kwargs)
+        gc.collect()
+        gc.freeze()
+        return agent
+
+    return load_then_freeze
+
+
 def install_speedups() -> None:
     """Install the speed-ups into this process (idempotent)."""
     global _installed
@@ -174,6 +194,7 @@ def install_speedups() -> None:
     import jsonschema
     from rasa.shared.core.domain import Domain
 
+    import rasa.core.run
     from rasa.engine.runner.dask import DaskGraphRunner
 
     from bot.dialogue_states import IncrementalStates
@@ -186,6 +207,7 @@ def install_speedups() -> None:
     _http_request = EndpointConfig.request
     EndpointConfig.request = _request
     DaskGraphRunner.run = run_in_order
+    rasa.core.run.load_agent_on_start = _freezing_after_load(rasa.core.run.load_agent_on_start)
     Domain.states_for_tracker_history = IncrementalStates(Domain.states_for_tracker_history)
 
 

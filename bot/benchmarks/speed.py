@@ -69,7 +69,9 @@ async def _turn(session: aiohttp.ClientSession, url: str, sender: str, text: str
 
 
 async def _shopper(session, url: str, sender: str, turns: int, pause: float,
-                   sink: Latencies, rng: random.Random) -> None:
+                   sink: Latencies, rng: random.Random, start: float) -> None:
+    if start:
+        await asyncio.sleep(start)
     for index in range(turns):
         await _turn(session, url, sender, CONVERSATION[index % len(CONVERSATION)], sink)
         if pause:
@@ -77,10 +79,13 @@ async def _shopper(session, url: str, sender: str, turns: int, pause: float,
 
 
 async def run_load(url: Union[str, Sequence[str]], shoppers: int, turns: int, pause: float,
-                   tag: str) -> Latencies:
+                   tag: str, together: bool = False) -> Latencies:
     """``shoppers`` concurrent conversations of ``turns`` turns, ``pause`` s apart on average.
 
-    With several URLs (Rasa replicas) each conversation sticks to one, chosen by its sender.
+    With pauses, each shopper's first message comes at a random moment of the first pause, as
+    when shoppers are already chatting; ``together`` sends every first message at the same
+    instant instead (a burst of ``shoppers`` turns at once). With several URLs (Rasa replicas)
+    each conversation sticks to one, chosen by its sender.
     """
     urls = [url] if isinstance(url, str) else list(url)
     sink = Latencies([])
@@ -90,10 +95,11 @@ async def run_load(url: Union[str, Sequence[str]], shoppers: int, turns: int, pa
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         started = time.perf_counter()
         senders = [f"{tag}-{i}-{time.time_ns()}" for i in range(shoppers)]
+        starts = [0.0 if together else rng.uniform(0, pause) for _ in senders]
         await asyncio.gather(*[
             _shopper(session, urls[zlib.crc32(sender.encode()) % len(urls)], sender, turns,
-                     pause, sink, rng)
-            for sender in senders])
+                     pause, sink, rng, start)
+            for sender, start in zip(senders, starts)])
         sink.wall = time.perf_counter() - started
     return sink
 
@@ -122,6 +128,8 @@ class SpeedReport:
     cold_start: float
     one: Latencies
     fifty: Latencies
+    #: The same 50 shoppers, every first message sent at the same instant.
+    burst: Latencies
     capacity: Latencies
     rasa_rss: float
     actions_rss: float
@@ -139,9 +147,10 @@ def measure(stack: Stack, fifty_seconds: float = 60.0) -> SpeedReport:
         one = asyncio.run(run_load(url, 1, 48, 0, "one"))
         turns = max(1, int(fifty_seconds / 2.0))
         fifty = asyncio.run(run_load(url, 50, turns, 2.0, "fifty"))
+        burst = asyncio.run(run_load(url, 50, turns, 2.0, "burst", together=True))
         capacity = asyncio.run(run_load(url, 16, 24, 0, "capacity"))
         actions = stack.named.get("actions")
-        return SpeedReport(cold, one, fifty, capacity, rss_mb(stack.named["rasa"].pid),
+        return SpeedReport(cold, one, fifty, burst, capacity, rss_mb(stack.named["rasa"].pid),
                            rss_mb(actions.pid) if actions else 0.0)
     finally:
         stack.stop()
