@@ -81,3 +81,21 @@ def test_every_kind_of_valid_event_passes():
               {"event": "session_started", "timestamp": 1.5, "metadata": {}}]
     validate({"events": events, "responses": [{"text": "x"}]}, schema)
     jsonschema.validators.validate({"events": events, "responses": [{"text": "x"}]}, schema)
+
+
+def test_the_loaded_model_is_left_out_of_later_garbage_collections():
+    import gc
+
+    from bot.server import _freezing_after_load
+
+    model = [{"weights": list(range(100))} for _ in range(1000)]
+
+    async def load(*args, **kwargs):
+        return model
+
+    gc.unfreeze()
+    try:
+        assert asyncio.run(_freezing_after_load(load)("path", app=None)) is model
+        assert gc.get_freeze_count() > 1000
+    finally:
+        gc.unfreeze()
