@@ -214,6 +214,9 @@ def install_speedups() -> None:
 def main(argv: Optional[List[str]] = None) -> None:
     """Run Rasa's command line (``rasa run ...``) with the speed-ups installed."""
     install_speedups()
+    from bot import log_privacy
+
+    log_privacy.install()
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
