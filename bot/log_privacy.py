@@ -3,36 +3,38 @@
 Rasa 3.6 logs with structlog and passes message texts, entities, slot values and tracker states
 as fields of its log events (``text``, ``parse_data_entities``, ``slot_values``, ...), and on
 errors a traceback with every frame's local variables: a failed message is logged with the
-shopper's text, email or order number. Rasa's own hook for this (an anonymisation pipeline,
-``get_anonymization_pipeline``) is left empty in Rasa Open Source; :func:`install` fills it
-with one that hides those fields, and renders tracebacks without local variables. What was
+shopper's text, email or order number. Rasa's log set-up has a processor for exactly those
+fields (``_anonymizer``) that does nothing in Rasa Open Source; :func:`install` puts one in its
+place that hides their values, and renders tracebacks without local variables. What was
 logged, when and where stays in the log.
+
+Rasa's anonymisation plugin hook is not used for this: once a plugin supplies a pipeline, Rasa
+also re-reads every conversation after each message to feed the new events to it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
-import pluggy
+from typing import Any, Callable, Dict
 
 HIDDEN = "[hidden]"
-hookimpl = pluggy.HookimplMarker("rasa")
+
+#: The fields Rasa's own anonymiser would pass to an anonymisation pipeline, and metadata.
+PERSONAL_FIELDS = frozenset({
+    "text", "response_text", "user_text", "slot_values", "parse_data_text",
+    "parse_data_entities", "prediction_events", "tracker_latest_message", "prefilled_slots",
+    "message", "response", "slot_candidates", "rasa_event", "rasa_events", "tracker_states",
+    "current_states", "old_states", "successes", "current_entity", "next_entity", "states",
+    "entity", "token_text", "user_message", "json_message", "metadata"})
 
 
-class _HideValues:
-    """Rasa's anonymisation pipeline interface: each personal field's value is hidden."""
-
-    @staticmethod
-    def log_run(value: Any) -> Any:
-        return HIDDEN if value not in (None, "", [], {}) else value
-
-
-class PrivateLogs:
-    """The Rasa plugin that supplies the pipeline."""
-
-    @hookimpl
-    def get_anonymization_pipeline(self) -> Any:
-        return _HideValues()
+def hide_personal_fields(_logger: Any, _method: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:
+    """A structlog processor: the values of personal fields replaced by ``[hidden]``."""
+    for key in PERSONAL_FIELDS.intersection(event_dict):
+        value = event_dict[key]
+        empty = value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
+        if not empty:
+            event_dict[key] = HIDDEN
+    return event_dict
 
 
 def without_locals(configure: Callable[..., None]) -> Callable[..., None]:
@@ -45,25 +47,26 @@ def without_locals(configure: Callable[..., None]) -> Callable[..., None]:
         from structlog.processors import ExceptionRenderer
         from structlog.tracebacks import ExceptionDictTransformer
 
+        from rasa.utils import log_utils
+
         configure(*args, **kwargs)
-        processors = [
-            ExceptionRenderer(ExceptionDictTransformer(show_locals=False))
-            if processor is structlog.processors.dict_tracebacks else processor
-            for processor in structlog.get_config()["processors"]]
+        replacements = {
+            id(structlog.processors.dict_tracebacks):
+                ExceptionRenderer(ExceptionDictTransformer(show_locals=False)),
+            id(log_utils._anonymizer): hide_personal_fields,
+        }
+        processors = [replacements.get(id(processor), processor)
+                      for processor in structlog.get_config()["processors"]]
         structlog.configure(processors=processors)
 
     return configure_private
 
 
 def install() -> None:
-    """Register the plugin and wrap Rasa's log set-up (idempotent; before Rasa's CLI runs)."""
+    """Wrap Rasa's log set-up (idempotent; before Rasa's command line runs)."""
     import rasa.__main__
     import rasa.utils.log_utils
-    from rasa.plugin import plugin_manager
 
-    manager = plugin_manager()
-    if not any(isinstance(plugin, PrivateLogs) for plugin in manager.get_plugins()):
-        manager.register(PrivateLogs())
     for module in (rasa.utils.log_utils, rasa.__main__):
         if not getattr(module.configure_structlog, "__wrapped__", None):
             module.configure_structlog = without_locals(module.configure_structlog)

@@ -37,4 +37,8 @@ def test_message_fields_and_traceback_locals_are_hidden(monkeypatch):
     assert [e["event"] for e in events] == ["rest.message.received",
                                             "rest.message.received.failure"]
     assert events[0]["text"] == log_privacy.HIDDEN and events[0]["sender_count"] == 1
+    from rasa.plugin import plugin_manager
+
+    # No anonymisation pipeline: Rasa would re-read every conversation after each message.
+    assert plugin_manager().hook.get_anonymization_pipeline() is None
     assert "the shop is down" in json.dumps(events[1]["exception"])
