@@ -44,10 +44,9 @@ def without_locals(configure: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(configure)
     def configure_private(*args: Any, **kwargs: Any) -> None:
         import structlog
+        from rasa.utils import log_utils
         from structlog.processors import ExceptionRenderer
         from structlog.tracebacks import ExceptionDictTransformer
-
-        from rasa.utils import log_utils
 
         configure(*args, **kwargs)
         replacements = {

@@ -192,14 +192,13 @@ def install_speedups() -> None:
             return
         _installed = True
     import jsonschema
-    from rasa.shared.core.domain import Domain
-
     import rasa.core.run
     from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
 
     from bot.dialogue_states import IncrementalStates
     from bot.graph_runner import run_in_order
-    from rasa.utils.endpoints import EndpointConfig
 
     global _http_request
     jsonschema.validate = _cached_validate()
