@@ -29,13 +29,11 @@ _runners_lock = threading.Lock()
 
 
 def _round_trip(document: Any) -> Any:
-    """The document as it would arrive after JSON encoding and decoding."""
-    import ujson
+    """The document as it would arrive over HTTP: serialised as Rasa's requests are, parsed
+    as Rasa parses the action server's response."""
+    from bot.server import fast_dumps
 
-    try:
-        return ujson.loads(ujson.dumps(document))
-    except (TypeError, ValueError, OverflowError):
-        return json.loads(json.dumps(document))
+    return json.loads(fast_dumps(document))
 
 
 class InProcessActions:

@@ -44,6 +44,8 @@ class _Replay:
     events: List[Any]
     tracker: Any
     snapshots: List[_Snapshot] = field(default_factory=list)
+    #: The snapshot of the tracker after all ``events`` (taken when first asked for).
+    current: Optional[_Snapshot] = None
 
 
 def _copy_state(state: State) -> State:
@@ -116,13 +118,15 @@ class IncrementalStates:
                 replay.snapshots.append(self._snapshot(domain, replay.tracker,
                                                        event.hide_rule_turn, omit_unset_slots))
             replay.tracker.update(event)
+            replay.current = None
         replay.events = events
-        current = self._snapshot(domain, replay.tracker, False, omit_unset_slots)
+        if replay.current is None:
+            replay.current = self._snapshot(domain, replay.tracker, False, omit_unset_slots)
         with self._lock:
             self._replays[key] = replay
             while len(self._replays) > self._capacity:
                 self._replays.popitem(last=False)
-        return [*replay.snapshots, current]
+        return [*replay.snapshots, replay.current]
 
     def __call__(self, domain: Any, tracker: Any, omit_unset_slots: bool = False,
                  ignore_rule_only_turns: bool = False,

@@ -15,7 +15,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import yaml
 
@@ -69,23 +69,14 @@ class Stack:
     #: More Rasa servers on the next ports, sharing the tracker store. A conversation must
     #: always reach the same one (route by sender), since the lock store is per process.
     rasa_replicas: int = 1
-    processes: List[subprocess.Popen] = field(default_factory=list)
-    #: The same processes by name: "actions" (only with a separate action server), "rasa",
+    #: The running processes by name: "actions" (only with a separate action server, i.e.
+    #: without ``actions_module`` in endpoints.yml, and always for ``stock_rasa``), "rasa",
     #: "rasa-2" ..., "console".
     named: Dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @property
-    def in_process_actions(self) -> bool:
-        """Whether the Rasa server runs the custom actions itself (``actions_module``).
-
-        Rasa as it ships (``stock_rasa``) always calls an action server.
-        """
-        if self.stock_rasa:
-            return False
-        endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
-        action_endpoint = {**(endpoints.get("action_endpoint") or {}),
-                           **self.endpoints_overrides.get("action_endpoint", {})}
-        return bool(action_endpoint.get("actions_module"))
+    def processes(self) -> List[subprocess.Popen]:
+        return list(self.named.values())
 
     @property
     def rasa_url(self) -> str:
@@ -104,8 +95,8 @@ class Stack:
     def console_url(self) -> str:
         return f"http://localhost:{self.console_port}"
 
-    def _endpoints_file(self) -> Path:
-        """endpoints.yml with this stack's ports and data folder."""
+    def _endpoints(self) -> Dict[str, Any]:
+        """endpoints.yml with this stack's ports, data folder and overrides."""
         endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text()) or {}
         endpoints["action_endpoint"] = {**(endpoints.get("action_endpoint") or {}),
                                         "url": f"{self.actions_url}/webhook"}
@@ -123,9 +114,7 @@ class Stack:
             shop["path"] = str(self.var_dir / "shop.db")
         for section, values in self.endpoints_overrides.items():
             endpoints[section] = {**(endpoints.get(section) or {}), **values}
-        target = self.var_dir / "endpoints.generated.yml"
-        target.write_text(yaml.safe_dump(endpoints, sort_keys=False))
-        return target
+        return endpoints
 
     def _credentials_file(self) -> Path:
         """credentials.yml plus any extra channels (tests add fakes of messaging apps)."""
@@ -140,7 +129,9 @@ class Stack:
     def start(self, log_dir: Optional[Path] = None) -> None:
         """Start the servers in the background."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        endpoints = self._endpoints_file()
+        endpoint_config = self._endpoints()
+        endpoints = self.var_dir / "endpoints.generated.yml"
+        endpoints.write_text(yaml.safe_dump(endpoint_config, sort_keys=False))
         env = {**os.environ, "SHOP_ASSISTANT_VAR": str(self.var_dir),
                "ENDPOINTS_FILE": str(endpoints), "RASA_TELEMETRY_ENABLED": "false",
                "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -163,7 +154,7 @@ class Stack:
             "console": [str(bin_dir / "python"), "-m", "bot.console", "serve",
                         "--port", str(self.console_port)],
         }
-        if self.in_process_actions:
+        if endpoint_config["action_endpoint"].get("actions_module"):
             del commands["actions"]
         for k in range(1, self.rasa_replicas):
             replica = list(commands["rasa"])
@@ -173,7 +164,6 @@ class Stack:
             log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
             process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
                                        stderr=subprocess.STDOUT, start_new_session=True)
-            self.processes.append(process)
             self.named[name] = process
 
     def wait_until_ready(self, timeout: float = 180.0) -> None:
@@ -210,7 +200,6 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
-        self.processes.clear()
         self.named.clear()
 
 
@@ -232,6 +221,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                  if stack.demo_password else "(add agents: python -m bot.console add-agent NAME)")
         actions = (f"Action server:   {stack.actions_url}/health" if "actions" in stack.named
                    else "Custom actions:  inside the Rasa server (actions_module in endpoints.yml)")
+        shell = "python -m bot.server shell --endpoints var/endpoints.generated.yml --port 5006"
         print(f"""
 Shop assistant is running.
   Demo shop + widget: {stack.console_url}/demo  (as a logged-in customer: /demo/account)
@@ -240,7 +230,7 @@ Shop assistant is running.
   Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}
   Chat (socket.io) {stack.rasa_url}/socket.io
   {actions}
-  Terminal chat:   .venv/bin/python -m bot.server shell --endpoints var/endpoints.generated.yml --port 5006
+  Terminal chat:   .venv/bin/{shell}
   Logs and data:   {stack.var_dir}
 Press Ctrl-C to stop.""", flush=True)
         while all(process.poll() is None for process in stack.processes):

@@ -94,6 +94,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._capacity = max(0, int(cached_conversations))
         self._cache: "OrderedDict[Text, _Entry]" = OrderedDict()
         self._lock = threading.Lock()
+        placeholder = _PLACEHOLDERS.get(self.engine.dialect.paramstyle)
+        table = self.engine.dialect.identifier_preparer.format_table(self.SQLEvent.__table__)
+        self._newest_sql = (f"SELECT max(id) FROM {table} WHERE sender_id = {placeholder}"
+                            if placeholder else None)
 
     def _newest_id(self, session: Any, sender_id: Text) -> Optional[int]:
         """The id of the conversation's newest stored event (``None`` when it has none).
@@ -101,14 +105,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         Asked twice per turn, so it is sent as plain SQL on the session's connection rather
         than compiled by SQLAlchemy's query layer each time (which cost more than the query).
         """
-        placeholder = _PLACEHOLDERS.get(self.engine.dialect.paramstyle)
-        if placeholder is None:
+        if self._newest_sql is None:  # a driver with named parameters
             statement = sa.select(sa.func.max(self.SQLEvent.id)).where(
                 self.SQLEvent.sender_id == sa.bindparam("sender"))
             return session.execute(statement, {"sender": sender_id}).scalar()
-        table = self.engine.dialect.identifier_preparer.format_table(self.SQLEvent.__table__)
-        sql = f"SELECT max(id) FROM {table} WHERE sender_id = {placeholder}"
-        return session.connection().exec_driver_sql(sql, (sender_id,)).scalar()
+        return session.connection().exec_driver_sql(self._newest_sql, (sender_id,)).scalar()
+
+    def _current(self, session: Any, sender_id: Text) -> Tuple[Optional[int], Optional[_Entry]]:
+        """The newest stored event id, and the remembered session if it is still that one."""
+        newest_id = self._newest_id(session, sender_id)
+        entry = self._cached(sender_id)
+        if entry is None or newest_id is None or entry[0] != newest_id:
+            entry = None
+        return newest_id, entry
 
     def _remember(self, sender_id: Text, newest_id: Optional[int],
                   events: List[Event]) -> None:
@@ -133,9 +142,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The tracker of the conversation's latest session, from memory when still current."""
         with self.session_scope() as session:
-            newest_id = self._newest_id(session, sender_id)
-            entry = self._cached(sender_id)
-            if entry is not None and newest_id is not None and entry[0] == newest_id:
+            newest_id, entry = self._current(session, sender_id)
+            if entry is not None:
                 events = entry[1]
             else:
                 rows = self._event_query(session, sender_id,
@@ -160,9 +168,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         sender_id = tracker.sender_id
         with self.session_scope() as session:
-            newest_id = self._newest_id(session, sender_id)
-            entry = self._cached(sender_id)
-            if entry is not None and newest_id is not None and entry[0] == newest_id:
+            newest_id, entry = self._current(session, sender_id)
+            if entry is not None:
                 stored = len(entry[1])
             else:
                 stored = self._event_query(session, sender_id,
