@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +23,8 @@ import yaml
 from bot.settings import PROJECT_ROOT
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "nlu_eval"
+TRAINING_DIR = PROJECT_ROOT / "data" / "nlu"
+_ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
 DECLINED = {"out_of_scope", "nlu_fallback"}
 
 
@@ -122,6 +126,25 @@ def load_examples(paths: Sequence[Path]) -> List[Example]:
     return examples
 
 
+def fingerprint(text: str) -> str:
+    """What two examples share when one is merely a copy of the other: the text without entity
+    markup, case, diacritics, punctuation and particular numbers."""
+    text = _ENTITY_MARKUP.sub(lambda match: match.group(1), text)
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"\d+", "0", text)
+    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+
+
+def seen_in_training(examples: Sequence[Example],
+                     training_dir: Path = TRAINING_DIR) -> List[Example]:
+    """The evaluation examples whose fingerprint is also a training example's: they measure
+    memory, not understanding, so the evaluation sets must have none."""
+    seen = {fingerprint(example.text)
+            for example in load_examples(sorted(training_dir.rglob("*.yml")))}
+    return [example for example in examples if fingerprint(example.text) in seen]
+
+
 def prediction_from_parse(result: dict) -> Prediction:
     """Read intent and FAQ selection out of a Rasa parse result."""
     intent = result.get("intent") or {}
@@ -209,8 +232,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--write-baseline", action="store_true",
                         help="store these figures as the new baseline"
                              " (tests/nlu_eval/baseline.json)")
+    parser.add_argument("--overlap", action="store_true",
+                        help="only list the evaluation examples that are also training examples")
     args = parser.parse_args(argv)
     examples = load_examples(sorted(EVAL_DIR.glob("*.yml")))
+    copies = seen_in_training(examples)
+    if args.overlap or copies:
+        # Accuracy on examples the model was trained on would overstate it: no figures then.
+        print(f"{len(copies)} evaluation examples are also in the training data (data/nlu)")
+        for example in copies:
+            print(f"  [{example.language}] {example.label}: {example.text}")
+        return 1 if copies else 0
     threshold = load_settings().faq_confidence_threshold
     report = evaluate_model(args.model, examples, threshold)
     print_report(report, f"NLU evaluation of {args.model.name} on {len(examples)} examples")
