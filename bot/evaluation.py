@@ -163,6 +163,9 @@ def evaluate_model(model: Path, examples: Sequence[Example], threshold: float) -
     """Parse every example with the trained model."""
     from rasa.core.agent import Agent
 
+    from bot.log_privacy import quiet
+
+    quiet()
     agent = Agent.load(str(model))
 
     async def parse_all() -> List[Prediction]:

@@ -14,6 +14,7 @@ also re-reads every conversation after each message to feed the new events to it
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Callable, Dict
 
 HIDDEN = "[hidden]"
@@ -69,3 +70,14 @@ def install() -> None:
     for module in (rasa.utils.log_utils, rasa.__main__):
         if not getattr(module.configure_structlog, "__wrapped__", None):
             module.configure_structlog = without_locals(module.configure_structlog)
+
+
+def quiet(level: int = logging.WARNING) -> None:
+    """Log set-up for a program that runs a model in its own process (evaluation, benchmarks):
+    Rasa's processors as the server has them, and nothing below ``level``. Without it structlog
+    prints every parse, message text included, at debug level."""
+    import rasa.utils.log_utils
+
+    install()
+    rasa.utils.log_utils.configure_structlog(level)
+    logging.getLogger().setLevel(level)  # also where logging had handlers before

@@ -101,6 +101,9 @@ def predict(model: Path, texts: Sequence[str]) -> List[dict]:
     """Parse every text with a trained model."""
     from rasa.core.agent import Agent
 
+    from bot.log_privacy import quiet
+
+    quiet()
     agent = Agent.load(str(model))
 
     async def parse_all() -> List[dict]:

@@ -42,3 +42,26 @@ def test_message_fields_and_traceback_locals_are_hidden(monkeypatch):
     # No anonymisation pipeline: Rasa would re-read every conversation after each message.
     assert plugin_manager().hook.get_anonymization_pipeline() is None
     assert "the shop is down" in json.dumps(events[1]["exception"])
+
+
+def test_quiet_keeps_parses_out_of_an_evaluation_run():
+    records = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            records.append(record.getMessage())
+
+    root = logging.getLogger()
+    before = root.level
+    handler = Collect()
+    root.addHandler(handler)
+    try:
+        log_privacy.quiet()
+        log = structlog.get_logger()
+        log.debug("processor.message.parse", parse_data_text="where is 10023, anna@example.com")
+        log.warning("model.load.failed", text="anna@example.com")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(before)
+    assert len(records) == 1
+    assert "model.load.failed" in records[0] and "anna@example.com" not in records[0]
