@@ -68,12 +68,19 @@ class ActionProductInfo(Action):
         return [SlotSet("product", None), SlotSet("size", None)]
 
 
+#: Intents whose text cannot be the answer to "which payment method did you use?".
+NOT_A_PAYMENT_METHOD = frozenset({"affirm", "greet", "thank", "goodbye", "bot_challenge"})
+
+
 class ValidatePaymentForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_payment_form"
 
     def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        # "yes", "hi" or "thanks" names no way of paying: ask again (the buttons stay).
+        if (tracker.latest_message.get("intent") or {}).get("name") in NOT_A_PAYMENT_METHOD:
+            return {"payment_method": None}
         return {"payment_method": " ".join(str(value or "").split())[:100] or None}
 
     def validate_payment_details(self, value: Any, dispatcher: CollectingDispatcher,

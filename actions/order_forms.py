@@ -71,6 +71,18 @@ class OrderFormValidation(FormValidationAction, ABC):
             return {"order_number": number, **_check(number, email, dispatcher, tracker)}
         return {"order_number": number, "verified_order": None}
 
+    async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> Dict[Text, Any]:
+        """An answer with an "@" that the entity extractors did not take for an email (a typo,
+        letters like "ä"): still the shopper's answer, so that it is checked and answered
+        (``validate_email``) instead of the question coming again without a word."""
+        message = tracker.latest_message or {}
+        if tracker.get_slot("requested_slot") != "email" or any(
+                entity.get("entity") == "email" for entity in message.get("entities") or []):
+            return {}
+        words = [word for word in (message.get("text") or "").split() if "@" in word]
+        return {"email": words[0]} if words else {}
+
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> Dict[Text, Any]:
         email = normalise_email(value if isinstance(value, str) else None)

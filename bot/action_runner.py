@@ -5,7 +5,10 @@ hands every action call that Rasa would POST to the action server to :class:`InP
 instead. The call is the same document (the session's events, slots, the domain where an action
 asks for it) and so is the answer: the Rasa SDK's executor runs the action and its reply goes
 back through a JSON round trip, so Rasa sees exactly what the action server would have sent.
-Rejections become the action server's HTTP 400, unknown actions its 404, failures its 500.
+Rejections become the action server's HTTP 400 and unknown actions its 404. An action that
+raises is logged as the action server would log it; where the action server would answer 500
+(after which Rasa carries on without a word to the shopper), the shopper is told that something
+went wrong (``utter_action_failed``).
 
 The actions run on one worker thread with its own event loop, as they would in a one-process
 action server: a slow shop backend (``HttpShop`` uses blocking requests) holds up other actions,
@@ -83,14 +86,17 @@ class InProcessActions:
         except ActionNotFoundException as error:
             logger.error("%s", error.message)
             return 404, {"error": error.message, "action_name": error.action_name}
-        except Exception:  # the action server answers 500 and logs it; so do we
+        except Exception:  # logged like the action server does, but the shopper is told
             logger.exception("Custom action '%s' failed", action_call.get("next_action"))
-            return 500, {"error": "the custom action failed",
-                         "action_name": action_call.get("next_action")}
+            return 200, FAILED
         return 200, _round_trip(result or {})
 
 
-_REASONS = {400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}
+_REASONS = {400: "Bad Request", 404: "Not Found"}
+#: The answer for an action that raised: no events (as when Rasa gets the action server's 500,
+#: which it logs and goes on from in silence), and an apology, so the shopper is not left
+#: waiting for a reply that never comes.
+FAILED: Dict[str, Any] = {"events": [], "responses": [{"response": "utter_action_failed"}]}
 
 
 def runner_for(package: str) -> InProcessActions:

@@ -9,6 +9,7 @@ row locks make the losers see the new status). ``claim_next`` on PostgreSQL pick
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import uuid
@@ -127,6 +128,30 @@ CREATE TABLE IF NOT EXISTS proactive_events (
 """ + AGENT_SCHEMA + SURVEY_SCHEMA
 
 
+_CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)", re.S)
+#: The ticket fields that are also columns, taken from the JSON body of older rows.
+_PROMOTED = ("language", "channel", "agent", "claimed_at", "resolved_at")
+
+
+def schema_tables() -> Dict[str, Dict[str, str]]:
+    """Every table of the schema with its columns' definitions, in order."""
+    tables: Dict[str, Dict[str, str]] = {}
+    for statement in SCHEMA.split(";"):
+        match = _CREATE_TABLE.search(statement)
+        if match:
+            columns = (line.strip().rstrip(",") for line in match.group(2).splitlines())
+            tables[match.group(1)] = {c.split()[0]: " ".join(c.split()[1:]) for c in columns if c}
+    return tables
+
+
+def added_column(definition: str) -> str:
+    """A column definition that ALTER TABLE ... ADD COLUMN accepts on a table with rows."""
+    definition = definition.replace("PRIMARY KEY", "").strip()
+    if "NOT NULL" in definition and "DEFAULT" not in definition:
+        definition += " DEFAULT 0" if definition.startswith("INTEGER") else " DEFAULT ''"
+    return definition
+
+
 def _iso(value: Optional[datetime]) -> Optional[str]:
     return value.isoformat() if value else None
 
@@ -169,6 +194,42 @@ class SQLHandoffQueue(SQLAgentAccounts, SQLSurveys):
 
     def _sql(self, query: str) -> str:
         return query if self.placeholder == "?" else query.replace("?", self.placeholder)
+
+    def _columns(self, cursor: Any, table: str) -> List[str]:
+        """The columns a table has in the database ([] when it does not exist)."""
+        raise NotImplementedError
+
+    def _create_schema(self, cursor: Any) -> None:
+        """Create what is missing, and bring tables written by an earlier version up to the
+        current columns: the new columns are added, and a ticket's promoted fields are filled
+        from its JSON body, so that no ticket of an earlier version is lost or unreadable."""
+        statements = [s for s in SCHEMA.split(";") if s.strip()]
+        tables = [s for s in statements if _CREATE_TABLE.search(s)]
+        for statement in tables:
+            cursor.execute(statement)
+        missing_promoted = []
+        for table, columns in schema_tables().items():
+            have = set(self._columns(cursor, table))
+            for name, definition in columns.items():
+                if name not in have:
+                    cursor.execute(f"ALTER TABLE {table} ADD COLUMN {name}"
+                                   f" {added_column(definition)}")
+                    if table == "tickets" and name in _PROMOTED:
+                        missing_promoted.append(name)
+        if missing_promoted:
+            cursor.execute("SELECT ticket_id, body FROM tickets")
+            for ticket_id, body in cursor.fetchall():
+                values = json.loads(body or "{}")
+                updates = {name: values.get(name) for name in missing_promoted}
+                for name in ("language", "channel"):  # NOT NULL columns
+                    if name in updates:
+                        updates[name] = updates[name] or ""
+                cursor.execute(self._sql(
+                    f"UPDATE tickets SET {', '.join(f'{n} = ?' for n in updates)}"
+                    " WHERE ticket_id = ?"), (*updates.values(), ticket_id))
+        for statement in statements:
+            if statement not in tables:
+                cursor.execute(statement)
 
     def _one(self, cursor: Any, query: str, params: Sequence = ()) -> Optional[Dict[str, Any]]:
         cursor.execute(self._sql(query), tuple(params))
@@ -383,7 +444,12 @@ class SQLiteHandoffQueue(SQLHandoffQueue):
         if self._path != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = FULL")
-        self._db.executescript(SCHEMA)
+        with self._transaction() as cursor:
+            self._create_schema(cursor)
+
+    def _columns(self, cursor: Any, table: str) -> List[str]:
+        cursor.execute(f"PRAGMA table_info({table})")
+        return [row[1] for row in cursor.fetchall()]
 
     def close(self) -> None:
         self._db.close()
@@ -413,8 +479,12 @@ class PostgresHandoffQueue(SQLHandoffQueue):
         self._pool = ThreadedConnectionPool(1, pool_size, dsn)
         with self._transaction() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(424242)")  # one schema creator at a time
-            for statement in filter(str.strip, SCHEMA.split(";")):
-                cur.execute(statement)
+            self._create_schema(cur)
+
+    def _columns(self, cursor: Any, table: str) -> List[str]:
+        cursor.execute("SELECT column_name FROM information_schema.columns"
+                       " WHERE table_schema = current_schema() AND table_name = %s", (table,))
+        return [row[0] for row in cursor.fetchall()]
 
     def close(self) -> None:
         self._pool.closeall()

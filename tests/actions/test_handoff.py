@@ -142,3 +142,16 @@ async def test_payment_date_is_kept_for_the_agent(services):
         tracker(text="eilen 129 euroa kahdesti", intent="inform",
                 entities=[entity("date", "2026-11-25")]), {})
     assert result == {"payment_details": "eilen 129 euroa kahdesti", "payment_date": "2026-11-25"}
+
+
+def test_a_yes_is_not_taken_for_a_payment_method(services):
+    from actions.catalogue import ValidatePaymentForm
+
+    form = ValidatePaymentForm()
+    assert form.validate_payment_method(
+        "yes", CollectingDispatcher(), tracker(text="yes", intent="affirm"), {}) == {
+        "payment_method": None}
+    assert form.validate_payment_method(
+        "visa debit  from nordea", CollectingDispatcher(),
+        tracker(text="visa debit  from nordea", intent="inform"), {}) == {
+        "payment_method": "visa debit from nordea"}

@@ -97,3 +97,22 @@ async def test_begin_task_keeps_a_verified_order_only_for_the_same_number(servic
     slots = {e["name"]: e["value"] for e in events}
     assert slots["task"] == "cancel_order"
     assert slots["order_number"] == "10021" and slots["verified_order"] is None
+
+
+async def test_an_email_the_extractors_missed_is_still_answered(services):
+    domain = {"forms": {"order_status_form": {"required_slots": ["order_number", "email"]}}}
+
+    async def answer(text):
+        dispatcher = CollectingDispatcher()
+        events = await ValidateOrderStatusForm().run(dispatcher, tracker(
+            {"order_number": "10023", "requested_slot": "email"}, text=text, intent="inform",
+            active_loop="order_status_form"), domain)
+        return responses(dispatcher), {e["name"]: e["value"] for e in events
+                                       if e["event"] == "slot"}
+
+    said, slots = await answer("anna.virtanen@example")  # no domain ending
+    assert said == ["utter_invalid_email"] and slots["email"] is None
+    said, slots = await answer("sähköposti on äiti@example.fi")  # not the order's email
+    assert said == ["utter_verification_failed"] and slots["verification_failures"] == 1
+    said, slots = await answer("en muista")  # no address at all: the form asks again
+    assert said == [] and "email" not in slots

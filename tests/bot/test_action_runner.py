@@ -22,6 +22,7 @@ slots:
   seen: {type: any, mappings: [{type: custom}]}
 responses:
   utter_greet: [{text: "Hei!"}]
+  utter_action_failed: [{text: "Sorry, something went wrong."}]
 actions: [action_echo, action_reject, action_crash, action_missing]
 """)
 #: Nothing listens here: any HTTP request would fail to connect.
@@ -55,10 +56,15 @@ def test_a_rejection_is_the_action_servers_rejection():
     assert "not now" in error.value.message
 
 
-@pytest.mark.parametrize("name", ["action_crash", "action_missing"])
-def test_a_failing_or_unknown_action_is_an_error_for_rasa_not_a_crash(name):
-    with pytest.raises(RasaException, match=name):
-        run(name, actions_module="tests.fakes.inprocess_actions")
+def test_a_failing_action_tells_the_shopper_and_changes_nothing():
+    events = run("action_crash", actions_module="tests.fakes.inprocess_actions")
+    assert [type(event) for event in events] == [BotUttered]
+    assert events[0].text == "Sorry, something went wrong."
+
+
+def test_an_unknown_action_is_an_error_for_rasa_not_a_crash():
+    with pytest.raises(RasaException, match="action_missing"):
+        run("action_missing", actions_module="tests.fakes.inprocess_actions")
 
 
 def test_without_actions_module_the_action_server_is_called_over_http():

@@ -101,3 +101,61 @@ def test_take_next_never_hands_a_ticket_out_twice(store):
     for thread in threads:
         thread.join()
     assert len(taken) == 30 and len(set(taken)) == 30
+
+
+OLD_TICKETS = """CREATE TABLE tickets (
+    ticket_id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body TEXT NOT NULL
+)"""
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_queue_written_by_an_earlier_version_is_upgraded(dialect, request, tmp_path):
+    """The first versions kept language, channel and agent only in the JSON body: opening
+    such a store adds the columns, keeps its tickets and takes new ones."""
+    import json
+    import sqlite3
+
+    from bot.handoff import PostgresHandoffQueue, SQLiteHandoffQueue
+    from bot.handoff.store import to_row
+
+    waiting = ticket("old-conversation")
+    body = json.loads(to_row(waiting)[-1])
+    row = (waiting.ticket_id, waiting.conversation_id, "waiting", waiting.priority,
+           waiting.reason, body["created_at"], json.dumps(body))
+    if dialect == "sqlite":
+        path = tmp_path / "handoff.db"
+        with sqlite3.connect(path) as db:
+            db.execute(OLD_TICKETS)
+            db.execute("INSERT INTO tickets VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+        open_store = lambda: SQLiteHandoffQueue(path)  # noqa: E731
+    else:
+        import psycopg2
+
+        dsn = request.getfixturevalue("pg_server").new_database(f"u_{tmp_path.name[-20:]}".lower())
+        with psycopg2.connect(dsn) as db, db.cursor() as cursor:
+            cursor.execute(OLD_TICKETS)
+            cursor.execute("INSERT INTO tickets VALUES (%s, %s, %s, %s, %s, %s, %s)", row)
+        open_store = lambda: PostgresHandoffQueue(dsn)  # noqa: E731
+    store = open_store()
+    try:
+        kept = store.get(waiting.ticket_id)
+        assert kept.language == "nb" and kept.transcript[0].text == "hei"
+        new = store.create(ticket("new-conversation", reason="complaint"))
+        assert store_ids(store) == [new.ticket_id, waiting.ticket_id]
+    finally:
+        store.close()
+    again = open_store()  # a second start changes nothing
+    try:
+        assert store_ids(again) == [new.ticket_id, waiting.ticket_id]
+    finally:
+        again.close()
+
+
+def store_ids(store):
+    return [t.ticket_id for t in store.list_open()]
