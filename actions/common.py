@@ -16,7 +16,7 @@ from bot.shop import Order, normalise_order_number
 #: Slots that belong to one task and are cleared when a new task starts.
 TASK_SLOTS = (
     "new_address", "address_confirmed", "cancel_confirmed", "change_request", "change_confirmed",
-    "return_reason", "payment_method", "payment_details", "payment_problem",
+    "change_hint", "return_reason", "payment_method", "payment_details", "payment_problem",
 )
 
 

@@ -54,7 +54,27 @@ class ActionBeginTask(Action):
             events.append(SlotSet("email", email))
         customer = customer_id(tracker)
         events.append(SlotSet("customer_id", customer))
+        if intent == "change_order":
+            events += change_from_first_message(tracker, number or known)
         return events
+
+
+def change_from_first_message(tracker: Tracker, number: Optional[str]) -> List[EventType]:
+    """ "Change order 10029 to size L": the change is kept, so that it is not asked again once
+    the order is verified (or taken at once when it already is)."""
+    message = tracker.latest_message or {}
+    entities = message.get("entities") or []
+    if not any(entity.get("entity") in ("size", "quantity") for entity in entities):
+        return []
+    text = list(message.get("text") or "")
+    for entity in entities:  # the extractors may report the same span more than once
+        if entity.get("entity") in ("order_number", "email") and "end" in entity:
+            text[int(entity["start"]):int(entity["end"])] = \
+                " " * (int(entity["end"]) - int(entity["start"]))
+    hint = " ".join("".join(text).split())[:200]
+    if number and tracker.get_slot("verified_order") == number:
+        return [SlotSet("change_request", hint)]  # validated when the form starts
+    return [SlotSet("change_hint", hint)]
 
 
 #: The task each order form serves (the likely order depends on it).
@@ -316,6 +336,26 @@ def confirm_change_response(change: LineChange) -> str:
     return "utter_confirm_change_size" if change.size else "utter_confirm_change_quantity"
 
 
+def checked_change(text: str, order: Optional[Order], dispatcher: CollectingDispatcher,
+                   quiet_if_unclear: bool = False) -> Optional[str]:
+    """The change request if it names a line of the order and a size in stock, else None
+    (after telling the shopper what is wrong)."""
+    change = parse_line_change(text, order) if order else None
+    if change is None:
+        if not quiet_if_unclear:
+            dispatcher.utter_message(response="utter_change_not_understood")
+        return None
+    if change.size:
+        product = next((p for p in services().orders.shop.search_products(
+            change.product_name) if p.sku == change.sku), None)
+        if product is not None and change.size not in product.sizes_in_stock:
+            dispatcher.utter_message(response="utter_change_size_unavailable",
+                                     product=change.product_name, size=change.size,
+                                     sizes=", ".join(product.sizes_in_stock) or "none")
+            return None
+    return text[:200]
+
+
 class ValidateChangeForm(OrderFormValidation):
     task_slots = ("change_request", "change_confirmed")
 
@@ -327,20 +367,31 @@ class ValidateChangeForm(OrderFormValidation):
 
     def validate_change_request(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        order = verified_order(tracker)
-        change = parse_line_change(str(value or ""), order) if order else None
-        if change is None:
-            dispatcher.utter_message(response="utter_change_not_understood")
-            return {"change_request": None}
-        if change.size:
-            product = next((p for p in services().orders.shop.search_products(
-                change.product_name) if p.sku == change.sku), None)
-            if product is not None and change.size not in product.sizes_in_stock:
-                dispatcher.utter_message(response="utter_change_size_unavailable",
-                                         product=change.product_name, size=change.size,
-                                         sizes=", ".join(product.sizes_in_stock) or "none")
-                return {"change_request": None}
-        return {"change_request": str(value)[:200]}
+        request = checked_change(str(value or ""), verified_order(tracker), dispatcher)
+        return {"change_request": request}
+
+    def validate_order_number(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        result = super().validate_order_number(value, dispatcher, tracker, domain)
+        return {**result, **self._hinted_change(result, tracker, dispatcher)}
+
+    def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                       domain: DomainDict) -> Dict[Text, Any]:
+        result = super().validate_email(value, dispatcher, tracker, domain)
+        return {**result, **self._hinted_change(result, tracker, dispatcher)}
+
+    def _hinted_change(self, result: Dict[Text, Any], tracker: Tracker,
+                       dispatcher: CollectingDispatcher) -> Dict[Text, Any]:
+        """The change named in the first message, once this answer has verified the order
+        (and the shop allows changes to it)."""
+        hint, number = tracker.get_slot("change_hint"), result.get("verified_order")
+        if not hint or not number:
+            return {}
+        order = services().orders.shop.get_order(number)
+        if order is None or not self.decision(order).allowed:
+            return {}
+        request = checked_change(hint, order, dispatcher, quiet_if_unclear=True)
+        return {"change_hint": None, **({"change_request": request} if request else {})}
 
     def validate_change_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

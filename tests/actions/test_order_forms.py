@@ -116,3 +116,37 @@ async def test_an_email_the_extractors_missed_is_still_answered(services):
     assert said == ["utter_verification_failed"] and slots["verification_failures"] == 1
     said, slots = await answer("en muista")  # no address at all: the form asks again
     assert said == [] and "email" not in slots
+
+
+def located(name, value, text):
+    start = text.index(value)
+    return {"entity": name, "value": value, "start": start, "end": start + len(value)}
+
+
+async def test_a_change_named_in_the_first_message_is_not_asked_again(services):
+    from actions.orders import ValidateChangeForm
+
+    text = "change my order 10022 to size XL please"
+    events = await ActionBeginTask().run(CollectingDispatcher(), tracker(
+        text=text, intent="change_order",
+        entities=[located("order_number", "10022", text), located("size", "XL", text),
+                  located("order_number", "10022", text)]), {})  # two extractors, one span
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["order_number"] == "10022"
+    assert slots["change_hint"] == "change my order to size XL please"
+    dispatcher = CollectingDispatcher()
+    result = ValidateChangeForm().validate_email(
+        "anna.virtanen@example.com", dispatcher,
+        tracker({"order_number": "10022", "change_hint": slots["change_hint"]}), {})
+    assert result["verified_order"] == "10022"
+    assert result["change_request"] == "change my order to size XL please"
+    assert result["change_hint"] is None and dispatcher.messages == []
+
+
+async def test_a_first_message_change_waits_until_the_order_is_verified(services):
+    from actions.orders import ValidateChangeForm
+
+    result = ValidateChangeForm().validate_email(
+        "mikko.korhonen@example.fi", CollectingDispatcher(),
+        tracker({"order_number": "10022", "change_hint": "to size XL"}), {})
+    assert "change_request" not in result and result["verified_order"] is None
