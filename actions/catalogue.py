@@ -21,8 +21,20 @@ class ActionBeginProduct(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        return [SlotSet("product", latest_entity(tracker, "product")),
-                SlotSet("size", latest_entity(tracker, "size"))]
+        product = latest_entity(tracker, "product")
+        if product is None and follows_product_answer(tracker.events):
+            product = tracker.get_slot("last_product")  # "and the price?", "in M?"
+        return [SlotSet("product", product), SlotSet("size", latest_entity(tracker, "size"))]
+
+
+def follows_product_answer(events: List[Dict[Text, Any]]) -> bool:
+    """True when the shopper's previous message was itself a product question, so that a
+    message naming no product is about the same one."""
+    users = [event for event in events if event.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    intent = ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
+    return intent == "product_info"
 
 
 class ValidateProductForm(FormValidationAction):
@@ -32,6 +44,8 @@ class ValidateProductForm(FormValidationAction):
     def validate_product(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                          domain: DomainDict) -> Dict[Text, Any]:
         text = " ".join(str(value or "").split())[:100]
+        if not text:
+            return {"product": None}  # nothing named: the question is asked again
         if services().orders.find_product(text) is None:
             dispatcher.utter_message(response="utter_product_not_found", product=text)
             return {"product": None}
@@ -65,7 +79,8 @@ class ActionProductInfo(Action):
                                      colours=", ".join(product.colours) or "-", **args)
         else:
             dispatcher.utter_message(response="utter_product_sold_out", **args)
-        return [SlotSet("product", None), SlotSet("size", None)]
+        return [SlotSet("product", None), SlotSet("size", None),
+                SlotSet("last_product", product.name)]
 
 
 #: Intents whose text cannot be the answer to "which payment method did you use?".

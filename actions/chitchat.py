@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel, customer_id, language, services
+from bot.language import requested_language
 
 #: What a shopper said that the bot did not understand.
 NOT_UNDERSTOOD = {"nlu_fallback", "out_of_scope"}
@@ -39,8 +40,8 @@ def misunderstood_in_a_row(events: List[Dict[str, Any]]) -> int:
             break
         if event.get("event") != "user":
             continue
-        if not str(event.get("text") or "").strip():
-            continue  # an empty message is not a misunderstanding
+        if not str(event.get("text") or "").strip() or requested_language(event.get("text")):
+            continue  # an empty message or a language request is not a misunderstanding
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
         if intent not in NOT_UNDERSTOOD:
             break
@@ -58,6 +59,10 @@ class ActionNotUnderstood(Action):
                   domain: DomainDict) -> List[EventType]:
         if not (tracker.latest_message.get("text") or "").strip():
             dispatcher.utter_message(response="utter_empty_message")
+            return []
+        if requested_language(tracker.latest_message.get("text") or ""):
+            # "in English please": the language slot is already switched; say so in it.
+            dispatcher.utter_message(response="utter_language_switched")
             return []
         if misunderstood_in_a_row(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_still_not_understood")

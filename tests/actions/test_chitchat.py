@@ -68,3 +68,34 @@ async def test_abandoned_cart_message_names_the_items_in_the_shoppers_language(s
     silent = CollectingDispatcher()
     await ActionAbandonedCart().run(silent, tracker(sender="nobody"), domain)
     assert silent.messages == []
+
+
+async def test_a_language_request_is_answered_and_not_counted_as_a_misunderstanding(services):
+    from actions.chitchat import ActionNotUnderstood, misunderstood_in_a_row
+    from tests.actions.helpers import user_event
+
+    dispatcher = CollectingDispatcher()
+    await ActionNotUnderstood().run(dispatcher, tracker(
+        {"language": "en"}, text="in english please", intent="nlu_fallback"), {})
+    assert responses(dispatcher) == ["utter_language_switched"]
+    events = [user_event("asdfgh", "nlu_fallback"), user_event("suomeksi kiitos", "nlu_fallback")]
+    assert misunderstood_in_a_row(events) == 1
+
+
+async def test_a_follow_up_question_is_about_the_product_just_answered(services):
+    from actions.catalogue import ActionBeginProduct
+    from tests.actions.helpers import bot_event, user_event
+
+    answer = await ActionProductInfo().run(CollectingDispatcher(),
+                                           tracker({"product": "down jacket"}), {})
+    remembered = {e["name"]: e["value"] for e in answer}["last_product"]
+    earlier = [user_event("what sizes does the down jacket come in", "product_info"),
+               bot_event("Down jacket costs 219.00 EUR.")]
+    follow_up = await ActionBeginProduct().run(CollectingDispatcher(), tracker(
+        {"last_product": remembered}, text="and the price?", intent="product_info",
+        events=earlier), {})
+    assert {e["name"]: e["value"] for e in follow_up}["product"] == remembered
+    fresh = await ActionBeginProduct().run(CollectingDispatcher(), tracker(
+        {"last_product": remembered}, text="what do you sell", intent="product_info",
+        events=[user_event("hi", "greet")]), {})
+    assert {e["name"]: e["value"] for e in fresh}["product"] is None
