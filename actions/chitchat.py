@@ -24,12 +24,25 @@ class ActionGreet(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        if greeted_before(tracker.events):  # "hello??", "anyone there": no second introduction
+            dispatcher.utter_message(response="utter_greet_again")
+            return []
         customer = services().orders.customer(customer_id(tracker))
         if customer:
             dispatcher.utter_message(response="utter_greet_name", first_name=customer.first_name)
             return [SlotSet("customer_id", customer.customer_id)]
         dispatcher.utter_message(response="utter_greet")
         return []
+
+
+def greeted_before(events: List[Dict[str, Any]]) -> bool:
+    """True when the bot has already greeted in this session."""
+    for event in reversed(events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_greet":
+            return True
+    return False
 
 
 def misunderstood_in_a_row(events: List[Dict[str, Any]]) -> int:

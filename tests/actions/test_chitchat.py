@@ -99,3 +99,17 @@ async def test_a_follow_up_question_is_about_the_product_just_answered(services)
         {"last_product": remembered}, text="what do you sell", intent="product_info",
         events=[user_event("hi", "greet")]), {})
     assert {e["name"]: e["value"] for e in fresh}["product"] is None
+
+
+async def test_a_second_hello_gets_no_second_introduction(services):
+    from tests.actions.helpers import bot_event, user_event
+
+    earlier = [{"event": "session_started"}, user_event("hello???", "greet"),
+               {"event": "action", "name": "action_greet"}, bot_event("Hi! I'm ...")]
+    dispatcher = CollectingDispatcher()
+    await ActionGreet().run(dispatcher, tracker(text="HELLO", events=earlier), {})
+    assert responses(dispatcher) == ["utter_greet_again"]
+    new_session = earlier + [{"event": "session_started"}]
+    fresh = CollectingDispatcher()
+    await ActionGreet().run(fresh, tracker(text="hi", events=new_session), {})
+    assert responses(fresh) == ["utter_greet"]
