@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import customer_id, services, verified_order
+from actions.common import customer_id, latest_entity, services, verified_order
 from bot.shop import Decision, Order, normalise_email, normalise_order_number
 
 VERIFICATION_SLOTS = ("order_number", "email")
@@ -76,11 +76,10 @@ class OrderFormValidation(FormValidationAction, ABC):
         """An answer with an "@" that the entity extractors did not take for an email (a typo,
         letters like "ä"): still the shopper's answer, so that it is checked and answered
         (``validate_email``) instead of the question coming again without a word."""
-        message = tracker.latest_message or {}
-        if tracker.get_slot("requested_slot") != "email" or any(
-                entity.get("entity") == "email" for entity in message.get("entities") or []):
+        if tracker.get_slot("requested_slot") != "email" or latest_entity(tracker, "email"):
             return {}
-        words = [word for word in (message.get("text") or "").split() if "@" in word]
+        text = (tracker.latest_message or {}).get("text") or ""
+        words = [word for word in text.split() if "@" in word]
         return {"email": words[0]} if words else {}
 
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -62,12 +62,11 @@ class ActionBeginTask(Action):
 def change_from_first_message(tracker: Tracker, number: Optional[str]) -> List[EventType]:
     """ "Change order 10029 to size L": the change is kept, so that it is not asked again once
     the order is verified (or taken at once when it already is)."""
-    message = tracker.latest_message or {}
-    entities = message.get("entities") or []
-    if not any(entity.get("entity") in ("size", "quantity") for entity in entities):
+    if not (latest_entity(tracker, "size") or latest_entity(tracker, "quantity")):
         return []
+    message = tracker.latest_message or {}
     text = list(message.get("text") or "")
-    for entity in entities:  # the extractors may report the same span more than once
+    for entity in message.get("entities") or []:  # extractors may report a span twice
         if entity.get("entity") in ("order_number", "email") and "end" in entity:
             text[int(entity["start"]):int(entity["end"])] = \
                 " " * (int(entity["end"]) - int(entity["start"]))

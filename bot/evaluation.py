@@ -159,8 +159,8 @@ def prediction_from_parse(result: dict) -> Prediction:
                       (result.get("language") or {}).get("name"))
 
 
-def evaluate_model(model: Path, examples: Sequence[Example], threshold: float) -> Report:
-    """Parse every example with the trained model."""
+def parse_texts(model: Path, texts: Sequence[str]) -> List[dict]:
+    """Rasa's parse of every text with a trained model, in this process."""
     from rasa.core.agent import Agent
 
     from bot.log_privacy import quiet
@@ -168,11 +168,16 @@ def evaluate_model(model: Path, examples: Sequence[Example], threshold: float) -
     quiet()
     agent = Agent.load(str(model))
 
-    async def parse_all() -> List[Prediction]:
-        return [prediction_from_parse(await agent.parse_message(e.text)) for e in examples]
+    async def parse_all() -> List[dict]:
+        return [await agent.parse_message(text) for text in texts]
 
-    predictions = asyncio.run(parse_all())
-    return Report(list(zip(examples, predictions)), threshold)
+    return asyncio.run(parse_all())
+
+
+def evaluate_model(model: Path, examples: Sequence[Example], threshold: float) -> Report:
+    """Parse every example with the trained model."""
+    results = parse_texts(model, [example.text for example in examples])
+    return Report(list(zip(examples, map(prediction_from_parse, results))), threshold)
 
 
 def print_report(report: Report, title: str) -> None:

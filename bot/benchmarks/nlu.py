@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -99,17 +98,9 @@ def train_full(config: Path, out_dir: Path, name: str, data: Optional[Path] = No
 
 def predict(model: Path, texts: Sequence[str]) -> List[dict]:
     """Parse every text with a trained model."""
-    from rasa.core.agent import Agent
+    from bot.evaluation import parse_texts
 
-    from bot.log_privacy import quiet
-
-    quiet()
-    agent = Agent.load(str(model))
-
-    async def parse_all() -> List[dict]:
-        return [await agent.parse_message(text) for text in texts]
-
-    return asyncio.run(parse_all())
+    return parse_texts(model, texts)
 
 
 def intents(results: Sequence[dict]) -> List[Optional[str]]:

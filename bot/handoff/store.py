@@ -129,8 +129,6 @@ CREATE TABLE IF NOT EXISTS proactive_events (
 
 
 _CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)", re.S)
-#: The ticket fields that are also columns, taken from the JSON body of older rows.
-_PROMOTED = ("language", "channel", "agent", "claimed_at", "resolved_at")
 
 
 def schema_tables() -> Dict[str, Dict[str, str]]:
@@ -144,11 +142,18 @@ def schema_tables() -> Dict[str, Dict[str, str]]:
     return tables
 
 
+def empty_value(definition: str) -> Any:
+    """What an added column holds where a row has no value for it: NULL where allowed."""
+    if "NOT NULL" not in definition:
+        return None
+    return 0 if definition.startswith("INTEGER") else ""
+
+
 def added_column(definition: str) -> str:
     """A column definition that ALTER TABLE ... ADD COLUMN accepts on a table with rows."""
     definition = definition.replace("PRIMARY KEY", "").strip()
     if "NOT NULL" in definition and "DEFAULT" not in definition:
-        definition += " DEFAULT 0" if definition.startswith("INTEGER") else " DEFAULT ''"
+        definition += f" DEFAULT {empty_value(definition)!r}"
     return definition
 
 
@@ -207,23 +212,21 @@ class SQLHandoffQueue(SQLAgentAccounts, SQLSurveys):
         tables = [s for s in statements if _CREATE_TABLE.search(s)]
         for statement in tables:
             cursor.execute(statement)
-        missing_promoted = []
+        added: Dict[str, str] = {}  # the tickets columns added here, with their definitions
         for table, columns in schema_tables().items():
             have = set(self._columns(cursor, table))
             for name, definition in columns.items():
                 if name not in have:
                     cursor.execute(f"ALTER TABLE {table} ADD COLUMN {name}"
                                    f" {added_column(definition)}")
-                    if table == "tickets" and name in _PROMOTED:
-                        missing_promoted.append(name)
-        if missing_promoted:
+                    if table == "tickets":
+                        added[name] = definition
+        if added:  # every ticket column is also a field of the ticket's JSON body (to_row)
             cursor.execute("SELECT ticket_id, body FROM tickets")
             for ticket_id, body in cursor.fetchall():
                 values = json.loads(body or "{}")
-                updates = {name: values.get(name) for name in missing_promoted}
-                for name in ("language", "channel"):  # NOT NULL columns
-                    if name in updates:
-                        updates[name] = updates[name] or ""
+                updates = {name: empty_value(definition) if values.get(name) is None
+                           else values[name] for name, definition in added.items()}
                 cursor.execute(self._sql(
                     f"UPDATE tickets SET {', '.join(f'{n} = ?' for n in updates)}"
                     " WHERE ticket_id = ?"), (*updates.values(), ticket_id))
