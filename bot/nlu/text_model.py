@@ -1,4 +1,5 @@
-"""A fast text classifier: TF-IDF word and character n-grams into a linear SVM.
+"""A fast text classifier: TF-IDF word and character n-grams, optionally beside a sentence
+embedding (``bot.nlu.sentence_encoder``), into a linear SVM.
 
 Kept free of Rasa so that it can be trained and measured on its own (see ``bot.benchmarks``).
 Confidences come from a softmax over the SVM's decision scores with a temperature; they
@@ -10,13 +11,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Sequence, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-from scipy.sparse import hstack
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
+
+from bot.nlu.sentence_encoder import MINILM, load_encoder
 
 _NUMBER = re.compile(r"\d+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
@@ -42,15 +45,24 @@ class TextModelConfig:
     temperature: float = 6.0
     word_ngrams: Tuple[int, int] = (1, 2)
     char_ngrams: Tuple[int, int] = (2, 5)
+    # Weight of the sentence embedding beside the TF-IDF features (each part has unit length);
+    # 0 leaves the encoder out.
+    embedding_weight: float = 0.0
+    encoder: str = MINILM
 
     @classmethod
     def from_component(cls, config: Mapping[str, Any]) -> "TextModelConfig":
-        """The settings a Rasa component was given in config.yml (``C``, ``temperature``)."""
-        return cls(c=float(config["C"]), temperature=float(config["temperature"]))
+        """The settings a Rasa component was given in config.yml (``C``, ``temperature``,
+        ``embedding_weight``, ``encoder``)."""
+        return cls(c=float(config["C"]), temperature=float(config["temperature"]),
+                   embedding_weight=float(config.get("embedding_weight", 0.0)),
+                   encoder=str(config.get("encoder", MINILM)))
 
 
 class TextClassifierModel:
-    """TF-IDF (word + char_wb n-grams) features into a one-vs-rest linear SVM."""
+    """TF-IDF (word + char_wb n-grams) and sentence-embedding features into a one-vs-rest
+    linear SVM. The encoder itself is not pickled with the model: it is loaded once per process
+    by name."""
 
     def __init__(self, config: TextModelConfig = TextModelConfig()) -> None:
         self.config = config
@@ -69,7 +81,11 @@ class TextClassifierModel:
         self.classifier = LinearSVC(C=config.c, class_weight="balanced")
 
     def _features(self, texts: Sequence[str]):
-        return hstack([tfidf(self.words, texts), tfidf(self.chars, texts)]).tocsr()
+        parts = [tfidf(self.words, texts), tfidf(self.chars, texts)]
+        if self.config.embedding_weight > 0:
+            vectors = load_encoder(self.config.encoder).embed(list(texts))
+            parts.append(csr_matrix(vectors * np.float32(self.config.embedding_weight)))
+        return hstack(parts).tocsr()
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifierModel":
         """Learn the vocabulary and the classifier from labelled texts."""
@@ -85,19 +101,22 @@ class TextClassifierModel:
         """The known labels, in the column order of :meth:`predict_proba`."""
         return [str(label) for label in self.classifier.classes_]
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Return a (texts x labels) matrix of confidences that sum to one per text."""
+    def predict_proba(self, texts: Sequence[str],
+                      temperature: Optional[float] = None) -> np.ndarray:
+        """Return a (texts x labels) matrix of confidences that sum to one per text; the
+        temperature, if given, replaces the configured one."""
         scores = np.atleast_2d(self.classifier.decision_function(self._features(texts)))
         if scores.shape[1] == 1:  # binary problem: one score for the positive class
             scores = np.hstack([-scores, scores])
-        scaled = scores * self.config.temperature
+        scaled = scores * (self.config.temperature if temperature is None else temperature)
         scaled -= scaled.max(axis=1, keepdims=True)
         exp = np.exp(scaled)
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def rank(self, text: str, top: int = 10) -> List[Tuple[str, float]]:
+    def rank(self, text: str, top: int = 10,
+             temperature: Optional[float] = None) -> List[Tuple[str, float]]:
         """Return the ``top`` labels for one text with their confidences, best first."""
-        probabilities = self.predict_proba([text])[0]
+        probabilities = self.predict_proba([text], temperature)[0]
         order = np.argsort(-probabilities)[:top]
         labels = self.labels
         return [(labels[i], float(probabilities[i])) for i in order]
