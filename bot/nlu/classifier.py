@@ -12,6 +12,7 @@ import pickle
 from collections import defaultdict
 from typing import Any, Dict, List, Optional, Text
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -26,6 +27,20 @@ from bot.nlu.text_model import TextClassifierModel, TextModelConfig
 logger = logging.getLogger(__name__)
 
 _MODEL_FILE = "text_classifier.pkl"
+_EMBEDDING = "sentence_embedding"
+
+
+def message_embedding(message: Message, model: TextClassifierModel) -> Optional[np.ndarray]:
+    """The message's sentence embedding for ``model``: computed once per message and kept on it
+    (not in the parse output), so that the intent classifier and the FAQ selector share it."""
+    if not model.uses_embeddings:
+        return None
+    key = f"{_EMBEDDING}:{model.config.encoder}"
+    vector = message.get(key)
+    if vector is None:
+        vector = model.embed([message.get(TEXT) or ""])[0]
+        message.set(key, vector)
+    return vector
 
 
 def collapse_ranking(ranking: List[tuple], top: int = 10) -> List[Dict[str, Any]]:
@@ -106,6 +121,7 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
         try:
             with model_storage.read_from(resource) as directory:
                 model = pickle.loads((directory / _MODEL_FILE).read_bytes())  # noqa: S301
+            model.warm_up()
         except (ValueError, FileNotFoundError):
             logger.warning("ShopIntentClassifier has no trained model; it will predict nothing.")
         return cls(config, model_storage, resource, model)
@@ -126,7 +142,8 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
                 continue
             ranking = collapse_ranking(
                 self._model.rank(text, top=len(self._model.labels),
-                                 temperature=self._temperature(message)),
+                                 temperature=self._temperature(message),
+                                 vector=message_embedding(message, self._model)),
                 top=int(self._config["ranking_length"]),
             )
             message.set(INTENT, ranking[0], add_to_output=True)

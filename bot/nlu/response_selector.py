@@ -25,6 +25,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.classifier import message_embedding
 from bot.nlu.text_model import TextClassifierModel, TextModelConfig
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class ShopResponseSelector(GraphComponent):
             with model_storage.read_from(resource) as directory:
                 model = pickle.loads((directory / _MODEL_FILE).read_bytes())  # noqa: S301
                 responses = json.loads((directory / _RESPONSES_FILE).read_text("utf-8"))
+            model.warm_up()
         except (ValueError, FileNotFoundError):
             logger.warning("ShopResponseSelector has no trained model; it selects nothing.")
         return cls(config, model_storage, resource, model, responses)
@@ -138,7 +140,8 @@ class ShopResponseSelector(GraphComponent):
             text = (message.get(TEXT) or "").strip()
             if not text:
                 continue
-            ranking = self._model.rank(text, top=int(self._config["ranking_length"]))
+            ranking = self._model.rank(text, top=int(self._config["ranking_length"]),
+                                       vector=message_embedding(message, self._model))
             key, confidence = ranking[0]
             prediction = {
                 "response": {

@@ -80,10 +80,24 @@ class TextClassifierModel:
         )
         self.classifier = LinearSVC(C=config.c, class_weight="balanced")
 
-    def _features(self, texts: Sequence[str]):
+    @property
+    def uses_embeddings(self) -> bool:
+        return self.config.embedding_weight > 0
+
+    def warm_up(self) -> None:
+        """Load the sentence encoder now rather than on the first message."""
+        if self.uses_embeddings:
+            load_encoder(self.config.encoder)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """The texts' sentence embeddings (the model must use them)."""
+        return load_encoder(self.config.encoder).embed(list(texts))
+
+    def _features(self, texts: Sequence[str], vectors: Optional[np.ndarray] = None):
         parts = [tfidf(self.words, texts), tfidf(self.chars, texts)]
-        if self.config.embedding_weight > 0:
-            vectors = load_encoder(self.config.encoder).embed(list(texts))
+        if self.uses_embeddings:
+            if vectors is None:
+                vectors = self.embed(texts)
             parts.append(csr_matrix(vectors * np.float32(self.config.embedding_weight)))
         return hstack(parts).tocsr()
 
@@ -101,11 +115,12 @@ class TextClassifierModel:
         """The known labels, in the column order of :meth:`predict_proba`."""
         return [str(label) for label in self.classifier.classes_]
 
-    def predict_proba(self, texts: Sequence[str],
-                      temperature: Optional[float] = None) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], temperature: Optional[float] = None,
+                      vectors: Optional[np.ndarray] = None) -> np.ndarray:
         """Return a (texts x labels) matrix of confidences that sum to one per text; the
-        temperature, if given, replaces the configured one."""
-        scores = np.atleast_2d(self.classifier.decision_function(self._features(texts)))
+        temperature, if given, replaces the configured one; ``vectors`` are the texts'
+        embeddings if they were already computed."""
+        scores = np.atleast_2d(self.classifier.decision_function(self._features(texts, vectors)))
         if scores.shape[1] == 1:  # binary problem: one score for the positive class
             scores = np.hstack([-scores, scores])
         scaled = scores * (self.config.temperature if temperature is None else temperature)
@@ -113,10 +128,11 @@ class TextClassifierModel:
         exp = np.exp(scaled)
         return exp / exp.sum(axis=1, keepdims=True)
 
-    def rank(self, text: str, top: int = 10,
-             temperature: Optional[float] = None) -> List[Tuple[str, float]]:
+    def rank(self, text: str, top: int = 10, temperature: Optional[float] = None,
+             vector: Optional[np.ndarray] = None) -> List[Tuple[str, float]]:
         """Return the ``top`` labels for one text with their confidences, best first."""
-        probabilities = self.predict_proba([text], temperature)[0]
+        vectors = None if vector is None else vector[None, :]
+        probabilities = self.predict_proba([text], temperature, vectors)[0]
         order = np.argsort(-probabilities)[:top]
         labels = self.labels
         return [(labels[i], float(probabilities[i])) for i in order]

@@ -32,3 +32,22 @@ def test_features_are_exactly_scikit_learns_tfidf():
     model = TextClassifierModel().fit(texts[:4] * 2, ["a", "b", "c", "d"] * 2)
     expected = hstack([model.words.transform(texts), model.chars.transform(texts)]).toarray()
     assert abs(model._features(texts).toarray() - expected).max() < 1e-12
+
+
+def test_sentence_embeddings_join_the_features_but_not_the_pickle():
+    import pickle
+
+    from bot.nlu.text_model import TextModelConfig
+
+    texts = ["where is my order", "track my parcel", "order status please",
+             "cancel my order", "i want to cancel", "stop the order from shipping"]
+    labels = ["order_status"] * 3 + ["cancel_order"] * 3
+    plain = TextClassifierModel().fit(texts, labels)
+    model = TextClassifierModel(TextModelConfig(embedding_weight=1.0)).fit(texts, labels)
+    assert model._features(["hello"]).shape[1] == plain._features(["hello"]).shape[1] + 384
+    # A paraphrase that shares no word with the training examples.
+    assert model.rank("has my package shipped yet")[0][0] == "order_status"
+    stored = pickle.dumps(model)
+    assert len(stored) < 2_000_000  # the encoder's 90 MB of weights are not in the model
+    again = pickle.loads(stored)  # noqa: S301
+    assert again.rank("has my package shipped yet") == model.rank("has my package shipped yet")

@@ -1,0 +1,60 @@
+"""The NumPy all-MiniLM-L6-v2: BERT's tokens, and embeddings that behave like the model's."""
+
+import numpy as np
+import pytest
+
+from bot.nlu.sentence_encoder import (
+    MINILM,
+    MiniLMEncoder,
+    WordPieceTokenizer,
+    load_encoder,
+    model_directory,
+)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> MiniLMEncoder:
+    return load_encoder(MINILM)
+
+
+def test_tokens_are_berts_uncased_word_pieces(encoder):
+    # The ids bert-base-uncased's tokenizer gives ([CLS] hello , world ! [SEP]).
+    assert encoder.tokenizer.encode("Hello, world!") == [101, 7592, 1010, 2088, 999, 102]
+    # Case and accents do not matter; unknown words are split into known pieces.
+    assert encoder.tokenizer.encode("CAFÉ") == encoder.tokenizer.encode("cafe")
+    pieces = encoder.tokenizer.encode("unaffable")
+    assert len(pieces) > 3 and 100 not in pieces
+
+
+def test_long_and_odd_input_is_cut_or_marked_unknown(encoder):
+    assert len(encoder.tokenizer.encode("order " * 1000)) == 256
+    assert encoder.tokenizer.encode("🙂")[1] == 100  # [UNK]
+    assert encoder.tokenizer.encode("") == [101, 102]
+
+
+def test_embeddings_have_unit_length_and_put_paraphrases_close(encoder):
+    vectors = encoder.embed(["where is my parcel", "track my order please",
+                             "will it rain in paris tomorrow"])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_a_text_gets_the_same_vector_alone_or_padded_in_a_batch(encoder):
+    texts = ["hi", "my order 10023 arrived broken and i want my money back now",
+             "Missä on tilaukseni?"]
+    together = MiniLMEncoder(model_directory()).embed(texts)
+    for text, vector in zip(texts, together):
+        alone = MiniLMEncoder(model_directory()).embed([text])[0]
+        assert np.abs(alone - vector).max() < 1e-5
+
+
+def test_an_unknown_encoder_name_is_refused():
+    with pytest.raises(ValueError):
+        load_encoder("no-such-model")
+
+
+def test_vocabulary_file_round_trip(tmp_path):
+    (tmp_path / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\nplay\n##ing\n")
+    tokenizer = WordPieceTokenizer.from_file(tmp_path / "vocab.txt")
+    assert tokenizer.encode("Playing PLAY xyz") == [2, 4, 5, 4, 1, 3]
