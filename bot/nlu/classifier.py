@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import pickle
 from collections import defaultdict
+from functools import partial
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -64,6 +65,7 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
         defaults = TextModelConfig()
         return {"C": defaults.c, "temperature": defaults.temperature,
                 "embedding_weight": defaults.embedding_weight, "encoder": defaults.encoder,
+                "shortcut_confidence": defaults.shortcut_confidence,
                 "language_temperatures": {}, "ranking_length": 10}
 
     def __init__(
@@ -143,7 +145,7 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
             ranking = collapse_ranking(
                 self._model.rank(text, top=len(self._model.labels),
                                  temperature=self._temperature(message),
-                                 vector=message_embedding(message, self._model)),
+                                 vector=partial(message_embedding, message, self._model)),
                 top=int(self._config["ranking_length"]),
             )
             message.set(INTENT, ranking[0], add_to_output=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import pickle
+from functools import partial
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -54,7 +55,8 @@ class ShopResponseSelector(GraphComponent):
         defaults = TextModelConfig()
         return {"retrieval_intent": "faq", "C": defaults.c,
                 "temperature": defaults.temperature, "embedding_weight": defaults.embedding_weight,
-                "encoder": defaults.encoder, "ranking_length": 10}
+                "encoder": defaults.encoder, "shortcut_confidence": defaults.shortcut_confidence,
+                "ranking_length": 10}
 
     def __init__(
         self,
@@ -141,7 +143,7 @@ class ShopResponseSelector(GraphComponent):
             if not text:
                 continue
             ranking = self._model.rank(text, top=int(self._config["ranking_length"]),
-                                       vector=message_embedding(message, self._model))
+                                       vector=partial(message_embedding, message, self._model))
             key, confidence = ranking[0]
             prediction = {
                 "response": {

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -49,6 +49,10 @@ class TextModelConfig:
     # 0 leaves the encoder out.
     embedding_weight: float = 0.0
     encoder: str = MINILM
+    # With embeddings: a message whose TF-IDF-only model is at least this sure (at the
+    # configured temperature) is answered by that model, without computing the embedding.
+    # Above 1 the embedding is always computed.
+    shortcut_confidence: float = 1.01
 
     @classmethod
     def from_component(cls, config: Mapping[str, Any]) -> "TextModelConfig":
@@ -56,13 +60,19 @@ class TextModelConfig:
         ``embedding_weight``, ``encoder``)."""
         return cls(c=float(config["C"]), temperature=float(config["temperature"]),
                    embedding_weight=float(config.get("embedding_weight", 0.0)),
-                   encoder=str(config.get("encoder", MINILM)))
+                   encoder=str(config.get("encoder", MINILM)),
+                   shortcut_confidence=float(config.get("shortcut_confidence", 1.01)))
 
 
 class TextClassifierModel:
     """TF-IDF (word + char_wb n-grams) and sentence-embedding features into a one-vs-rest
     linear SVM. The encoder itself is not pickled with the model: it is loaded once per process
-    by name."""
+    by name.
+
+    With embeddings, a second SVM on the TF-IDF features alone answers the messages it is
+    nearly sure about (``shortcut_confidence``), most of a conversation's messages ("hi",
+    "order 10023", "thanks"), so that only the others pay for the embedding.
+    """
 
     def __init__(self, config: TextModelConfig = TextModelConfig()) -> None:
         self.config = config
@@ -79,6 +89,7 @@ class TextClassifierModel:
             sublinear_tf=True,
         )
         self.classifier = LinearSVC(C=config.c, class_weight="balanced")
+        self.plain: Optional[LinearSVC] = None  # TF-IDF alone, for the shortcut
 
     @property
     def uses_embeddings(self) -> bool:
@@ -93,13 +104,18 @@ class TextClassifierModel:
         """The texts' sentence embeddings (the model must use them)."""
         return load_encoder(self.config.encoder).embed(list(texts))
 
-    def _features(self, texts: Sequence[str], vectors: Optional[np.ndarray] = None):
-        parts = [tfidf(self.words, texts), tfidf(self.chars, texts)]
-        if self.uses_embeddings:
-            if vectors is None:
-                vectors = self.embed(texts)
-            parts.append(csr_matrix(vectors * np.float32(self.config.embedding_weight)))
-        return hstack(parts).tocsr()
+    def _tfidf(self, texts: Sequence[str]):
+        return hstack([tfidf(self.words, texts), tfidf(self.chars, texts)]).tocsr()
+
+    def _features(self, texts: Sequence[str], vectors: Optional[np.ndarray] = None,
+                  tfidf_part=None):
+        part = self._tfidf(texts) if tfidf_part is None else tfidf_part
+        if not self.uses_embeddings:
+            return part
+        if vectors is None:
+            vectors = self.embed(texts)
+        weighted = csr_matrix(vectors * np.float32(self.config.embedding_weight))
+        return hstack([part, weighted]).tocsr()
 
     def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifierModel":
         """Learn the vocabulary and the classifier from labelled texts."""
@@ -107,7 +123,10 @@ class TextClassifierModel:
             raise ValueError("the text classifier needs at least two labels")
         self.words.fit(texts)
         self.chars.fit(texts)
-        self.classifier.fit(self._features(texts), list(labels))
+        part = self._tfidf(texts)
+        self.classifier.fit(self._features(texts, tfidf_part=part), list(labels))
+        if self.uses_embeddings and self.config.shortcut_confidence <= 1.0:
+            self.plain = LinearSVC(C=self.config.c, class_weight="balanced").fit(part, list(labels))
         return self
 
     @property
@@ -115,12 +134,8 @@ class TextClassifierModel:
         """The known labels, in the column order of :meth:`predict_proba`."""
         return [str(label) for label in self.classifier.classes_]
 
-    def predict_proba(self, texts: Sequence[str], temperature: Optional[float] = None,
-                      vectors: Optional[np.ndarray] = None) -> np.ndarray:
-        """Return a (texts x labels) matrix of confidences that sum to one per text; the
-        temperature, if given, replaces the configured one; ``vectors`` are the texts'
-        embeddings if they were already computed."""
-        scores = np.atleast_2d(self.classifier.decision_function(self._features(texts, vectors)))
+    def _softmax(self, scores: np.ndarray, temperature: Optional[float]) -> np.ndarray:
+        scores = np.atleast_2d(scores)
         if scores.shape[1] == 1:  # binary problem: one score for the positive class
             scores = np.hstack([-scores, scores])
         scaled = scores * (self.config.temperature if temperature is None else temperature)
@@ -128,11 +143,34 @@ class TextClassifierModel:
         exp = np.exp(scaled)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    def predict_proba(self, texts: Sequence[str], temperature: Optional[float] = None,
+                      vectors: Optional[np.ndarray] = None) -> np.ndarray:
+        """Return a (texts x labels) matrix of confidences that sum to one per text, from the
+        full model (no shortcut); the temperature, if given, replaces the configured one;
+        ``vectors`` are the texts' embeddings if they were already computed."""
+        return self._softmax(self.classifier.decision_function(self._features(texts, vectors)),
+                             temperature)
+
     def rank(self, text: str, top: int = 10, temperature: Optional[float] = None,
-             vector: Optional[np.ndarray] = None) -> List[Tuple[str, float]]:
-        """Return the ``top`` labels for one text with their confidences, best first."""
-        vectors = None if vector is None else vector[None, :]
-        probabilities = self.predict_proba([text], temperature, vectors)[0]
+             vector: Optional[Callable[[], np.ndarray]] = None) -> List[Tuple[str, float]]:
+        """Return the ``top`` labels for one text with their confidences, best first.
+
+        ``vector`` gives the text's embedding when it is needed (computed here otherwise).
+        """
+        part = self._tfidf([text])
+        plain = getattr(self, "plain", None)
+        probabilities = None
+        if plain is not None:
+            scores = plain.decision_function(part)
+            if self._softmax(scores, None).max() >= self.config.shortcut_confidence:
+                probabilities = self._softmax(scores, temperature)[0]
+        if probabilities is None:
+            vectors = None
+            if self.uses_embeddings:
+                vectors = (vector() if vector is not None else self.embed([text])[0])[None, :]
+            features = self._features([text], vectors, tfidf_part=part)
+            probabilities = self._softmax(self.classifier.decision_function(features),
+                                          temperature)[0]
         order = np.argsort(-probabilities)[:top]
         labels = self.labels
         return [(labels[i], float(probabilities[i])) for i in order]

@@ -51,3 +51,25 @@ def test_sentence_embeddings_join_the_features_but_not_the_pickle():
     assert len(stored) < 2_000_000  # the encoder's 90 MB of weights are not in the model
     again = pickle.loads(stored)  # noqa: S301
     assert again.rank("has my package shipped yet") == model.rank("has my package shipped yet")
+
+
+def test_messages_the_tfidf_model_is_sure_about_skip_the_embedding(monkeypatch):
+    from bot.nlu.text_model import TextModelConfig
+
+    texts = ["where is my order", "track my parcel", "order status please",
+             "cancel my order", "i want to cancel", "stop the order from shipping",
+             "hello", "hi there", "good morning"]
+    labels = ["order_status"] * 3 + ["cancel_order"] * 3 + ["greet"] * 3
+    always = TextClassifierModel(TextModelConfig(embedding_weight=1.0)).fit(texts, labels)
+    shortcut = TextClassifierModel(
+        TextModelConfig(embedding_weight=1.0, shortcut_confidence=0.95)).fit(texts, labels)
+    embedded = []
+    original = TextClassifierModel.embed
+    monkeypatch.setattr(TextClassifierModel, "embed",
+                        lambda self, batch: embedded.append(list(batch)) or original(self, batch))
+    sure = shortcut.rank("where is my order")
+    assert sure[0][0] == "order_status" and sure[0][1] >= 0.95
+    assert embedded == []  # answered by the TF-IDF model alone
+    unsure = shortcut.rank("has my package shipped yet")
+    assert embedded == [["has my package shipped yet"]]
+    assert unsure == always.rank("has my package shipped yet")  # the full model's answer
