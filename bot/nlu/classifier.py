@@ -31,12 +31,21 @@ _MODEL_FILE = "text_classifier.pkl"
 _EMBEDDING = "sentence_embedding"
 
 
+def _embedding_key(model: TextClassifierModel) -> str:
+    return f"{_EMBEDDING}:{model.config.encoder}"
+
+
+def has_embedding(message: Message, model: TextClassifierModel) -> bool:
+    """Whether the message's embedding for ``model`` was already computed."""
+    return message.get(_embedding_key(model)) is not None
+
+
 def message_embedding(message: Message, model: TextClassifierModel) -> Optional[np.ndarray]:
     """The message's sentence embedding for ``model``: computed once per message and kept on it
     (not in the parse output), so that the intent classifier and the FAQ selector share it."""
     if not model.uses_embeddings:
         return None
-    key = f"{_EMBEDDING}:{model.config.encoder}"
+    key = _embedding_key(model)
     vector = message.get(key)
     if vector is None:
         vector = model.embed([message.get(TEXT) or ""])[0]

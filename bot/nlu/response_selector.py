@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.classifier import message_embedding
+from bot.nlu.classifier import has_embedding, message_embedding
 from bot.nlu.text_model import TextClassifierModel, TextModelConfig
 
 logger = logging.getLogger(__name__)
@@ -142,8 +142,13 @@ class ShopResponseSelector(GraphComponent):
             text = (message.get(TEXT) or "").strip()
             if not text:
                 continue
-            ranking = self._model.rank(text, top=int(self._config["ranking_length"]),
-                                       vector=partial(message_embedding, message, self._model))
+            # The answer is used only when the message's intent is this retrieval intent; for
+            # other messages the TF-IDF model's guess is enough, unless the embedding is there.
+            wanted = (message.get(INTENT) or {}).get("name") == self.retrieval_intent
+            ranking = self._model.rank(
+                text, top=int(self._config["ranking_length"]),
+                vector=partial(message_embedding, message, self._model),
+                plain_only=not wanted and not has_embedding(message, self._model))
             key, confidence = ranking[0]
             prediction = {
                 "response": {

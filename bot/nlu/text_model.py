@@ -152,17 +152,20 @@ class TextClassifierModel:
                              temperature)
 
     def rank(self, text: str, top: int = 10, temperature: Optional[float] = None,
-             vector: Optional[Callable[[], np.ndarray]] = None) -> List[Tuple[str, float]]:
+             vector: Optional[Callable[[], np.ndarray]] = None,
+             plain_only: bool = False) -> List[Tuple[str, float]]:
         """Return the ``top`` labels for one text with their confidences, best first.
 
-        ``vector`` gives the text's embedding when it is needed (computed here otherwise).
+        ``vector`` gives the text's embedding when it is needed (computed here otherwise);
+        ``plain_only`` answers from the TF-IDF-only model, if there is one, however sure it is.
         """
         part = self._tfidf([text])
         plain = getattr(self, "plain", None)
         probabilities = None
         if plain is not None:
             scores = plain.decision_function(part)
-            if self._softmax(scores, None).max() >= self.config.shortcut_confidence:
+            if plain_only or \
+                    self._softmax(scores, None).max() >= self.config.shortcut_confidence:
                 probabilities = self._softmax(scores, temperature)[0]
         if probabilities is None:
             vectors = None
