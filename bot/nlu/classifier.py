@@ -71,10 +71,7 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """The component's settings, overridable in config.yml."""
-        defaults = TextModelConfig()
-        return {"C": defaults.c, "temperature": defaults.temperature,
-                "embedding_weight": defaults.embedding_weight, "encoder": defaults.encoder,
-                "shortcut_confidence": defaults.shortcut_confidence,
+        return {**TextModelConfig().component_defaults(),
                 "language_temperatures": {}, "ranking_length": 10}
 
     def __init__(

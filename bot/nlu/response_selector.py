@@ -52,10 +52,7 @@ class ShopResponseSelector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         """The component's settings, overridable in config.yml."""
-        defaults = TextModelConfig()
-        return {"retrieval_intent": "faq", "C": defaults.c,
-                "temperature": defaults.temperature, "embedding_weight": defaults.embedding_weight,
-                "encoder": defaults.encoder, "shortcut_confidence": defaults.shortcut_confidence,
+        return {"retrieval_intent": "faq", **TextModelConfig().component_defaults(),
                 "ranking_length": 10}
 
     def __init__(

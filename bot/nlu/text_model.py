@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 from scipy.sparse import csr_matrix, hstack
@@ -54,14 +54,21 @@ class TextModelConfig:
     # Above 1 the embedding is always computed.
     shortcut_confidence: float = 1.01
 
+    def component_defaults(self) -> Dict[str, Any]:
+        """These settings under the names a Rasa component takes in config.yml."""
+        return {"C": self.c, "temperature": self.temperature,
+                "embedding_weight": self.embedding_weight, "encoder": self.encoder,
+                "shortcut_confidence": self.shortcut_confidence}
+
     @classmethod
     def from_component(cls, config: Mapping[str, Any]) -> "TextModelConfig":
-        """The settings a Rasa component was given in config.yml (``C``, ``temperature``,
-        ``embedding_weight``, ``encoder``)."""
-        return cls(c=float(config["C"]), temperature=float(config["temperature"]),
-                   embedding_weight=float(config.get("embedding_weight", 0.0)),
-                   encoder=str(config.get("encoder", MINILM)),
-                   shortcut_confidence=float(config.get("shortcut_confidence", 1.01)))
+        """The settings a Rasa component was given in config.yml (see
+        :meth:`component_defaults`)."""
+        settings = {**cls().component_defaults(), **config}
+        return cls(c=float(settings["C"]), temperature=float(settings["temperature"]),
+                   embedding_weight=float(settings["embedding_weight"]),
+                   encoder=str(settings["encoder"]),
+                   shortcut_confidence=float(settings["shortcut_confidence"]))
 
 
 class TextClassifierModel:
@@ -131,7 +138,7 @@ class TextClassifierModel:
 
     @property
     def labels(self) -> List[str]:
-        """The known labels, in the column order of :meth:`predict_proba`."""
+        """The known labels, in the column order of the classifier's scores."""
         return [str(label) for label in self.classifier.classes_]
 
     def _softmax(self, scores: np.ndarray, temperature: Optional[float]) -> np.ndarray:
@@ -142,14 +149,6 @@ class TextClassifierModel:
         scaled -= scaled.max(axis=1, keepdims=True)
         exp = np.exp(scaled)
         return exp / exp.sum(axis=1, keepdims=True)
-
-    def predict_proba(self, texts: Sequence[str], temperature: Optional[float] = None,
-                      vectors: Optional[np.ndarray] = None) -> np.ndarray:
-        """Return a (texts x labels) matrix of confidences that sum to one per text, from the
-        full model (no shortcut); the temperature, if given, replaces the configured one;
-        ``vectors`` are the texts' embeddings if they were already computed."""
-        return self._softmax(self.classifier.decision_function(self._features(texts, vectors)),
-                             temperature)
 
     def rank(self, text: str, top: int = 10, temperature: Optional[float] = None,
              vector: Optional[Callable[[], np.ndarray]] = None,
