@@ -19,7 +19,8 @@ from typing import Any, Dict, List, Optional
 
 import yaml
 
-from bot.settings import PROJECT_ROOT
+from bot.secret_file import FILE_NAME, ensure_secrets
+from bot.settings import PROJECT_ROOT, SECRET_VARIABLES
 
 CACHED_TRACKER_STORE = "bot.tracker_store.CachedSQLTrackerStore"
 
@@ -54,13 +55,15 @@ class Stack:
     rasa_port: int = 5005
     actions_port: int = 5055
     console_port: int = 5080
-    rasa_token: str = field(default_factory=lambda: os.environ.get("RASA_API_TOKEN")
-                            or secrets.token_hex(24))
     var_dir: Path = PROJECT_ROOT / "var"
     model: Path = PROJECT_ROOT / "models" / "current.tar.gz"
     extra_env: Dict[str, str] = field(default_factory=dict)
     demo_password: Optional[str] = None
-    events_secret: str = field(default_factory=lambda: secrets.token_hex(16))
+    #: Mount the demo shop in the console (only ever with the embedded shop, never in
+    #: production); ``DEMO_SHOP`` in the environment overrides it.
+    demo: bool = True
+    #: The secrets the servers run with (SECRET_VARIABLES), filled by ``start``.
+    secrets: Dict[str, str] = field(default_factory=dict)
     endpoints_overrides: Dict[str, dict] = field(default_factory=dict)
     credentials_overrides: Dict[str, dict] = field(default_factory=dict)
     #: Serve with Rasa as it ships (`rasa run`, Rasa's SQL tracker store): the benchmarks'
@@ -73,6 +76,28 @@ class Stack:
     #: without ``actions_module`` in endpoints.yml, and always for ``stock_rasa``), "rasa",
     #: "rasa-2" ..., "console".
     named: Dict[str, subprocess.Popen] = field(default_factory=dict)
+    #: The environment the servers were started with.
+    env: Dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rasa_token(self) -> str:
+        """Secret of the Rasa server's HTTP API (signs the JWTs its clients send)."""
+        return self.secrets.get("RASA_API_TOKEN", "")
+
+    @property
+    def integrator_token(self) -> str:
+        """Bearer token of the integrator API and of server-to-server REST chats."""
+        return self.secrets.get("HANDOFF_API_TOKEN", "")
+
+    @property
+    def events_secret(self) -> str:
+        """HMAC secret of the shop's signed events."""
+        return self.secrets.get("SHOP_EVENTS_SECRET", "")
+
+    @property
+    def session_secret(self) -> str:
+        """Signs the chat session ids the channels hand out."""
+        return self.secrets.get("SESSION_SECRET", "")
 
     @property
     def processes(self) -> List[subprocess.Popen]:
@@ -86,6 +111,11 @@ class Stack:
     def rasa_urls(self) -> List[str]:
         """Every Rasa server of the stack (the first is ``rasa_url``)."""
         return [f"http://localhost:{self.rasa_port + k}" for k in range(self.rasa_replicas)]
+
+    @property
+    def console_origins(self) -> List[str]:
+        """The web origins of the console's own pages (the demo shop embeds the widget)."""
+        return [f"http://localhost:{self.console_port}", f"http://127.0.0.1:{self.console_port}"]
 
     @property
     def actions_url(self) -> str:
@@ -132,14 +162,24 @@ class Stack:
         endpoint_config = self._endpoints()
         endpoints = self.var_dir / "endpoints.generated.yml"
         endpoints.write_text(yaml.safe_dump(endpoint_config, sort_keys=False))
+        given = {**os.environ, **self.extra_env}
+        if str(given.get("ASSISTANT_ENV", "")).lower() == "production":
+            # Production never invents secrets: they come from the environment (checked
+            # by every server at start-up).
+            self.secrets = {name: given.get(name, "") for name in SECRET_VARIABLES}
+        else:
+            self.secrets = ensure_secrets(self.var_dir / FILE_NAME, SECRET_VARIABLES, given)
         env = {**os.environ, "SHOP_ASSISTANT_VAR": str(self.var_dir),
                "ENDPOINTS_FILE": str(endpoints), "RASA_TELEMETRY_ENABLED": "false",
                "TF_CPP_MIN_LOG_LEVEL": "3", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                "PYTHONWARNINGS": "ignore", "RASA_URL": self.rasa_url,
-               "RASA_API_TOKEN": self.rasa_token,
-               "SHOP_EVENTS_SECRET": os.environ.get("SHOP_EVENTS_SECRET") or self.events_secret,
-               **self.extra_env}
+               "DEMO_SHOP": "1" if self.demo else "0",
+               "ALLOWED_ORIGINS": ",".join(self.console_origins),
+               **self.secrets, **self.extra_env}
+        self.env = env
         self.demo_password = prepare_data(env)
+        host = env.get("ASSISTANT_HOST") or "127.0.0.1"
+        origins = [o for o in env["ALLOWED_ORIGINS"].split(",") if o]
         bin_dir = Path(sys.executable).parent
         log_dir = log_dir or self.var_dir
         rasa = ([str(bin_dir / "rasa")] if self.stock_rasa
@@ -147,12 +187,16 @@ class Stack:
         commands = {
             "actions": [str(bin_dir / "python"), "-m", "rasa_sdk", "--actions", "actions",
                         "--port", str(self.actions_port)],
-            "rasa": [*rasa, "run", "--enable-api", "--cors", "*",
+            # The API secret reaches bot.server through the environment, never the command
+            # line (visible to every user in ps); Rasa as it ships only takes it there.
+            "rasa": [*rasa, "run", "--enable-api", "--interface", host,
+                     *(["--cors", *origins] if origins else []),
                      "--model", str(self.model), "--endpoints", str(endpoints),
                      "--credentials", str(self._credentials_file()),
-                     "--port", str(self.rasa_port), f"--auth-token={self.rasa_token}"],
+                     "--port", str(self.rasa_port),
+                     *(["--jwt-secret", self.rasa_token] if self.stock_rasa else [])],
             "console": [str(bin_dir / "python"), "-m", "bot.console", "serve",
-                        "--port", str(self.console_port)],
+                        "--host", host, "--port", str(self.console_port)],
         }
         if endpoint_config["action_endpoint"].get("actions_module"):
             del commands["actions"]
@@ -203,36 +247,73 @@ class Stack:
         self.named.clear()
 
 
+def production_warnings(settings: Any) -> List[str]:
+    """One line per default of this start that is not fit for production."""
+    warnings = []
+    if settings.environment != "production":
+        warnings.append("ASSISTANT_ENV is not 'production': secrets are generated into"
+                        " var/secrets.env instead of being required")
+    if settings.demo_enabled:
+        warnings.append("the demo shop is mounted and hands out a demo customer's token")
+    if settings.shop.backend == "sqlite":
+        warnings.append("the shop is the embedded demo database, not your shop's API")
+    if settings.handoff.store == "sqlite":
+        warnings.append("tickets, agents and limits are in SQLite: one machine only")
+    if not settings.cors_origins or any("localhost" in o or "127.0.0.1" in o
+                                        for o in settings.cors_origins):
+        warnings.append("ALLOWED_ORIGINS names no shop origin: set your shop's https origin")
+    if settings.bind_host not in ("127.0.0.1", "localhost", "::1"):
+        warnings.append(f"listening on {settings.bind_host} without TLS: put a proxy with"
+                        " https in front")
+    return warnings
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rasa-port", type=int, default=5005)
     parser.add_argument("--actions-port", type=int, default=5055)
     parser.add_argument("--console-port", type=int, default=5080)
     args = parser.parse_args(argv)
+    from bot.settings import SettingsError, check_production, load_settings
+
+    try:
+        check_production(load_settings())
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    demo = os.environ.get("DEMO_SHOP", "1").strip().lower() not in ("0", "false", "no", "off")
     stack = Stack(rasa_port=args.rasa_port, actions_port=args.actions_port,
-                  console_port=args.console_port)
+                  console_port=args.console_port, demo=demo)
     # SIGTERM (e.g. from a process manager) stops the servers just like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print("Starting the Rasa server and the console ...", flush=True)
     stack.start()
     try:
         stack.wait_until_ready()
+        settings = load_settings(stack.env)
         login = (f"(first run: user 'demo', password '{stack.demo_password}')"
                  if stack.demo_password else "(add agents: python -m bot.console add-agent NAME)")
         actions = (f"Action server:   {stack.actions_url}/health" if "actions" in stack.named
                    else "Custom actions:  inside the Rasa server (actions_module in endpoints.yml)")
         shell = "python -m bot.server shell --endpoints var/endpoints.generated.yml --port 5006"
+        demo_line = (f"Demo shop + widget: {stack.console_url}/demo  (as a logged-in customer:"
+                     " /demo/account; DEMO_SHOP=0 turns it off)" if settings.demo_enabled
+                     else "Demo shop:       off (DEMO_SHOP=1 with the embedded shop turns it on)")
         print(f"""
 Shop assistant is running.
-  Demo shop + widget: {stack.console_url}/demo  (as a logged-in customer: /demo/account)
+  {demo_line}
   Agent console:   {stack.console_url}/   {login}
   Dashboard (KPIs): {stack.console_url}/dashboard  (role lead or admin; review inbox: /review)
-  Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  {{"sender": "me", "message": "hi"}}
+  Chat (REST):     POST {stack.rasa_url}/webhooks/rest/webhook  (integrator token or session id:
+                   docs/channels.md)
   Chat (socket.io) {stack.rasa_url}/socket.io
   {actions}
   Terminal chat:   .venv/bin/{shell}
-  Logs and data:   {stack.var_dir}
-Press Ctrl-C to stop.""", flush=True)
+  Secrets:         {stack.var_dir / FILE_NAME} (generated once, mode 0600; docs/security.md)
+  Logs and data:   {stack.var_dir}""", flush=True)
+        for warning in production_warnings(settings):
+            print(f"  warning: {warning}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
         while all(process.poll() is None for process in stack.processes):
             time.sleep(1)
         print("A server stopped unexpectedly; see the logs in var/.", file=sys.stderr)

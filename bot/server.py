@@ -210,15 +210,38 @@ def install_speedups() -> None:
     Domain.states_for_tracker_history = IncrementalStates(Domain.states_for_tracker_history)
 
 
+def with_api_secret(args: List[str], secret: str) -> List[str]:
+    """``rasa run`` arguments with the HTTP API secured by ``secret`` (JWTs in the
+    ``Authorization`` header, signed HS256 with it), unless the arguments set it already.
+
+    The secret comes from the environment, so it never shows on the command line; Rasa's
+    ``--auth-token`` (a token in every URL's query string) is not used.
+    """
+    if not args or args[0] != "run" or not secret or "--jwt-secret" in args:
+        return args
+    return [*args, "--jwt-secret", secret, "--jwt-method", "HS256"]
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     """Run Rasa's command line (``rasa run ...``) with the speed-ups installed."""
+    from bot.settings import SettingsError, check_production, load_settings
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "run":
+        try:
+            settings = load_settings()
+            check_production(settings)
+        except SettingsError as error:
+            print(f"configuration error: {error}", file=sys.stderr)
+            raise SystemExit(2) from error
+        args = with_api_secret(args, settings.handoff.rasa_token)
     install_speedups()
     from bot import log_privacy
 
     log_privacy.install()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
+    sys.argv = ["rasa", *args]
     rasa_main()
 
 

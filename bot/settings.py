@@ -61,6 +61,44 @@ class SurveySettings:
 
 
 @dataclass(frozen=True)
+class LimitSettings:
+    """Limits that protect shoppers' orders and the queue from guessing and floods.
+
+    Counted in the shared queue database, so they hold across processes and replicas.
+    """
+
+    verify_failures: int = 5  # failed verifications per order number, email or client ...
+    verify_window_seconds: int = 3600  # ... per this window, then a cool-down
+    verified_minutes: int = 15  # how long a verified order stays verified in its conversation
+    tickets_per_client: int = 5  # new tickets per client (sender or address) ...
+    tickets_window_seconds: int = 3600  # ... per this window
+    login_failures: int = 5  # failed console logins per user name or address ...
+    login_window_seconds: int = 900  # ... per this window
+    action_timeout_seconds: float = 10.0  # a custom action (and the shop API it calls)
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """How long shopper data is kept (days); the daily purge removes what is older."""
+
+    conversations_days: int = 90
+    tickets_days: int = 365
+    review_days: int = 90
+    surveys_days: int = 730
+
+
+#: The secrets, by the environment variable that sets each (docs/security.md).
+SECRET_VARIABLES = {
+    "CUSTOMER_TOKEN_SECRET": "customer_token_secret",
+    "SHOP_EVENTS_SECRET": "shop_events_secret",
+    "RASA_API_TOKEN": "rasa_token",
+    "HANDOFF_API_TOKEN": "api_token",
+    "SESSION_SECRET": "session_secret",
+}
+MIN_SECRET_BYTES = 32
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot's logic can be configured with."""
 
@@ -74,7 +112,14 @@ class Settings:
     canned_dir: Path = PROJECT_ROOT / "data" / "canned"
     shop_events_secret: str = ""  # HMAC secret of signed shop events (abandoned carts)
     tracker_store_url: str = ""  # SQLAlchemy URL of Rasa's SQL tracker store (review inbox)
-    customer_token_secret: str = "change-me-in-production"
+    customer_token_secret: str = ""  # HS256 secret of signed customer tokens; empty: none
+    session_secret: str = ""  # signs the session ids the chat channels hand out
+    environment: str = "development"  # or "production": every secret must then be set
+    demo_enabled: bool = False  # mount the demo shop (/demo) in the console
+    bind_host: str = "127.0.0.1"  # where the servers listen
+    cors_origins: Tuple[str, ...] = ()  # web origins allowed to call the Rasa server
+    limits: LimitSettings = field(default_factory=LimitSettings)
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
     customer_token_max_age_seconds: int = 3600
     faq_confidence_threshold: float = 0.6
     kb_search_min_score: float = 0.3
@@ -189,6 +234,64 @@ def _tracker_url(section: Mapping[str, Any], root: Path) -> str:
     return f"{dialect}://{auth}{host}{port}/{section.get('db') or 'rasa'}"
 
 
+def _flag(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = str(env.get(key) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{key} must be true or false, got {raw!r}")
+
+
+def _positive_ints(section: Any, name: str, cls: Any) -> Dict[str, Any]:
+    """The whole-number fields of ``cls`` that an endpoints.yml section sets (each >= 1)."""
+    if not isinstance(section, dict):
+        raise SettingsError(f"{name} in endpoints.yml must be a mapping")
+    values: Dict[str, Any] = {}
+    known = {f for f in cls.__dataclass_fields__}
+    for key, raw in section.items():
+        if key not in known:
+            raise SettingsError(f"{name}.{key} is not a known setting")
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or raw <= 0:
+            raise SettingsError(f"{name}.{key} must be a positive number, got {raw!r}")
+        values[key] = raw
+    return values
+
+
+def check_production(settings: "Settings") -> None:
+    """Refuse production settings with unset or short secrets, naming each.
+
+    Raises:
+        SettingsError: ``ASSISTANT_ENV=production`` and something is not fit for it.
+    """
+    if settings.environment != "production":
+        return
+    problems = production_problems(settings)
+    if problems:
+        raise SettingsError("not starting in production: " + "; ".join(problems))
+
+
+def production_problems(settings: "Settings") -> list:
+    """Why these settings are not fit for production: one line per unset or short secret."""
+    values = {"customer_token_secret": settings.customer_token_secret,
+              "shop_events_secret": settings.shop_events_secret,
+              "rasa_token": settings.handoff.rasa_token,
+              "api_token": settings.handoff.api_token,
+              "session_secret": settings.session_secret}
+    problems = []
+    for variable, attribute in SECRET_VARIABLES.items():
+        value = values[attribute]
+        if not value:
+            problems.append(f"{variable} is not set")
+        elif len(value.encode()) < MIN_SECRET_BYTES:
+            problems.append(f"{variable} is shorter than {MIN_SECRET_BYTES} bytes")
+    if settings.demo_enabled:
+        problems.append("DEMO_SHOP is on: the demo shop hands out customer tokens")
+    return problems
+
+
 def _read_endpoints(path: Path) -> Dict[str, Any]:
     if not path.exists():
         return {}
@@ -222,14 +325,21 @@ def load_settings(
     """Build the settings from environment variables and the ``shop:`` part of endpoints.yml.
 
     Args:
-        env: Environment to read (defaults to ``os.environ``).
+        env: Environment to read (defaults to ``os.environ``, completed by the secrets that
+            ``make run`` generated in ``var/secrets.env``).
         endpoints_file: The endpoints file (defaults to ``ENDPOINTS_FILE`` or ./endpoints.yml).
 
     Raises:
         SettingsError: A value is malformed; the message names the key.
     """
+    from_process = env is None
     env = os.environ if env is None else env
     root = Path(env.get("SHOP_ASSISTANT_ROOT") or PROJECT_ROOT)
+    if from_process:  # the installation's generated secrets; the environment wins
+        from bot.secret_file import FILE_NAME, read_secrets
+
+        stored = read_secrets(Path(env.get("SHOP_ASSISTANT_VAR") or root / "var") / FILE_NAME)
+        env = {**{k: v for k, v in stored.items() if k in SECRET_VARIABLES}, **env}
     endpoints = _read_endpoints(
         Path(endpoints_file or env.get("ENDPOINTS_FILE") or root / "endpoints.yml")
     )
@@ -249,6 +359,10 @@ def load_settings(
     handoff_section = endpoints.get("handoff") or {}
     if not isinstance(handoff_section, dict):
         raise SettingsError("handoff in endpoints.yml must be a mapping")
+    environment = str(env.get("ASSISTANT_ENV") or "development").strip().lower()
+    if environment not in ("development", "production"):
+        raise SettingsError(f"ASSISTANT_ENV must be development or production, got"
+                            f" {environment!r}")
     threshold = _as_float(env, "FAQ_CONFIDENCE_THRESHOLD", 0.6)
     if not 0.0 <= threshold <= 1.0:
         raise SettingsError("FAQ_CONFIDENCE_THRESHOLD must lie between 0 and 1")
@@ -264,7 +378,18 @@ def load_settings(
         surveys=_survey_settings(endpoints.get("surveys") or {}),
         canned_dir=root / "data" / "canned",
         shop_events_secret=env.get("SHOP_EVENTS_SECRET") or "",
-        customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or "change-me-in-production",
+        customer_token_secret=env.get("CUSTOMER_TOKEN_SECRET") or "",
+        session_secret=env.get("SESSION_SECRET") or "",
+        environment=environment,
+        demo_enabled=_flag(env, "DEMO_SHOP", False) and environment != "production"
+        and shop.backend == "sqlite",
+        bind_host=str(env.get("ASSISTANT_HOST") or "127.0.0.1"),
+        cors_origins=tuple(o.strip() for o in str(env.get("ALLOWED_ORIGINS") or "").split(",")
+                           if o.strip()),
+        limits=LimitSettings(**_positive_ints(endpoints.get("limits") or {}, "limits",
+                                              LimitSettings)),
+        retention=RetentionSettings(**_positive_ints(endpoints.get("retention") or {},
+                                                     "retention", RetentionSettings)),
         customer_token_max_age_seconds=_as_int(env, "CUSTOMER_TOKEN_MAX_AGE", 3600),
         faq_confidence_threshold=threshold,
         kb_search_min_score=_as_float(env, "KB_SEARCH_MIN_SCORE", 0.3),

@@ -2,6 +2,8 @@
 
 - ``api_url`` (optional) sends replies to another API address: a regional endpoint, a proxy
   the shop runs, or a local fake in tests. Leave it out to talk to the platform itself.
+- Conversations are keyed ``<channel>:<platform id>`` (:mod:`bot.channels.scoped`), so no
+  other channel can reach them; replies still go to the platform's own id.
 - Every request is authenticated: Messenger's ``X-Hub-Signature``, Slack's signing secret and
   Twilio's ``X-Twilio-Signature`` are checked and forged requests get ``403`` (Rasa's own
   channels answer some of them with ``200`` or do not check Twilio at all); Telegram checks
@@ -25,6 +27,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.scoped import ScopedOutput, scope_messages
+
 logger = logging.getLogger(__name__)
 
 
@@ -47,7 +51,7 @@ class ShopTelegramInput(TelegramInput):
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(scope_messages(self.name(), on_new_message))
 
         @blueprint.middleware("request")
         async def check_secret(request: Request) -> Optional[HTTPResponse]:
@@ -59,7 +63,10 @@ class ShopTelegramInput(TelegramInput):
 
         return blueprint
 
-    def get_output_channel(self) -> TelegramOutput:
+    def get_output_channel(self) -> ScopedOutput:
+        return ScopedOutput(self._telegram_output(), self.name())
+
+    def _telegram_output(self) -> TelegramOutput:
         from aiogram.bot.api import TelegramAPIServer
 
         channel = TelegramOutput.__new__(TelegramOutput)
@@ -111,7 +118,8 @@ class ShopFacebookInput(FacebookInput):
             signature = request.headers.get("X-Hub-Signature") or ""
             if not self.validate_hub_signature(self.fb_secret, request.body, signature):
                 return _forbidden("facebook")
-            messenger = Messenger(self.fb_access_token, on_new_message)
+            messenger = Messenger(self.fb_access_token,
+                                  scope_messages(self.name(), on_new_message))
             if getattr(self, "api_url", None):
                 messenger.client.graph_url = self.api_url.rstrip("/")
             await messenger.handle(request.json, self.get_metadata(request))
@@ -120,11 +128,11 @@ class ShopFacebookInput(FacebookInput):
         del inherited  # Rasa's routes are replaced by the checked ones above
         return blueprint
 
-    def get_output_channel(self):
+    def get_output_channel(self) -> ScopedOutput:
         channel = super().get_output_channel()
         if getattr(self, "api_url", None):
             channel.messenger_client.graph_url = self.api_url.rstrip("/")
-        return channel
+        return ScopedOutput(channel, self.name())
 
 
 # -- Slack --------------------------------------------------------------------------------------
@@ -138,7 +146,7 @@ class ShopSlackInput(SlackInput):
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(scope_messages(self.name(), on_new_message))
 
         @blueprint.middleware("request")
         async def check_signature(request: Request) -> Optional[HTTPResponse]:
@@ -149,14 +157,14 @@ class ShopSlackInput(SlackInput):
         return blueprint
 
     def get_output_channel(self, channel: Optional[Text] = None,
-                           thread_id: Optional[Text] = None) -> SlackBot:
-        bot = super().get_output_channel(channel, thread_id)
+                           thread_id: Optional[Text] = None) -> ScopedOutput:
+        bot: SlackBot = super().get_output_channel(channel, thread_id)
         if getattr(self, "api_url", None):
             from slack_sdk.web.async_client import AsyncWebClient
 
             bot.client = AsyncWebClient(self.slack_token, base_url=self.api_url.rstrip("/") + "/",
                                         proxy=self.proxy)
-        return bot
+        return ScopedOutput(bot, self.name())
 
 
 # -- Twilio (SMS and WhatsApp) --------------------------------------------------------------------
@@ -175,7 +183,7 @@ class ShopTwilioInput(TwilioInput):
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(scope_messages(self.name(), on_new_message))
 
         @blueprint.middleware("request")
         async def check_signature(request: Request) -> Optional[HTTPResponse]:
@@ -192,8 +200,8 @@ class ShopTwilioInput(TwilioInput):
 
         return blueprint
 
-    def get_output_channel(self) -> TwilioOutput:
-        channel = super().get_output_channel()
+    def get_output_channel(self) -> ScopedOutput:
+        channel: TwilioOutput = super().get_output_channel()
         if getattr(self, "api_url", None):
             channel.api.base_url = self.api_url.rstrip("/")
-        return channel
+        return ScopedOutput(channel, self.name())

@@ -1,13 +1,24 @@
-"""Rasa's REST channel with its input checked first: malformed requests get a 4xx, not a 500.
+"""Rasa's REST channel, safe to expose: callers prove who they are, bad input gets a 4xx.
 
 Configured in credentials.yml as ``bot.channels.rest.ShopRestInput``; it keeps Rasa's URL,
-``POST /webhooks/rest/webhook``, and its request and response format.
+``POST /webhooks/rest/webhook``, and its request and response format. A request is accepted
+in one of two ways (anything else gets ``401``):
+
+- **Server to server**: ``Authorization: Bearer <HANDOFF_API_TOKEN>`` (the integrator's token);
+  ``sender`` is then any id the integrator chooses.
+- **A shop's own front end**: ``sender`` is a session id the assistant issued, from
+  ``POST /webhooks/rest/session`` (``{"session_id": "..."}``); it cannot be guessed or forged.
+
+Either way the conversation is keyed ``rest:<sender>`` (for a session id, its public part), so
+a REST caller can never reach a conversation of the widget or of a messaging app, and the
+input channel is always ``rest``, whatever the body says.
 """
 
 from __future__ import annotations
 
+import hmac
 import json
-from typing import Any, Awaitable, Callable, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -15,15 +26,30 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channel_keys import client_key, issue_session_id, session_public_id
+from bot.channels.scoped import clean_metadata, scope_messages
+
 MAX_MESSAGE_CHARS = 10_000
 MAX_SENDER_CHARS = 200
+
+
+def parse_body(body: bytes) -> Any:
+    """The JSON document of a request body.
+
+    Raises:
+        ValueError: The body is not JSON (nesting too deep for the parser included).
+    """
+    try:
+        return json.loads(body or b"")
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ValueError("the body must be JSON") from error
 
 
 def request_problem(body: bytes) -> Optional[tuple]:
     """(status, explanation) when the request body is unusable, else None."""
     try:
-        data: Any = json.loads(body or b"")
-    except (ValueError, UnicodeDecodeError):
+        data: Any = parse_body(body)
+    except ValueError:
         return 400, "the body must be JSON"
     if not isinstance(data, dict):
         return 400, "the body must be a JSON object"
@@ -40,17 +66,53 @@ def request_problem(body: bytes) -> Optional[tuple]:
     return None
 
 
+def bearer_matches(request: Request, token: str) -> bool:
+    """Whether the request carries ``Authorization: Bearer <token>`` (constant time)."""
+    header = request.headers.get("authorization", "")
+    if not token or not header.lower().startswith("bearer "):
+        return False
+    return hmac.compare_digest(header[7:].strip().encode(), token.encode())
+
+
 class ShopRestInput(RestInput):
-    """REST input that answers malformed requests with a clear 4xx."""
+    """REST input for integrators and a shop's own front end (see the module docstring)."""
 
     @classmethod
     def name(cls) -> Text:
         return "rest"
 
+    def __init__(self) -> None:
+        self._settings: Any = None
+
+    @property
+    def settings(self) -> Any:
+        if self._settings is None:
+            from bot.settings import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    def sender_of(self, request: Request, sender: str) -> Optional[str]:
+        """The conversation's id within the channel, or None when the caller may not use it."""
+        if bearer_matches(request, self.settings.handoff.api_token):
+            return sender
+        return session_public_id(sender, self.settings.session_secret)
+
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        return self.sender_of(req, str(req.json.get("sender", "default")))
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        return self.name()
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        address = request.remote_addr or request.ip
+        return clean_metadata(request.json.get("metadata"),
+                              client_key(address, self.settings.session_secret))
+
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[None]]
     ) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(scope_messages(self.name(), on_new_message))
 
         @blueprint.middleware("request")
         async def check_request(request: Request) -> Optional[HTTPResponse]:
@@ -60,6 +122,20 @@ class ShopRestInput(RestInput):
             if problem:
                 status, explanation = problem
                 return response.json({"error": explanation}, status=status)
+            sender = parse_body(request.body).get("sender", "default")
+            if self.sender_of(request, sender) is None:
+                return response.json(
+                    {"error": "send the integrator's token (Authorization: Bearer ...) or a"
+                              " session id from POST /webhooks/rest/session as 'sender'"},
+                    status=401)
             return None
+
+        @blueprint.route("/session", methods=["POST"])
+        async def new_session(request: Request) -> HTTPResponse:
+            try:
+                return response.json({"session_id": issue_session_id(
+                    self.settings.session_secret)})
+            except ValueError:
+                return response.json({"error": "sessions are not configured"}, status=503)
 
         return blueprint

@@ -1,46 +1,90 @@
-"""Rasa's socket.io channel, working with current python-socketio and checking its input.
+"""Rasa's socket.io channel (same events and URL), with sessions only the assistant can issue.
 
-Rasa 3.6 calls ``AsyncServer.enter_room`` without awaiting it; since python-socketio 5.8 that
-is a coroutine, so a persistent session never joined its room and bot replies were lost. This
-channel re-registers ``session_request`` with the await, and drops malformed messages instead of
-failing on them. Configured in credentials.yml as ``bot.channels.socketio.ShopSocketIOInput``.
+- ``session_request`` answers ``session_confirm`` with a session id the assistant signed
+  (:mod:`bot.channel_keys`): a stored one that checks out is kept, anything else (none, a
+  made-up one, someone else's public id) gets a new session. The community rasa-webchat widget
+  stores and sends back whatever ``session_confirm`` carried, so it works unchanged.
+- The conversation is ``socketio:<public part>``, and a socket joins its room only with the
+  whole signed id: a second client that knows only the conversation id neither hears the
+  replies nor writes into it.
+- Rasa 3.6 calls ``AsyncServer.enter_room`` without awaiting it; since python-socketio 5.8 that
+  is a coroutine, so the room was never joined. It is awaited here.
+- Malformed messages get an ``error`` event instead of failing; browsers from origins other
+  than the shop's (``ALLOWED_ORIGINS``) cannot connect.
+
+Configured in credentials.yml as ``bot.channels.socketio.ShopSocketIOInput``.
 """
 
 from __future__ import annotations
 
 import inspect
 import logging
-import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
+from bot.channel_keys import client_key, issue_session_id, scoped, session_public_id
+from bot.channels.scoped import clean_metadata
+
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000
 
 
+def _client_address(environ: Dict[str, Any]) -> Optional[str]:
+    request = environ.get("sanic.request")
+    if request is not None:
+        return getattr(request, "remote_addr", None) or getattr(request, "ip", None)
+    return environ.get("REMOTE_ADDR")
+
+
 class ShopSocketIOInput(SocketIOInput):
     """socket.io input for the web chat widget (same events and URL as Rasa's)."""
+
+    _settings: Any = None
+
+    @property
+    def settings(self) -> Any:
+        if self._settings is None:
+            from bot.settings import load_settings
+
+            self._settings = load_settings()
+        return self._settings
+
+    def conversation_of(self, session_id: Any) -> Optional[str]:
+        """The conversation key of a session id the assistant issued, else None."""
+        public = session_public_id(session_id, self.settings.session_secret)
+        return scoped(self.name(), public) if public else None
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        if self.settings.cors_origins:
+            sio.eio.cors_allowed_origins = list(self.settings.cors_origins)
+
+        async def join(sid: Text, room: str) -> None:
+            joined = sio.enter_room(sid, room, namespace=self.namespace)
+            if inspect.isawaitable(joined):
+                await joined
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:
             data = data if isinstance(data, dict) else {}
             session_id = data.get("session_id")
-            if not isinstance(session_id, str) or not 0 < len(session_id) <= 200:
-                session_id = uuid.uuid4().hex
-            if self.session_persistence:
-                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
-                if inspect.isawaitable(joined):
-                    await joined
+            conversation = self.conversation_of(session_id)
+            if conversation is None:
+                try:
+                    session_id = issue_session_id(self.settings.session_secret)
+                except ValueError:
+                    logger.error("socket.io sessions need SESSION_SECRET")
+                    await sio.emit("error", {"error": "chat is not configured"}, room=sid)
+                    return
+                conversation = self.conversation_of(session_id)
+            await join(sid, conversation)
             await sio.emit("session_confirm", session_id, room=sid)
 
         @sio.on(self.user_message_evt, namespace=self.namespace)
@@ -52,17 +96,19 @@ class ShopSocketIOInput(SocketIOInput):
                 await sio.emit("error", {"error": "message must be text of at most"
                                                   f" {MAX_MESSAGE_CHARS} characters"}, room=sid)
                 return
-            if self.session_persistence:
-                sender_id = data.get("session_id")
-                if not isinstance(sender_id, str) or not sender_id:
-                    return
-            else:
-                sender_id = sid
+            conversation = self.conversation_of(data.get("session_id"))
+            if conversation is None:
+                await sio.emit("error", {"error": "unknown session: send session_request"},
+                               room=sid)
+                return
+            await join(sid, conversation)  # e.g. after a reconnect that skipped the request
             metadata = data.get(self.metadata_key) or {}
             if not isinstance(metadata, dict):
                 metadata = {}
+            environ = sio.get_environ(sid, namespace=self.namespace) or {}
+            client = client_key(_client_address(environ), self.settings.session_secret)
             await on_new_message(UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), sender_id,
-                input_channel=self.name(), metadata=metadata))
+                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
+                input_channel=self.name(), metadata=clean_metadata(metadata, client)))
 
         return blueprint

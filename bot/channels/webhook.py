@@ -18,7 +18,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import request_problem
+from bot.channels.rest import parse_body, request_problem
+from bot.channels.scoped import ScopedOutput, clean_metadata, scope_messages
 from bot.proactive import SIGNATURE_HEADER, sign, signature_ok
 
 logger = logging.getLogger(__name__)
@@ -70,10 +71,11 @@ class SignedWebhookInput(InputChannel):
         self.callback_url = callback_url
 
     def get_output_channel(self) -> OutputChannel:
-        return SignedCallbackOutput(self.callback_url, self.secret)
+        return ScopedOutput(SignedCallbackOutput(self.callback_url, self.secret), self.name())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("shop_app_webhook", __name__)
+        on_new_message = scope_messages(self.name(), on_new_message)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -86,10 +88,10 @@ class SignedWebhookInput(InputChannel):
             problem = request_problem(request.body)
             if problem:
                 return response.json({"error": problem[1]}, status=problem[0])
-            data = json.loads(request.body)
+            data = parse_body(request.body)
             await on_new_message(UserMessage(
                 data["message"], self.get_output_channel(), data.get("sender", "default"),
-                input_channel=self.name(), metadata=data.get("metadata") or {}))
+                input_channel=self.name(), metadata=clean_metadata(data.get("metadata"))))
             return response.json({"accepted": True})
 
         return webhook

@@ -1,20 +1,35 @@
 """The demo shop: a product list and an account page for a logged-in demo customer, with the
-chat widget embedded and the customer's signed token passed to it."""
+chat widget embedded and the customer's signed token passed to it.
+
+Mounted only when the demo is switched on (``DEMO_SHOP=1``, what ``make run`` does with the
+embedded shop; never with a shop's own backend or in production): it hands out the demo
+customer's token without a login, as a demo must. Its event buttons act only on the caller's
+own chat session (proven by the signed session id) and the demo customer's orders.
+"""
 
 from __future__ import annotations
 
 import json
+from typing import Optional
 
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.auth import issue_customer_token
+from bot.channel_keys import scoped, session_public_id
 from bot.console.events import handle_abandoned_cart, handle_order_event
 from bot.i18n import format_money
 from bot.proactive import sign
 
 DEMO_CUSTOMER = "C-1001"
+
+
+def own_conversation(request: Request) -> Optional[str]:
+    """The widget conversation of the session id in the body, if the assistant issued it."""
+    body = request.json if isinstance(request.json, dict) else {}
+    public = session_public_id(body.get("session_id"), request.app.ctx.settings.session_secret)
+    return scoped("socketio", public) if public else None
 
 
 def demo_blueprint() -> Blueprint:
@@ -31,9 +46,11 @@ def demo_blueprint() -> Blueprint:
     @demo.post("/api/abandon")
     async def abandon(request: Request) -> HTTPResponse:
         """Plays the shop's backend: signs an abandoned-cart event for this session."""
-        body = request.json if isinstance(request.json, dict) else {}
-        event = json.dumps({"session_id": body.get("session_id"),
-                            "cart_id": f"demo-{body.get('session_id')}",
+        conversation = own_conversation(request)
+        if conversation is None:
+            return response.json({"error": "not your chat session"}, status=403)
+        event = json.dumps({"session_id": conversation,
+                            "cart_id": f"demo-{conversation}",
                             "items": ["Rain jacket", "Wool socks"]}).encode()
         signature = sign(request.app.ctx.settings.shop_events_secret or "", event)
         return await handle_abandoned_cart(request.app, event, signature)
@@ -42,10 +59,15 @@ def demo_blueprint() -> Blueprint:
     async def delivered(request: Request) -> HTTPResponse:
         """Plays the shop's backend: signs a delivery event for one of the demo orders."""
         body = request.json if isinstance(request.json, dict) else {}
+        conversation = own_conversation(request)
+        if conversation is None:
+            return response.json({"error": "not your chat session"}, status=403)
         number = str(body.get("order_number") or "")
-        if request.app.ctx.orders.shop.get_order(number) is None:
-            return response.json({"error": "unknown order"}, status=400)
-        event = json.dumps({"session_id": body.get("session_id"), "event": "delivered",
+        # Only the demo customer's own orders: no way to tell other order numbers apart.
+        if not request.app.ctx.orders.owns(DEMO_CUSTOMER, number):
+            return response.json({"error": "not one of the demo customer's orders"},
+                                 status=400)
+        event = json.dumps({"session_id": conversation, "event": "delivered",
                             "order_number": number}).encode()
         signature = sign(request.app.ctx.settings.shop_events_secret or "", event)
         return await handle_order_event(request.app, event, signature)

@@ -8,6 +8,17 @@ from typing import Any, Dict, List, Optional, Protocol
 import aiohttp
 
 
+def api_jwt(secret: str, ttl_seconds: int = 300) -> str:
+    """A JWT that Rasa's HTTP API accepts as an admin's (``rasa run --jwt-secret``)."""
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    return jwt.encode({"user": {"username": "shop-assistant", "role": "admin"},
+                       "iat": now, "exp": now + ttl_seconds}, secret, algorithm="HS256")
+
+
 class ConversationControl(Protocol):
     """What the console needs from Rasa (a fake stands in for it in unit tests)."""
 
@@ -29,7 +40,7 @@ class ConversationControl(Protocol):
 
 
 class RasaConversationControl:
-    """ConversationControl over Rasa's HTTP API (``rasa run --enable-api --auth-token``)."""
+    """ConversationControl over Rasa's HTTP API (``rasa run --enable-api --jwt-secret``)."""
 
     def __init__(self, base_url: str, token: str = "", timeout: float = 10.0) -> None:
         self._base = base_url.rstrip("/")
@@ -37,13 +48,18 @@ class RasaConversationControl:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     def _params(self, **extra: str) -> Dict[str, str]:
-        params = dict(extra)
-        if self._token:
-            params["token"] = self._token
-        return params
+        return dict(extra)
+
+    def _headers(self) -> Dict[str, str]:
+        """A short-lived admin JWT signed with the server's secret, in the header (never in
+        the URL, where proxies and access logs would keep it)."""
+        return {"Authorization": f"Bearer {api_jwt(self._token)}"} if self._token else {}
+
+    def _session(self, timeout: Optional[aiohttp.ClientTimeout] = None) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(timeout=timeout or self._timeout, headers=self._headers())
 
     async def _post(self, path: str, body: Any, **params: str) -> Any:
-        async with aiohttp.ClientSession(timeout=self._timeout) as session:
+        async with self._session() as session:
             async with session.post(self._base + path, json=body,
                                     params=self._params(**params)) as response:
                 if response.status >= 400:
@@ -57,7 +73,7 @@ class RasaConversationControl:
         return f"/conversations/{quote(conversation_id, safe='')}"
 
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
-        async with aiohttp.ClientSession(timeout=self._timeout) as session:
+        async with self._session() as session:
             async with session.get(self._base + self._path(conversation_id) + "/tracker",
                                    params=self._params()) as response:
                 if response.status >= 400:
@@ -90,7 +106,7 @@ class RasaConversationControl:
 
     async def status(self) -> Dict[str, Any]:
         """Rasa's /status: which model is loaded."""
-        async with aiohttp.ClientSession(timeout=self._timeout) as session:
+        async with self._session() as session:
             async with session.get(self._base + "/status", params=self._params()) as response:
                 if response.status >= 400:
                     raise RuntimeError(f"Rasa answered {response.status} for /status")
@@ -99,7 +115,7 @@ class RasaConversationControl:
     async def load_model(self, model_file: str) -> None:
         """Switch the running server to another model; conversations carry on (they live in
         the tracker store, not in the model)."""
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+        async with self._session(aiohttp.ClientTimeout(total=600)) as session:
             async with session.put(self._base + "/model", json={"model_file": model_file},
                                    params=self._params()) as response:
                 if response.status >= 400:

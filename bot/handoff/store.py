@@ -21,6 +21,7 @@ from typing import Any, Dict, Iterator, List, Optional, Protocol, Sequence, Unio
 
 from bot.handoff.agents import AGENT_SCHEMA, SQLAgentAccounts
 from bot.handoff.models import OPEN_STATES, STATUSES, URGENT_REASONS, Note, Ticket, TranscriptLine
+from bot.limits import LIMIT_SCHEMA, SQLAttemptLimits
 from bot.surveys.store import SURVEY_SCHEMA, SQLSurveys
 
 
@@ -125,7 +126,7 @@ CREATE TABLE IF NOT EXISTS proactive_events (
     created_at TEXT NOT NULL,
     body TEXT NOT NULL DEFAULT '{}'
 );
-""" + AGENT_SCHEMA + SURVEY_SCHEMA
+""" + AGENT_SCHEMA + SURVEY_SCHEMA + LIMIT_SCHEMA
 
 
 _CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)", re.S)
@@ -183,7 +184,7 @@ def from_row(row: Dict[str, Any]) -> Ticket:
     return Ticket(**{k: v for k, v in body.items() if k in _TICKET_FIELDS})
 
 
-class SQLHandoffQueue(SQLAgentAccounts, SQLSurveys):
+class SQLHandoffQueue(SQLAgentAccounts, SQLSurveys, SQLAttemptLimits):
     """The queue over a DB-API connection; subclasses say how to connect and lock."""
 
     placeholder = "?"

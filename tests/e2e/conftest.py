@@ -82,14 +82,22 @@ class Chat:
     """One shopper talking to the REST webhook."""
 
     def __init__(self, stack: Stack, sender: str,
-                 metadata: Optional[Dict[str, Any]] = None) -> None:
+                 metadata: Optional[Dict[str, Any]] = None, token: Optional[str] = None) -> None:
         self.url = f"{stack.rasa_url}/webhooks/rest/webhook"
         self.sender = sender
         self.metadata = metadata
+        self.token = stack.integrator_token if token is None else token
+
+    @property
+    def conversation_id(self) -> str:
+        """The key the assistant files this conversation under (channel included)."""
+        return f"rest:{self.sender}"
 
     def post(self, body: bytes) -> Tuple[int, Any]:
-        request = urllib.request.Request(self.url, data=body, method="POST",
-                                         headers={"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 return response.status, json.loads(response.read() or b"null")

@@ -21,7 +21,7 @@ def test_wrong_emails_reveal_nothing_and_end_with_an_offer_of_a_person(chat, sta
     assert "couldn't match" in reply and "person" in reply
     assert "ticket" in chat.text("yes please").lower()
     tickets = sqlite3.connect(stack.var_dir / "handoff.db").execute(
-        "SELECT reason FROM tickets WHERE conversation_id = ?", (chat.sender,)).fetchall()
+        "SELECT reason FROM tickets WHERE conversation_id = ?", (chat.conversation_id,)).fetchall()
     assert tickets == [("verification_failed",)]
 
 
@@ -76,7 +76,7 @@ def test_asking_for_a_person_creates_a_ticket_with_context(chat, stack):
     assert "number 1 in the queue" in reply or "queue" in reply
     summary, body = sqlite3.connect(stack.var_dir / "handoff.db").execute(
         "SELECT json_extract(body, '$.summary'), body FROM tickets WHERE conversation_id = ?",
-        (chat.sender,)).fetchone()
+        (chat.conversation_id,)).fetchone()
     assert "order 10023, verified" in summary
     assert "where is my order 10023" in body
 

@@ -30,7 +30,7 @@ def test_ukrainian_handoff_ticket_carries_the_language(stack):
     assert "черзі" in reply
     language = sqlite3.connect(stack.var_dir / "handoff.db").execute(
         "SELECT json_extract(body, '$.language') FROM tickets WHERE conversation_id = ?",
-        (chat.sender,)).fetchone()[0]
+        (chat.conversation_id,)).fetchone()[0]
     assert language == "uk"
 
 

@@ -19,7 +19,7 @@
           const ask = el("button", "Send the delivery event (the assistant asks how it went)");
           ask.className = "delivered";
           ask.addEventListener("click", async () => {
-            const sessionId = window.NorthwindChat && window.NorthwindChat.sessionId;
+            const sessionId = window.NorthwindChat && window.NorthwindChat.sessionToken;
             const result = await fetch("/demo/api/delivered", { method: "POST",
               headers: { "Content-Type": "application/json" },
               body: JSON.stringify({ session_id: sessionId, order_number: o.order_id }) });
@@ -37,7 +37,7 @@
       const leave = el("button", "Leave the cart (the shop sends an abandoned-cart event)");
       leave.id = "abandon";
       leave.addEventListener("click", async () => {
-        const sessionId = window.NorthwindChat && window.NorthwindChat.sessionId;
+        const sessionId = window.NorthwindChat && window.NorthwindChat.sessionToken;
         const result = await fetch("/demo/api/abandon", { method: "POST",
           headers: { "Content-Type": "application/json" }, body: JSON.stringify({ session_id: sessionId }) });
         leave.textContent = result.ok ? "Event sent" : "Event not sent";

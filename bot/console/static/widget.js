@@ -42,12 +42,17 @@ function start(script) {
     nb: ["Trenger du hjelp? Spør meg om størrelser, levering eller bestillingen din.", "Åpne chat", "Nei takk"],
   };
   const NUDGE_GAP_MS = 10 * 60 * 1000;
-  const state = JSON.parse(sessionStorage.getItem(STORE) || localStorage.getItem(STORE) || "{}");
-  state.session = state.session || (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2));
+  // The conversation (session id and history) is kept in this browser for a limited time only.
+  const HISTORY_MS = Number(script.dataset.historyHours || 24) * 60 * 60 * 1000;
+  let state = JSON.parse(sessionStorage.getItem(STORE) || localStorage.getItem(STORE) || "{}");
+  if (!state.savedAt || Date.now() - state.savedAt > HISTORY_MS) state = {};
+  // The session id is issued (and signed) by the assistant in session_confirm.
+  state.session = typeof state.session === "string" ? state.session : "";
   state.history = state.history || [];
   state.open = Boolean(state.open);
   state.seen = state.seen || 0;
-  const save = () => localStorage.setItem(STORE, JSON.stringify(state));
+  const save = () => { state.savedAt = Date.now(); localStorage.setItem(STORE, JSON.stringify(state)); };
+  const conversationId = () => (state.session ? "socketio:" + state.session.split(".")[0] : "");
 
   const el = (tag, attrs, text) => {
     const node = document.createElement(tag);
@@ -193,9 +198,19 @@ function start(script) {
   }
 
   socket.on("connect", () => socket.emit("session_request", { session_id: state.session }));
-  socket.on("session_confirm", () => {
+  socket.on("session_confirm", (confirmed) => {
+    const id = typeof confirmed === "string" ? confirmed : (confirmed && confirmed.session_id) || "";
+    if (id && id !== state.session) { state.session = id; save(); }
+    if (window.NorthwindChat) {
+      window.NorthwindChat.sessionId = conversationId();
+      window.NorthwindChat.sessionToken = state.session;
+    }
     ready = true;
-    while (pending.length) socket.emit("user_uttered", pending.shift());
+    while (pending.length) {
+      const payload = pending.shift();
+      payload.session_id = state.session;
+      socket.emit("user_uttered", payload);
+    }
   });
   socket.on("bot_uttered", (message) => {
     const pushed = typing.hidden;  // nobody was waiting for an answer: the shop reached out
@@ -222,7 +237,9 @@ function start(script) {
   setOpen(state.open);
 
   window.NorthwindChat = {
-    sessionId: state.session,
+    // The conversation's id, for the shop's backend events (abandoned cart, delivery).
+    sessionId: conversationId(),
+    sessionToken: state.session,
     open: () => setOpen(true),
     say: (text) => { setOpen(true); userSays(text); },
     show: (text) => { add({ from: "bot", text, ts: Date.now() }); setOpen(true); },
