@@ -6,7 +6,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import List, Optional, Protocol, Tuple, Union
+from typing import Collection, List, Optional, Protocol, Tuple, Union
 
 
 class FeedbackStore(Protocol):
@@ -44,3 +44,28 @@ class SQLiteFeedbackStore:
             return list(self._db.execute(
                 "SELECT conversation_id, text, created_at FROM feedback"
                 " ORDER BY created_at DESC LIMIT ?", (limit,)))
+
+    def delete_conversations(self, conversation_ids: Collection[str]) -> int:
+        """Forget the feedback of these conversations (erasure); return how many were removed."""
+        ids = list(conversation_ids)
+        removed = 0
+        with self._lock:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                removed += self._db.execute(
+                    f"DELETE FROM feedback WHERE conversation_id IN ({marks})", chunk).rowcount
+        return removed
+
+    def delete_older_than(self, unix_time: float) -> int:
+        """Forget feedback given before this time (retention); return how many were removed."""
+        with self._lock:
+            return self._db.execute("DELETE FROM feedback WHERE created_at < ?",
+                                    (unix_time,)).rowcount
+
+    def conversations_mentioning(self, text: str) -> List[Tuple[str, str]]:
+        """(conversation id, feedback text) of feedback that contains ``text``, any case."""
+        with self._lock:
+            return list(self._db.execute(
+                "SELECT conversation_id, text FROM feedback WHERE instr(lower(text), ?) > 0",
+                (text.lower(),)))

@@ -53,10 +53,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"{agent.username}\t{agent.role}\t{agent.display_name}")
         return 0
     from bot.console.app import create_app
+    from bot.console.privacy import schedule_daily_purge
     from bot.shop import build_order_service
 
     control = RasaConversationControl(settings.handoff.rasa_url, settings.handoff.rasa_token)
     app = create_app(settings, queue, control, build_order_service(settings))
+    schedule_daily_purge(app)
     app.run(host=args.host, port=args.port, access_log=False, single_process=True) \
         if _supports_single_process() else app.run(host=args.host, port=args.port,
                                                    access_log=False, workers=1)

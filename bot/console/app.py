@@ -17,6 +17,7 @@ from sanic.response import HTTPResponse
 from bot.console.auth import COOKIE, current_agent, guarded, require  # noqa: F401
 from bot.console.dashboard import dashboard_blueprint
 from bot.console.events import events_blueprint
+from bot.console.privacy import privacy_blueprint
 from bot.console.review import review_blueprint
 from bot.handoff import (
     Agent,
@@ -86,6 +87,7 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
     app.blueprint(review_blueprint())
     app.blueprint(dashboard_blueprint())
     app.blueprint(api_blueprint())
+    app.blueprint(privacy_blueprint())
     app.static("/static", str(STATIC), name="static")
 
     app.ctx.chat_server = chat_server or settings.handoff.rasa_url
