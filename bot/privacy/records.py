@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
 from bot.feedback import SQLiteFeedbackStore
 from bot.privacy.base import Counts, Cutoffs, Shopper, ShopperData
@@ -65,7 +65,7 @@ class ShopperRecords:
         """Remove from every store what is past its retention."""
         return self._each("purge", lambda store: store.purge(cutoffs))
 
-    def _each(self, what: str, call: Any) -> Report:
+    def _each(self, what: str, call: Callable[[ShopperData], Counts]) -> Report:
         removed: Counts = {}
         failed: List[str] = []
         for store in self.stores:
