@@ -53,3 +53,7 @@ def services(tmp_path: Path, orders: OrderService, kb_entries) -> Services:
     set_services(built)
     yield built
     set_services(None)
+
+
+# The running assistant (servers on free ports) for the end-to-end and security tests.
+from tests.servers import chat, platforms, stack  # noqa: E402, F401

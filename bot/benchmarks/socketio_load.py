@@ -9,7 +9,7 @@ import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import websockets
 
@@ -39,15 +39,17 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))] * 1000
 
 
-def expected_replies(rasa_url: str) -> List[int]:
-    """How many bot messages each turn of the script produces (asked once over REST)."""
+def expected_replies(rasa_url: str, token: str) -> List[int]:
+    """How many bot messages each turn of the script produces (asked once over REST, with the
+    integrator's token)."""
     counts = []
     sender = f"probe-{uuid.uuid4().hex}"
     for text in SCRIPT:
         request = urllib.request.Request(
             f"{rasa_url}/webhooks/rest/webhook",
             data=json.dumps({"sender": sender, "message": text}).encode(),
-            headers={"Content-Type": "application/json"}, method="POST")
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+            method="POST")
         with urllib.request.urlopen(request, timeout=60) as response:
             counts.append(len(json.loads(response.read())))
     return counts
@@ -90,20 +92,20 @@ class RawSocketIO:
             await self._socket.close()
 
 
-async def _next(client: RawSocketIO, name: str, timeout: float) -> float:
+async def _next(client: RawSocketIO, name: str, timeout: float, with_data: bool = False) -> Any:
+    """When the next ``name`` event arrived (or, ``with_data``, what it carried)."""
     while True:
-        event, _data, arrived = await asyncio.wait_for(client.events.get(), timeout)
+        event, data, arrived = await asyncio.wait_for(client.events.get(), timeout)
         if event == name:
-            return arrived
+            return data if with_data else arrived
 
 
 async def _shopper(url: str, counts: List[int], pause: float, result: LoadResult) -> None:
     client = RawSocketIO(url)
-    session = uuid.uuid4().hex
     try:
         await client.connect()
-        await client.emit("session_request", {"session_id": session})
-        await _next(client, "session_confirm", 30)
+        await client.emit("session_request", {})
+        session = await _next(client, "session_confirm", 30, with_data=True)
         for text, count in zip(SCRIPT, counts):
             sent = time.perf_counter()
             await client.emit("user_uttered", {"message": text, "session_id": session})
@@ -136,8 +138,8 @@ def _drain(queue: asyncio.Queue) -> List[tuple]:
     return items
 
 
-async def run(rasa_url: str, clients: int = 200, pause: float = 1.0) -> LoadResult:
-    counts = expected_replies(rasa_url)
+async def run(rasa_url: str, token: str, clients: int = 200, pause: float = 1.0) -> LoadResult:
+    counts = expected_replies(rasa_url, token)
     result = LoadResult()
     started = time.perf_counter()
     await asyncio.gather(*[_shopper(rasa_url, counts, pause, result) for _ in range(clients)])

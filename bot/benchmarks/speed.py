@@ -79,20 +79,23 @@ async def _shopper(session, url: str, sender: str, turns: int, pause: float,
 
 
 async def run_load(url: Union[str, Sequence[str]], shoppers: int, turns: int, pause: float,
-                   tag: str, together: bool = False) -> Latencies:
+                   tag: str, together: bool = False, token: str = "") -> Latencies:
     """``shoppers`` concurrent conversations of ``turns`` turns, ``pause`` s apart on average.
 
     With pauses, each shopper's first message comes at a random moment of the first pause, as
     when shoppers are already chatting; ``together`` sends every first message at the same
     instant instead (a burst of ``shoppers`` turns at once). With several URLs (Rasa replicas)
-    each conversation sticks to one, chosen by its sender.
+    each conversation sticks to one, chosen by its sender. ``token`` is the integrator's
+    token the REST channel asks of server-to-server callers.
     """
     urls = [url] if isinstance(url, str) else list(url)
     sink = Latencies([])
     rng = random.Random(1)
     timeout = aiohttp.ClientTimeout(total=120)
     connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector,
+                                     headers=headers) as session:
         started = time.perf_counter()
         senders = [f"{tag}-{i}-{time.time_ns()}" for i in range(shoppers)]
         starts = [0.0 if together else rng.uniform(0, pause) for _ in senders]
@@ -143,12 +146,13 @@ def measure(stack: Stack, fifty_seconds: float = 60.0) -> SpeedReport:
         stack.wait_until_ready(timeout=300)
         cold = time.perf_counter() - started
         url = [f"{base}/webhooks/rest/webhook" for base in stack.rasa_urls]
-        asyncio.run(run_load(url, 4, len(CONVERSATION), 0, "warmup"))
-        one = asyncio.run(run_load(url, 1, 48, 0, "one"))
+        token = stack.integrator_token
+        asyncio.run(run_load(url, 4, len(CONVERSATION), 0, "warmup", token=token))
+        one = asyncio.run(run_load(url, 1, 48, 0, "one", token=token))
         turns = max(1, int(fifty_seconds / 2.0))
-        fifty = asyncio.run(run_load(url, 50, turns, 2.0, "fifty"))
-        burst = asyncio.run(run_load(url, 50, turns, 2.0, "burst", together=True))
-        capacity = asyncio.run(run_load(url, 16, 24, 0, "capacity"))
+        fifty = asyncio.run(run_load(url, 50, turns, 2.0, "fifty", token=token))
+        burst = asyncio.run(run_load(url, 50, turns, 2.0, "burst", together=True, token=token))
+        capacity = asyncio.run(run_load(url, 16, 24, 0, "capacity", token=token))
         actions = stack.named.get("actions")
         return SpeedReport(cold, one, fifty, burst, capacity, rss_mb(stack.named["rasa"].pid),
                            rss_mb(actions.pid) if actions else 0.0)

@@ -1,0 +1,124 @@
+"""A running assistant (Rasa server with the actions, and the console) on free ports, with its
+own data: the fixtures ``platforms``, ``stack`` and ``chat`` (registered in tests/conftest.py)
+and a REST ``Chat`` client, shared by the end-to-end and the security tests."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+
+from bot.run import Stack
+from bot.settings import PROJECT_ROOT
+
+MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
+SECRET = "e2e-secret"
+TELEGRAM_SECRET, FACEBOOK_SECRET, SLACK_SECRET = "tg-secret", "fb-secret", "slack-secret"
+TWILIO_SECRET, WEBHOOK_SECRET = "twilio-secret", "webhook-secret"
+ALWAYS_OPEN = {day: "00:00-23:59" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def platforms():  # noqa: D103 - the fake messaging platforms' APIs
+    from tests.fakes.platforms import FakePlatforms
+
+    fake = FakePlatforms()
+    yield fake
+    fake.close()
+
+
+def platform_credentials(api: str) -> Dict[str, Dict[str, Any]]:
+    """Messaging-app channels whose replies go to the local fake of their APIs."""
+    return {
+        "bot.channels.platforms.ShopTelegramInput": {
+            "access_token": "123456:TEST", "verify": "northwind_bot",
+            "webhook_url": "https://shop.example/webhooks/telegram/webhook",
+            "secret_token": TELEGRAM_SECRET, "api_url": api},
+        "bot.channels.platforms.ShopFacebookInput": {
+            "verify": "fb-verify", "secret": FACEBOOK_SECRET, "page-access-token": "fb-token",
+            "api_url": f"{api}/graph"},
+        "bot.channels.platforms.ShopSlackInput": {
+            "slack_token": "xoxb-test", "slack_signing_secret": SLACK_SECRET,
+            "api_url": f"{api}/slack/"},
+        "bot.channels.platforms.ShopTwilioInput": {
+            "account_sid": "AC" + "0" * 32, "auth_token": TWILIO_SECRET,
+            "twilio_number": "whatsapp:+14155238886", "api_url": f"{api}/twilio"},
+        "bot.channels.webhook.SignedWebhookInput": {
+            "secret": WEBHOOK_SECRET, "callback_url": f"{api}/shop-app/replies"},
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, platforms) -> Stack:
+    if not MODEL.exists():
+        pytest.skip("no trained model: run `make train` (make test trains first)")
+    var_dir = Path(tmp_path_factory.mktemp("var"))
+    shutil.copytree(PROJECT_ROOT / "data" / "nlu", var_dir / "nlu")  # the review inbox writes here
+    running = Stack(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
+                    var_dir=var_dir, model=MODEL,
+                    extra_env={"CUSTOMER_TOKEN_SECRET": SECRET,
+                               "TRAINING_DATA_DIR": str(var_dir / "nlu")},
+                    endpoints_overrides={"handoff": {"hours": ALWAYS_OPEN}},
+                    credentials_overrides=platform_credentials(platforms.url))
+    running.start()
+    try:
+        running.wait_until_ready(timeout=240)
+        yield running
+    finally:
+        running.stop()
+
+
+class Chat:
+    """One shopper talking to the REST webhook."""
+
+    def __init__(self, stack: Stack, sender: str,
+                 metadata: Optional[Dict[str, Any]] = None, token: Optional[str] = None) -> None:
+        self.url = f"{stack.rasa_url}/webhooks/rest/webhook"
+        self.sender = sender
+        self.metadata = metadata
+        self.token = stack.integrator_token if token is None else token
+
+    @property
+    def conversation_id(self) -> str:
+        """The key the assistant files this conversation under (channel included)."""
+        return f"rest:{self.sender}"
+
+    def post(self, body: bytes) -> Tuple[int, Any]:
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read() or b"null")
+
+    def say(self, text: str) -> List[Dict[str, Any]]:
+        payload: Dict[str, Any] = {"sender": self.sender, "message": text}
+        if self.metadata:
+            payload["metadata"] = self.metadata
+        status, replies = self.post(json.dumps(payload).encode())
+        assert status == 200, replies
+        return replies
+
+    def text(self, message: str) -> str:
+        """Everything the bot answered, joined."""
+        return "\n".join(reply.get("text", "") for reply in self.say(message))
+
+
+@pytest.fixture
+def chat(stack, request):
+    return Chat(stack, f"shopper-{request.node.name}")
