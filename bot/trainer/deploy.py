@@ -1,6 +1,6 @@
 """``python -m bot.trainer.deploy [MODEL]``: switch the running Rasa server to a newly trained
 model without a restart; conversations in progress carry on (they live in the tracker store).
-Uses RASA_URL and RASA_API_TOKEN."""
+Uses RASA_URL and RASA_API_TOKEN (after ``make run``: the one in var/secrets.env)."""
 
 from __future__ import annotations
 
@@ -21,8 +21,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 1
     settings = load_settings()
     control = RasaConversationControl(settings.handoff.rasa_url, settings.handoff.rasa_token)
-    asyncio.run(control.load_model(str(model.resolve())))
-    status = asyncio.run(control.status())
+    try:
+        asyncio.run(control.load_model(str(model.resolve())))
+        status = asyncio.run(control.status())
+    except (RuntimeError, OSError) as error:
+        print(f"could not deploy to {settings.handoff.rasa_url}: {error} (is the server"
+              " running, and is RASA_API_TOKEN the one it was started with?)", file=sys.stderr)
+        return 1
     print(f"live model: {status.get('model_file')}")
     return 0
 
