@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from typing import Any, Dict, List, Optional, Union
 
@@ -10,8 +11,9 @@ from rasa_sdk.events import SlotSet
 
 from bot.auth import customer_from_metadata
 from bot.i18n import format_date, format_money, language_or_default, status_name
+from bot.limits import Limit
 from bot.services import Services, get_services
-from bot.shop import Order, normalise_order_number
+from bot.shop import Order, OrderVerifier, normalise_order_number, still_verified
 
 #: Slots that belong to one task and are cleared when a new task starts.
 TASK_SLOTS = (
@@ -49,9 +51,37 @@ def latest_entity(tracker: Tracker, entity: str) -> Optional[str]:
     return str(values[-1]) if values else None
 
 
+def client_key(tracker: Tracker) -> str:
+    """Who is asking, for the limits on attempts: the hashed client identifier the channel put
+    on the message, else this conversation."""
+    metadata = (tracker.latest_message or {}).get("metadata") or {}
+    key = metadata.get("client_key")
+    return str(key) if key else f"sender:{tracker.sender_id}"
+
+
+def verifier() -> OrderVerifier:
+    """Order verification within the limits of the settings."""
+    svc = services()
+    limits = svc.settings.limits
+    return OrderVerifier(svc.orders, svc.handoff,
+                         Limit(limits.verify_failures, limits.verify_window_seconds))
+
+
+def verification_time() -> Dict[str, float]:
+    """The slot that dates a verification made now (set with ``verified_order``)."""
+    return {"verified_at": time.time()}
+
+
+def verified_order_id(tracker: Tracker) -> Optional[str]:
+    """The order number this conversation has proven is the shopper's, while the proof holds
+    (``verified_minutes``); slots are per conversation, and only actions set these two."""
+    return still_verified(tracker.get_slot("verified_order"), tracker.get_slot("verified_at"),
+                          time.time(), services().settings.limits.verified_minutes)
+
+
 def verified_order(tracker: Tracker) -> Optional[Order]:
     """The order the shopper has proven is theirs in this conversation, fresh from the shop."""
-    order_id = tracker.get_slot("verified_order")
+    order_id = verified_order_id(tracker)
     if not order_id:
         return None
     return services().orders.shop.get_order(order_id)

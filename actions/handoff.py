@@ -1,5 +1,6 @@
-"""Hand the conversation to a person with a ticket that holds the whole context; keep the
-shopper informed while they wait; ask for a rating when the person is done."""
+"""Hand the conversation to a person with a ticket that holds the whole context (one open ticket
+per conversation, a limited number of new ones per client); keep the shopper informed while
+they wait; ask for a rating when the person is done."""
 
 from __future__ import annotations
 
@@ -10,7 +11,15 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel, customer_id, language, services, when
+from actions.common import (
+    channel,
+    client_key,
+    customer_id,
+    language,
+    services,
+    verified_order_id,
+    when,
+)
 from bot.handoff import (
     Ticket,
     agent_slots,
@@ -21,18 +30,22 @@ from bot.handoff import (
     next_opening,
     priority_for,
     summarise,
+    take_ticket,
     transcript_from_events,
 )
+from bot.limits import Limit
 from bot.shop import normalise_email
 
 _INTENT_REASONS = {"talk_to_human", "complaint", "payment_issue"}
 
 
-def create_ticket(tracker: Tracker, reason: str) -> Ticket:
-    """Store a ticket for this conversation (or find its open one)."""
+def create_ticket(tracker: Tracker, reason: str) -> Optional[Ticket]:
+    """Store a ticket for this conversation (or find its open one); None when this client has
+    opened as many tickets as the limit allows lately."""
     svc = services()
     transcript = transcript_from_events(tracker.events)
     slots = dict(tracker.current_slot_values())
+    slots["verified_order"] = verified_order_id(tracker)  # what the agent may rely on
     customer = customer_id(tracker) or slots.get("customer_id")
     if customer:
         slots["customer_id"] = customer
@@ -48,7 +61,10 @@ def create_ticket(tracker: Tracker, reason: str) -> Ticket:
         after_hours=not is_open(svc.settings.handoff),
         followup_email=person.email if person else None,
     )
-    return svc.handoff.create(ticket)
+    limits = svc.settings.limits
+    # The queue store also keeps the attempt counts (bot/limits.py).
+    return take_ticket(svc.handoff, svc.handoff, ticket, client_key(tracker),
+                       Limit(limits.tickets_per_client, limits.tickets_window_seconds)).ticket
 
 
 def wait_minutes(ticket: Ticket) -> int:
@@ -61,11 +77,15 @@ def wait_minutes(ticket: Ticket) -> int:
 
 
 def announce(dispatcher: CollectingDispatcher, tracker: Tracker,
-             ticket: Ticket) -> List[EventType]:
-    """Tell the shopper what happens now: queue place and wait, or the after-hours options."""
+             ticket: Optional[Ticket]) -> List[EventType]:
+    """Tell the shopper what happens now: queue place and wait, the after-hours options, or
+    (no ticket: too many lately) that the team has their requests and to try again later."""
     svc = services()
-    events: List[EventType] = [SlotSet("offered_handoff", False), SlotSet("handoff_reason", None),
-                               SlotSet("handoff_ticket", ticket.ticket_id)]
+    events: List[EventType] = [SlotSet("offered_handoff", False), SlotSet("handoff_reason", None)]
+    if ticket is None:
+        dispatcher.utter_message(response="utter_handoff_limited")
+        return events
+    events.append(SlotSet("handoff_ticket", ticket.ticket_id))
     if ticket.after_hours:
         opening = next_opening(svc.settings.handoff)
         dispatcher.utter_message(response="utter_handoff_after_hours",

@@ -1,6 +1,8 @@
 """One form per order task. The shared base class owns verification: order number plus the
-email on the order (or a signed customer token), at most N tries; only then the task's own
-slots are asked, and only if the shop's rules allow the task for this order."""
+email on the order (or a signed customer token), at most N tries in a conversation and a limit
+on failures per order number, email and client across conversations (bot/shop/verification.py);
+only then the task's own slots are asked, and only if the shop's rules allow the task for this
+order. A verification holds for ``verified_minutes`` in the conversation that made it."""
 
 from __future__ import annotations
 
@@ -12,25 +14,51 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import customer_id, latest_entity, services, verified_order
+from actions.common import (
+    client_key,
+    customer_id,
+    latest_entity,
+    services,
+    verification_time,
+    verified_order,
+    verified_order_id,
+    verifier,
+)
 from bot.shop import Decision, Order, normalise_email, normalise_order_number
 
 VERIFICATION_SLOTS = ("order_number", "email")
 
 
 def verification_slots(tracker: Tracker) -> List[Text]:
-    """The verification slots still to ask; empty once verified or out of tries."""
+    """The verification slots still to ask; empty once verified, out of tries or locked."""
     limit = services().settings.max_verification_attempts
-    if int(tracker.get_slot("verification_failures") or 0) >= limit:
+    if int(tracker.get_slot("verification_failures") or 0) >= limit \
+            or tracker.get_slot("verification_locked"):
         return []
-    verified = tracker.get_slot("verified_order")
+    verified = verified_order_id(tracker)
     number = tracker.get_slot("order_number")
     if verified and (not number or number == verified):
         return []
     customer = customer_id(tracker)
     if customer and (not number or services().orders.owns(customer, number)):
         return ["order_number"]
+    if verification_locked(tracker):
+        return []
     return list(VERIFICATION_SLOTS)
+
+
+def expired_verification(tracker: Tracker) -> List[EventType]:
+    """Events that forget a verification that no longer holds, with the email that made it (a
+    proof is not reused after its time); none while it holds or when there is none."""
+    if not tracker.get_slot("verified_order") or verified_order_id(tracker):
+        return []
+    return [SlotSet("verified_order", None), SlotSet("verified_at", None), SlotSet("email", None)]
+
+
+def verification_locked(tracker: Tracker) -> bool:
+    """True while this client may not try again: then nothing is asked. (A locked order number
+    or email is found when the pair is checked, ``_check``.)"""
+    return verifier().lock(client_key(tracker)) is not None
 
 
 class OrderFormValidation(FormValidationAction, ABC):
@@ -46,6 +74,13 @@ class OrderFormValidation(FormValidationAction, ABC):
     def decision(self, order: Order) -> Decision:
         """Whether the shop's rules allow this task for the order."""
         return Decision(True)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        # A verification that ran out during the form: the email is asked again.
+        expired = expired_verification(tracker)
+        tracker.add_slots(expired)
+        return expired + await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -65,7 +100,7 @@ class OrderFormValidation(FormValidationAction, ABC):
             return {"order_number": None}
         customer = customer_id(tracker)
         if customer and services().orders.owns(customer, number):
-            return {"order_number": number, "verified_order": number}
+            return {"order_number": number, "verified_order": number, **verification_time()}
         email = tracker.get_slot("email")
         if email:
             return {"order_number": number, **_check(number, email, dispatcher, tracker)}
@@ -96,9 +131,15 @@ class OrderFormValidation(FormValidationAction, ABC):
 
 def _check(number: str, email: str, dispatcher: CollectingDispatcher,
            tracker: Tracker) -> Dict[Text, Any]:
-    """Verify the pair; on failure count it, forget both and say how many tries remain."""
-    if services().orders.verify(number, email=email) is not None:
-        return {"verified_order": number, "verification_failures": 0}
+    """Verify the pair; on failure count it, forget both and say how many tries remain. When
+    the pair may not be tried (or this failure was the last one allowed), the form ends and
+    the task action says so (``utter_verification_locked``)."""
+    result = verifier().verify(number, email, client_key(tracker))
+    if result.order is not None:
+        return {"verified_order": number, "verification_failures": 0, **verification_time()}
+    if result.locked:
+        return {"verification_locked": True, "order_number": None, "email": None,
+                "verified_order": None}
     failures = int(tracker.get_slot("verification_failures") or 0) + 1
     remaining = services().settings.max_verification_attempts - failures
     if remaining > 0:
@@ -111,6 +152,19 @@ def offer_handoff(dispatcher: CollectingDispatcher, reason: str) -> List[EventTy
     """Ask whether the shopper wants a person; affirm then creates the ticket."""
     dispatcher.utter_message(response="utter_offer_handoff")
     return [SlotSet("offered_handoff", True), SlotSet("handoff_reason", reason)]
+
+
+def not_verified(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """The form ended without a verified order: out of tries, or locked for a while. Either way
+    a person is offered, who can check the shopper's identity in other ways."""
+    reset: List[EventType] = [SlotSet("verification_failures", 0),
+                              SlotSet("verification_locked", None),
+                              SlotSet("order_number", None), SlotSet("email", None)]
+    if tracker.get_slot("verification_locked") or verifier().refusal(client_key(tracker)):
+        dispatcher.utter_message(response="utter_verification_locked")
+        return reset + offer_handoff(dispatcher, "verification_locked")
+    dispatcher.utter_message(response="utter_verification_gave_up")
+    return reset + offer_handoff(dispatcher, "verification_failed")
 
 
 class OrderTaskAction(Action, ABC):
@@ -137,9 +191,7 @@ class OrderTaskAction(Action, ABC):
                   domain: DomainDict) -> List[EventType]:
         order: Optional[Order] = verified_order(tracker)
         if order is None:
-            dispatcher.utter_message(response="utter_verification_gave_up")
-            return [SlotSet("verification_failures", 0), SlotSet("order_number", None),
-                    SlotSet("email", None)] + offer_handoff(dispatcher, "verification_failed")
+            return not_verified(dispatcher, tracker)
         decision = self.decision(order)
         if not decision.allowed:
             return self.refuse(dispatcher, tracker, order, decision)

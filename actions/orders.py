@@ -18,9 +18,15 @@ from actions.common import (
     services,
     status_text,
     verified_order,
+    verified_order_id,
     when,
 )
-from actions.order_forms import OrderFormValidation, OrderTaskAction, offer_handoff
+from actions.order_forms import (
+    OrderFormValidation,
+    OrderTaskAction,
+    expired_verification,
+    offer_handoff,
+)
 from bot.shop import Decision, Order, OrderState, ShopError, normalise_email, parse_address
 from bot.shop.changes import LineChange, parse_line_change
 
@@ -43,11 +49,14 @@ class ActionBeginTask(Action):
         events += reset_task_slots()
         number = entity_order_number(tracker)
         email = normalise_email(latest_entity(tracker, "email"))
-        known = tracker.get_slot("verified_order")
+        known = verified_order_id(tracker)
+        expired = expired_verification(tracker)
+        if expired:  # both are asked again
+            events += expired + [SlotSet("order_number", None)]
+        elif known and number and number != known:  # another order: proven on its own
+            events += [SlotSet("verified_order", None), SlotSet("verified_at", None)]
         if number:
             events.append(SlotSet("order_number", number))
-            if known and known != number:
-                events.append(SlotSet("verified_order", None))
         elif known:
             events.append(SlotSet("order_number", known))
         if email:
@@ -71,7 +80,7 @@ def change_from_first_message(tracker: Tracker, number: Optional[str]) -> List[E
             text[int(entity["start"]):int(entity["end"])] = \
                 " " * (int(entity["end"]) - int(entity["start"]))
     hint = " ".join("".join(text).split())[:200]
-    if number and tracker.get_slot("verified_order") == number:
+    if number and verified_order_id(tracker) == number:
         return [SlotSet("change_request", hint)]  # validated when the form starts
     return [SlotSet("change_hint", hint)]
 
@@ -215,8 +224,10 @@ class ActionAskAddressConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_confirm_address",
-                                 order_id=tracker.get_slot("verified_order"),
+        order_id = verified_order_id(tracker)
+        if order_id is None:  # the verification ran out meanwhile: the form asks again
+            return []
+        dispatcher.utter_message(response="utter_confirm_address", order_id=order_id,
                                  address=tracker.get_slot("new_address"))
         return []
 

@@ -1,5 +1,7 @@
 """Satisfaction surveys: CSAT when a conversation is resolved, NPS once per period, follow-ups
-after shop events. Every answer is stored with what the conversation was about."""
+after shop events. Every answer is stored with what the conversation was about, and only when
+the conversation was asked (slot ``survey_pending``, set by the action that asks): a rating
+nobody asked for is answered like any unexpected message and not stored."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.catalogue import response_in_language
+from actions.chitchat import ActionNotUnderstood
 from actions.common import channel, customer_id, language, latest_entity, services
 from bot.surveys import (
     SurveyResponse,
@@ -53,6 +56,11 @@ def answer_for(tracker: Tracker, kind: str, score: Optional[int], source: str,
         order_number=tracker.get_slot("survey_order") or tracker.get_slot("verified_order"))
 
 
+def pending(tracker: Tracker, kind: str) -> bool:
+    """True when the conversation was asked this survey question and has not answered it."""
+    return tracker.get_slot("survey_pending") == kind
+
+
 def source_of(tracker: Tracker) -> str:
     """Why the rating was asked (bot, human, delivery, return)."""
     return tracker.get_slot("survey_source") or ("human" if tracker.get_slot("csat_ticket")
@@ -73,7 +81,7 @@ class ClosingAction(Action, ABC):
                   domain: DomainDict) -> List[EventType]:
         if bot_resolved(tracker.events) and surveys_allowed(tracker):
             dispatcher.utter_message(response="utter_ask_csat_bot")
-            return [SlotSet("survey_source", "bot")]
+            return [SlotSet("survey_source", "bot"), SlotSet("survey_pending", "csat")]
         dispatcher.utter_message(response=self.reply)
         return []
 
@@ -106,7 +114,7 @@ class ActionAskCsat(Action):
             return [SlotSet("handoff_ticket", None)]
         dispatcher.utter_message(response="utter_ask_csat")
         return [SlotSet("csat_ticket", ticket), SlotSet("survey_source", "human"),
-                SlotSet("handoff_ticket", None)]
+                SlotSet("handoff_ticket", None), SlotSet("survey_pending", "csat")]
 
 
 class ActionStoreCsat(Action):
@@ -117,6 +125,8 @@ class ActionStoreCsat(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        if not pending(tracker, "csat"):
+            return await ActionNotUnderstood().run(dispatcher, tracker, domain)
         svc = services()
         rating = parse_score(latest_entity(tracker, "rating"), "csat")
         if rating is None:
@@ -129,12 +139,14 @@ class ActionStoreCsat(Action):
                                  else "utter_csat_thanks")
         who = shopper(tracker)
         now = datetime.now()
+        next_question = None
         if nps_due(svc.handoff.survey_prefs(who), now, svc.settings.surveys.nps_period_days,
                    svc.settings.surveys.decline_days):
             svc.handoff.mark_nps_asked(who, now)
             dispatcher.utter_message(response="utter_ask_nps")
+            next_question = "nps"
         return [SlotSet("survey_response", answer.response_id), SlotSet("csat_ticket", None),
-                SlotSet("survey_source", None)]
+                SlotSet("survey_source", None), SlotSet("survey_pending", next_question)]
 
 
 class ActionStoreNps(Action):
@@ -145,17 +157,20 @@ class ActionStoreNps(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        if not pending(tracker, "nps"):
+            return await ActionNotUnderstood().run(dispatcher, tracker, domain)
         score = parse_score(latest_entity(tracker, "score"), "nps")
         if score is None:
             dispatcher.utter_message(response="utter_ask_nps")
             return []
         answer = services().handoff.record_survey(answer_for(tracker, "nps", score, "bot"))
         dispatcher.utter_message(response="utter_nps_thanks")
-        return [SlotSet("survey_response", answer.response_id)]
+        return [SlotSet("survey_response", answer.response_id), SlotSet("survey_pending", None)]
 
 
 class ActionDeclineSurvey(Action):
-    """"No thanks": remember it, and stop asking."""
+    """"No thanks": remember it, and stop asking. Only a declined question counts in the
+    survey figures; "no surveys please" at any other time is still honoured."""
 
     def name(self) -> Text:
         return "action_decline_survey"
@@ -164,11 +179,13 @@ class ActionDeclineSurvey(Action):
                   domain: DomainDict) -> List[EventType]:
         svc = services()
         svc.handoff.decline_surveys(shopper(tracker))
-        svc.handoff.record_survey(answer_for(tracker, "csat", None, source_of(tracker),
-                                             declined=True))
+        asked = tracker.get_slot("survey_pending")
+        if asked:
+            svc.handoff.record_survey(answer_for(tracker, asked, None, source_of(tracker),
+                                                 declined=True))
         dispatcher.utter_message(response="utter_survey_declined")
         return [SlotSet("survey_source", None), SlotSet("csat_ticket", None),
-                SlotSet("survey_order", None)]
+                SlotSet("survey_order", None), SlotSet("survey_pending", None)]
 
 
 class ValidateSurveyCommentForm(FormValidationAction):
@@ -221,7 +238,8 @@ class ActionFollowupSurvey(Action):
                                  buttons=variation.get("buttons") or [])
         source = "delivery" if event["kind"] == "delivered" else "return"
         events: List[EventType] = [SlotSet("survey_source", source),
-                                   SlotSet("survey_order", event["order_number"])]
+                                   SlotSet("survey_order", event["order_number"]),
+                                   SlotSet("survey_pending", "csat")]
         if event.get("language"):
             events.append(SlotSet("language", lang))
         return events

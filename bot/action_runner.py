@@ -12,8 +12,15 @@ went wrong (``utter_action_failed``).
 
 The actions run on one worker thread with its own event loop, as they would in a one-process
 action server: a slow shop backend (``HttpShop`` uses blocking requests) holds up other actions,
-never the Rasa server's message handling. What is saved per action: serialising the session to
-JSON, the HTTP request, and parsing the session again on the other side.
+never the Rasa server's message handling. Each call has a time limit
+(``limits.action_timeout_seconds``), kept on the server's side of the hand-over, so that it
+holds for an action that blocks the worker as much as for one that awaits: past it, the
+shopper is told the answer is late (``utter_action_timeout``) and the action's events are
+dropped. A worker still busy with a late action is retired (it finishes that action and stops)
+and the next call gets a fresh one, so one stuck call does not make every later one late.
+
+What is saved per action: serialising the session to JSON, the HTTP request, and parsing the
+session again on the other side.
 """
 
 from __future__ import annotations
@@ -39,31 +46,58 @@ def _round_trip(document: Any) -> Any:
     return json.loads(fast_dumps(document))
 
 
-class InProcessActions:
-    """The Rasa SDK executor for one actions package, on a worker thread."""
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """A worker thread: run the loop until it is retired, then let what it still runs end."""
+    asyncio.set_event_loop(loop)
+    loop.run_forever()
+    pending = asyncio.all_tasks(loop)
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    loop.close()
 
-    def __init__(self, package: str) -> None:
+
+class InProcessActions:
+    """The Rasa SDK executor for one actions package, on a worker thread.
+
+    Args:
+        package: The actions package (``actions``).
+        timeout: Seconds a call may take; default ``limits.action_timeout_seconds``.
+    """
+
+    def __init__(self, package: str, timeout: Optional[float] = None) -> None:
         self.package = package
+        self.timeout = timeout
         self._executor: Any = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._start_lock = threading.Lock()
 
     def _start(self) -> asyncio.AbstractEventLoop:
         with self._start_lock:
-            if self._loop is None:
+            if self._executor is None:
                 from rasa_sdk.executor import ActionExecutor
 
+                from bot.settings import load_settings
+
+                if self.timeout is None:
+                    self.timeout = load_settings().limits.action_timeout_seconds
                 executor = ActionExecutor()
                 executor.register_package(self.package)
                 self._executor = executor
-                loop = asyncio.new_event_loop()
-                thread = threading.Thread(target=loop.run_forever, daemon=True,
-                                          name=f"actions:{self.package}")
-                thread.start()
-                self._loop = loop
                 logger.info("Running the custom actions of '%s' in this process (%d actions).",
                             self.package, len(executor.actions))
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=_serve, args=(loop,), daemon=True,
+                                 name=f"actions:{self.package}").start()
+                self._loop = loop
         return self._loop
+
+    def _retire(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Stop giving calls to a worker that may still be busy with a late action."""
+        with self._start_lock:
+            if self._loop is loop:
+                self._loop = None
+        loop.call_soon_threadsafe(loop.stop)
 
     async def call(self, action_call: Dict[str, Any]) -> Dict[str, Any]:
         """Run one action call; the answer the action server would give, or its HTTP error."""
@@ -71,7 +105,15 @@ class InProcessActions:
 
         loop = self._start()
         future: Future = asyncio.run_coroutine_threadsafe(self._run(action_call), loop)
-        status, body = await asyncio.wrap_future(future)
+        try:
+            status, body = await asyncio.wait_for(asyncio.wrap_future(future), self.timeout)
+        except asyncio.TimeoutError:
+            # The action's name and the limit only: the call itself holds the shopper's data.
+            logger.error("Custom action '%s' did not finish within %s s; the shopper was told",
+                         action_call.get("next_action"), self.timeout)
+            # Cancelling reaches an awaiting action; one that blocks still holds the worker.
+            self._retire(loop)
+            return _round_trip(TIMED_OUT)  # a copy: Rasa pops the response names it reads
         if status != 200:
             raise ClientResponseError(status, _REASONS[status], json.dumps(body))
         return body
@@ -88,7 +130,7 @@ class InProcessActions:
             return 404, {"error": error.message, "action_name": error.action_name}
         except Exception:  # logged like the action server does, but the shopper is told
             logger.exception("Custom action '%s' failed", action_call.get("next_action"))
-            return 200, FAILED
+            return 200, _round_trip(FAILED)
         return 200, _round_trip(result or {})
 
 
@@ -97,6 +139,9 @@ _REASONS = {400: "Bad Request", 404: "Not Found"}
 #: which it logs and goes on from in silence), and an apology, so the shopper is not left
 #: waiting for a reply that never comes.
 FAILED: Dict[str, Any] = {"events": [], "responses": [{"response": "utter_action_failed"}]}
+#: The answer for an action that ran out of time: no events either (what it did meanwhile is
+#: not known), and a message that says so.
+TIMED_OUT: Dict[str, Any] = {"events": [], "responses": [{"response": "utter_action_timeout"}]}
 
 
 def runner_for(package: str) -> InProcessActions:

@@ -10,6 +10,7 @@ from bot.handoff.context import (
     transcript_from_events,
 )
 from bot.handoff.hours import estimate_wait_minutes, is_open, next_opening
+from bot.handoff.intake import Intake, take_ticket
 from bot.handoff.models import OPEN_STATES, STATUSES, Note, Ticket, TranscriptLine
 from bot.handoff.store import (
     HandoffQueue,
@@ -22,10 +23,11 @@ from bot.handoff.store import (
 from bot.settings import Settings
 
 __all__ = [
-    "Agent", "AgentAccounts", "HandoffQueue", "Note", "OPEN_STATES", "PostgresHandoffQueue",
-    "ROLES", "SQLHandoffQueue", "SQLiteHandoffQueue", "STATUSES", "Ticket", "TranscriptLine",
+    "Agent", "AgentAccounts", "HandoffQueue", "Intake", "Note", "OPEN_STATES",
+    "PostgresHandoffQueue", "ROLES", "SQLHandoffQueue", "SQLiteHandoffQueue", "STATUSES",
+    "Ticket", "TranscriptLine",
     "agent_slots", "build_handoff_queue", "detected_intents", "estimate_wait_minutes",
-    "is_open", "new_ticket_id", "next_opening", "priority_for", "summarise",
+    "is_open", "new_ticket_id", "next_opening", "priority_for", "summarise", "take_ticket",
     "transcript_from_events",
 ]
 

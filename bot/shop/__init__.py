@@ -28,25 +28,37 @@ from bot.shop.service import (
     normalise_order_number,
 )
 from bot.shop.sqlite_shop import SQLiteShop
+from bot.shop.verification import OrderVerifier, Verification, still_verified
 
 __all__ = [
     "Address", "AddressProblem", "Customer", "Decision", "HttpShop", "Order", "OrderLine",
-    "OrderNotFound", "OrderService", "OrderState", "Product", "Refund", "ReturnRequest",
-    "SQLiteShop", "ShopBackend", "ShopError", "ShopPolicy", "build_order_service",
-    "build_shop", "normalise_email", "normalise_order_number", "parse_address",
+    "OrderNotFound", "OrderService", "OrderState", "OrderVerifier", "Product", "Refund",
+    "ReturnRequest", "SQLiteShop", "ShopBackend", "ShopError", "ShopPolicy", "Verification",
+    "build_order_service", "build_shop", "normalise_email", "normalise_order_number",
+    "parse_address", "shop_call_timeout", "still_verified",
 ]
 
 
 def build_shop(settings: Settings) -> ShopBackend:
     """The backend named in settings; the embedded shop is seeded with demo data when empty."""
     if settings.shop.backend == "http":
-        return HttpShop(settings.shop.url, settings.shop.token, settings.shop.timeout_seconds)
+        return HttpShop(settings.shop.url, settings.shop.token, shop_call_timeout(settings))
     from bot.shop.seed import seed
 
     shop = SQLiteShop(settings.shop.sqlite_path)
     if shop.is_empty():
         seed(shop, datetime.now())
     return shop
+
+
+def shop_call_timeout(settings: Settings) -> float:
+    """Seconds one shop API call may take.
+
+    The configured timeout, but at most half the custom action's: an action makes a few calls,
+    and a slow one should end as a ShopError that the action answers, not cut the whole action
+    off at its own timeout.
+    """
+    return min(settings.shop.timeout_seconds, settings.limits.action_timeout_seconds / 2)
 
 
 def build_order_service(settings: Settings) -> OrderService:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -53,3 +54,8 @@ def responses(dispatcher: CollectingDispatcher) -> List[str]:
 def slot_events(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     """The slots the action set, last value wins."""
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def verified(order_id: str) -> Dict[str, Any]:
+    """The slots of an order verified just now in the conversation."""
+    return {"verified_order": order_id, "verified_at": time.time()}

@@ -3,7 +3,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.catalogue import ActionBeginPayment, ActionPaymentHandoff
 from actions.chitchat import ActionNotUnderstood
 from actions.handoff import ActionAnswerAffirm, ActionHandoff
-from tests.actions.helpers import bot_event, responses, slot_events, tracker, user_event
+from tests.actions.helpers import bot_event, responses, slot_events, tracker, user_event, verified
 
 HISTORY = [
     user_event("where is my order 10023", "order_status", 0.97, timestamp=1.0),
@@ -15,7 +15,7 @@ HISTORY = [
 
 async def test_ticket_carries_the_whole_context(services):
     dispatcher = CollectingDispatcher()
-    slots = {"verified_order": "10023", "order_number": "10023", "task": "order_status"}
+    slots = {**verified("10023"), "order_number": "10023", "task": "order_status"}
     events = await ActionHandoff().run(dispatcher, tracker(
         slots, text="i want to talk to a real person", intent="talk_to_human", events=HISTORY),
         {})
@@ -155,3 +155,51 @@ def test_a_yes_is_not_taken_for_a_payment_method(services):
         "visa debit  from nordea", CollectingDispatcher(),
         tracker(text="visa debit  from nordea", intent="inform"), {}) == {
         "payment_method": "visa debit from nordea"}
+
+
+# -- no flooding the queue ----------------------------------------------------------------------
+
+
+async def test_one_client_opens_a_limited_number_of_tickets(services):
+    limit = services.settings.limits.tickets_per_client
+    client = {"client_key": "c0ffee"}
+    for n in range(limit):
+        events = await ActionHandoff().run(CollectingDispatcher(), tracker(
+            text="human", intent="talk_to_human", sender=f"s{n}", metadata=client), {})
+        assert slot_events(events)["handoff_ticket"]
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandoff().run(dispatcher, tracker(
+        text="human", intent="talk_to_human", sender="s-new", metadata=client), {})
+    assert responses(dispatcher) == ["utter_handoff_limited"]
+    assert "handoff_ticket" not in slot_events(events)
+    assert len(services.handoff.list_open()) == limit
+    # Asking again where a ticket is open is answered with that ticket, not refused.
+    again = CollectingDispatcher()
+    await ActionHandoff().run(again, tracker(text="human!!", intent="talk_to_human", sender="s0",
+                                             metadata=client), {})
+    assert responses(again)[0] == "utter_handoff_created"
+
+
+async def test_withdrawing_and_asking_again_in_one_conversation_is_limited(services):
+    from actions.handoff import ActionStop
+
+    limit = services.settings.limits.tickets_per_client
+    for _ in range(limit):
+        await ActionHandoff().run(CollectingDispatcher(), tracker(
+            text="human", intent="talk_to_human"), {})
+        await ActionStop().run(CollectingDispatcher(), tracker(text="never mind",
+                                                               intent="stop"), {})
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerAffirm().run(dispatcher, tracker(
+        {"offered_handoff": True, "handoff_reason": "misunderstanding"}, text="yes",
+        intent="affirm"), {})
+    assert responses(dispatcher) == ["utter_handoff_limited"]
+    assert services.handoff.list_open() == []
+
+
+async def test_the_ticket_trusts_only_a_verification_that_still_holds(services):
+    stale = {"verified_order": "10023", "verified_at": 0.0, "order_number": "10023"}
+    await ActionHandoff().run(CollectingDispatcher(), tracker(
+        stale, text="human", intent="talk_to_human"), {})
+    ticket = services.handoff.list_open()[0]
+    assert ticket.order_number == "10023" and not ticket.order_verified

@@ -1,17 +1,19 @@
 """Verification: nothing about an order without the matching email or a valid token."""
 
+import logging
 import time
 
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import (
     ActionBeginTask,
+    ActionOrderStatus,
     ValidateAddressForm,
     ValidateCancelForm,
     ValidateOrderStatusForm,
 )
 from bot.auth import issue_customer_token
-from tests.actions.helpers import entity, responses, tracker
+from tests.actions.helpers import entity, responses, slot_events, tracker, verified
 
 
 async def test_wrong_email_counts_a_failure_and_reveals_nothing(services):
@@ -69,9 +71,9 @@ async def test_forged_or_expired_tokens_are_ignored(services):
 
 async def test_task_slots_only_when_allowed(services):
     address = ValidateAddressForm()
-    shipped = tracker({"verified_order": "10023", "order_number": "10023"})
+    shipped = tracker({**verified("10023"), "order_number": "10023"})
     assert await address.required_slots([], CollectingDispatcher(), shipped, {}) == []
-    paid = tracker({"verified_order": "10022", "order_number": "10022"})
+    paid = tracker({**verified("10022"), "order_number": "10022"})
     assert await address.required_slots([], CollectingDispatcher(), paid, {}) == \
         ["new_address", "address_confirmed"]
     cancel = ValidateCancelForm()
@@ -81,7 +83,7 @@ async def test_task_slots_only_when_allowed(services):
 
 async def test_new_address_is_validated_for_the_orders_country(services):
     form, dispatcher = ValidateAddressForm(), CollectingDispatcher()
-    slots = tracker({"verified_order": "10022"})
+    slots = tracker({**verified("10022")})
     assert form.validate_new_address("Kauppakatu 3, 1234 Turku", dispatcher, slots, {}) == \
         {"new_address": None}
     assert responses(dispatcher) == ["utter_invalid_address_postcode"]
@@ -92,7 +94,7 @@ async def test_new_address_is_validated_for_the_orders_country(services):
 async def test_begin_task_keeps_a_verified_order_only_for_the_same_number(services):
     events = await ActionBeginTask().run(
         CollectingDispatcher(),
-        tracker({"verified_order": "10023"}, text="cancel 10021", intent="cancel_order",
+        tracker({**verified("10023")}, text="cancel 10021", intent="cancel_order",
                 entities=[entity("order_number", "#10021")]), {})
     slots = {e["name"]: e["value"] for e in events}
     assert slots["task"] == "cancel_order"
@@ -150,3 +152,120 @@ async def test_a_first_message_change_waits_until_the_order_is_verified(services
         "mikko.korhonen@example.fi", CollectingDispatcher(),
         tracker({"order_number": "10022", "change_hint": "to size XL"}), {})
     assert "change_request" not in result and result["verified_order"] is None
+
+
+# -- limits across conversations ---------------------------------------------------------------
+
+ANNA = "anna.virtanen@example.com"
+STATUS_FORM = {"forms": {"order_status_form": {"required_slots": ["order_number", "email"]}}}
+
+
+async def email_turn(number, email, sender, metadata=None):
+    """The shopper answers the email question of the order status form for ``number``."""
+    dispatcher = CollectingDispatcher()
+    events = await ValidateOrderStatusForm().run(dispatcher, tracker(
+        {"order_number": number, "requested_slot": "email"}, text=email, intent="inform",
+        active_loop="order_status_form", sender=sender, metadata=metadata), STATUS_FORM)
+    return responses(dispatcher), slot_events(events)
+
+
+async def test_guessing_orders_of_a_known_email_is_locked_across_conversations(services,
+                                                                               caplog):
+    # Every guess from a new conversation, as the attack in the issue did.
+    for n, number in enumerate(["10010", "10011", "10012", "10013"]):
+        said, slots = await email_turn(number, ANNA, sender=f"attacker-{n}")
+        assert said == ["utter_verification_failed"] and slots["verified_order"] is None
+    said, slots = await email_turn("10014", ANNA, sender="attacker-4")
+    # The fifth failure ends the form at once: no "try again" that would then be refused.
+    assert said == [] and slots["verification_locked"] is True
+    assert slots["requested_slot"] is None
+    # The right order number is refused too while the lock lasts: guessing learns nothing.
+    with caplog.at_level(logging.WARNING):
+        said, slots = await email_turn("10023", ANNA, sender="attacker-5")
+    assert slots["verification_locked"] is True and slots["verified_order"] is None
+    assert "verification locked (kind=email)" in caplog.text
+    assert ANNA not in caplog.text and "10023" not in caplog.text
+    # The task action tells the shopper and offers a person.
+    dispatcher = CollectingDispatcher()
+    events = await ActionOrderStatus().run(dispatcher, tracker(slots, sender="attacker-5"), {})
+    assert responses(dispatcher) == ["utter_verification_locked", "utter_offer_handoff"]
+    assert "Posti" not in str(dispatcher.messages)
+    assert slot_events(events)["handoff_reason"] == "verification_locked"
+    assert slot_events(events)["verification_locked"] is None
+
+
+async def test_one_client_is_locked_whatever_conversation_it_opens(services):
+    client = {"client_key": "c0ffee"}
+    for n in range(5):
+        await email_turn(str(20000 + n), f"guess{n}@example.com", sender=f"s{n}",
+                         metadata=client)
+    # A new conversation of the same client is asked nothing and told why.
+    fresh = tracker(text="where is my order", intent="order_status", sender="s9",
+                    metadata=client)
+    form = ValidateOrderStatusForm()
+    assert await form.required_slots([], CollectingDispatcher(), fresh, {}) == []
+    dispatcher = CollectingDispatcher()
+    await ActionOrderStatus().run(dispatcher, fresh, {})
+    assert responses(dispatcher) == ["utter_verification_locked", "utter_offer_handoff"]
+    # Another client verifies as before; a logged-in customer's own orders need no guessing.
+    said, slots = await email_turn("10023", ANNA, sender="s10", metadata={"client_key": "abc"})
+    assert said == [] and slots["verified_order"] == "10023"
+    token = issue_customer_token("C-1001", "test-secret")
+    own = tracker({}, metadata={**client, "customer_token": token}, sender="s11")
+    assert await form.required_slots([], CollectingDispatcher(), own, {}) == ["order_number"]
+    assert form.validate_order_number("10023", CollectingDispatcher(), own, {})[
+        "verified_order"] == "10023"
+
+
+async def test_without_a_client_key_each_conversation_is_counted(services):
+    for n in range(5):
+        await email_turn(str(20000 + n), f"guess{n}@example.com", sender="same-conversation")
+    blocked = tracker(text="order status", intent="order_status", sender="same-conversation")
+    assert await ValidateOrderStatusForm().required_slots(
+        [], CollectingDispatcher(), blocked, {}) == []
+
+
+# -- how long a verification holds ---------------------------------------------------------------
+
+
+async def test_a_verification_is_dated_and_runs_out(services):
+    result = ValidateOrderStatusForm().validate_email(ANNA, CollectingDispatcher(),
+                                                      tracker({"order_number": "10023"}), {})
+    assert abs(result["verified_at"] - time.time()) < 5
+    form = ValidateOrderStatusForm()
+    minutes = services.settings.limits.verified_minutes
+    for stale in ({"verified_at": time.time() - (minutes + 1) * 60}, {}):
+        slots = {"verified_order": "10023", "order_number": "10023", **stale}
+        assert await form.required_slots([], CollectingDispatcher(), tracker(slots), {}) == \
+            ["order_number", "email"]
+        dispatcher = CollectingDispatcher()
+        await ActionOrderStatus().run(dispatcher, tracker(slots), {})
+        assert responses(dispatcher) == ["utter_verification_gave_up", "utter_offer_handoff"]
+
+
+async def test_a_new_task_forgets_a_verification_that_ran_out(services):
+    stale = {"verified_order": "10023", "verified_at": time.time() - 3600,
+             "order_number": "10023", "email": ANNA}
+    events = await ActionBeginTask().run(CollectingDispatcher(), tracker(
+        stale, text="cancel it", intent="cancel_order"), {})
+    slots = slot_events(events)
+    # Asked again from the start: the email given then is no proof now.
+    assert slots["verified_order"] is None and slots["verified_at"] is None
+    assert slots["order_number"] is None and slots["email"] is None
+    fresh = await ActionBeginTask().run(CollectingDispatcher(), tracker(
+        verified("10023"), text="cancel it", intent="cancel_order"), {})
+    assert slot_events(fresh)["order_number"] == "10023"
+    assert "verified_order" not in slot_events(fresh)
+
+
+async def test_a_verification_that_runs_out_during_a_form_asks_for_the_email_again(services):
+    domain = {"forms": {"cancel_form": {"required_slots": ["order_number", "email",
+                                                           "cancel_confirmed"]}}}
+    slots = {"verified_order": "10022", "verified_at": time.time() - 3600,
+             "order_number": "10022", "email": ANNA, "requested_slot": "cancel_confirmed",
+             "cancel_confirmed": True}
+    events = await ValidateCancelForm().run(CollectingDispatcher(), tracker(
+        slots, text="yes", intent="affirm", active_loop="cancel_form"), domain)
+    changed = slot_events(events)
+    assert changed["verified_order"] is None and changed["email"] is None
+    assert changed["requested_slot"] == "email"

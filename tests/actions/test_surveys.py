@@ -23,8 +23,14 @@ SOLVED = [user_event("how do returns work", "faq", timestamp=2.0), FAQ_ANSWER]
 
 
 def rating(slots, score):
-    return tracker(slots, text=f'/csat{{"rating":"{score}"}}', intent="csat",
-                   entities=[entity("rating", str(score))], events=SOLVED)
+    """The shopper taps a rating after the bot asked for one."""
+    return tracker({"survey_pending": "csat", **slots}, text=f'/csat{{"rating":"{score}"}}',
+                   intent="csat", entities=[entity("rating", str(score))], events=SOLVED)
+
+
+def nps(score, slots=None):
+    return tracker({"survey_pending": "nps", **(slots or {})}, text=f'/nps{{"score":"{score}"}}',
+                   intent="nps", entities=[entity("score", str(score))])
 
 
 async def test_thanks_after_a_solved_question_asks_for_a_rating(services):
@@ -32,7 +38,7 @@ async def test_thanks_after_a_solved_question_asks_for_a_rating(services):
     events = await ActionThank().run(dispatcher, tracker(text="thanks", intent="thank",
                                                          events=SOLVED), {})
     assert responses(dispatcher) == ["utter_ask_csat_bot"]
-    assert slot_events(events) == {"survey_source": "bot"}
+    assert slot_events(events) == {"survey_source": "bot", "survey_pending": "csat"}
 
 
 async def test_small_talk_alone_is_not_rated(services):
@@ -71,18 +77,18 @@ async def test_nps_is_asked_at_most_once_per_period(services):
 
 async def test_nps_score_is_stored_and_out_of_range_scores_are_asked_again(services):
     bad = CollectingDispatcher()
-    await ActionStoreNps().run(bad, tracker(text="11", intent="nps",
-                                            entities=[entity("score", "11")]), {})
+    await ActionStoreNps().run(bad, nps(11), {})
     assert responses(bad) == ["utter_ask_nps"]
     assert services.handoff.survey_responses() == []
-    await ActionStoreNps().run(CollectingDispatcher(), tracker(
-        text='/nps{"score":"9"}', intent="nps", entities=[entity("score", "9")]), {})
+    events = await ActionStoreNps().run(CollectingDispatcher(), nps(9), {})
     assert [(a.kind, a.score) for a in services.handoff.survey_responses()] == [("nps", 9)]
+    assert slot_events(events)["survey_pending"] is None
 
 
 async def test_declining_is_remembered(services):
     dispatcher = CollectingDispatcher()
-    await ActionDeclineSurvey().run(dispatcher, tracker({"survey_source": "bot"},
+    await ActionDeclineSurvey().run(dispatcher, tracker({"survey_source": "bot",
+                                                         "survey_pending": "csat"},
                                                         text="/survey_decline",
                                                         intent="survey_decline"), {})
     assert responses(dispatcher) == ["utter_survey_declined"]
@@ -136,4 +142,43 @@ async def test_follow_up_after_delivery_asks_once_in_the_shoppers_language(servi
     events = await ActionFollowupSurvey().run(dispatcher, tracker(), domain)
     assert dispatcher.messages[0]["text"] == "Tilaus 10023 toimitettu."
     assert slot_events(events) == {"survey_source": "delivery", "survey_order": "10023",
-                                   "language": "fi"}
+                                   "survey_pending": "csat", "language": "fi"}
+
+
+async def test_a_rating_nobody_asked_for_is_not_stored(services):
+    # "/csat{"rating":"1"}" typed into the chat, with no survey question pending.
+    dispatcher = CollectingDispatcher()
+    events = await ActionStoreCsat().run(dispatcher, rating({"survey_pending": None}, 1), {})
+    assert responses(dispatcher) == ["utter_please_rephrase"]
+    assert events == [] and services.handoff.survey_responses() == []
+    # An NPS score is no different, and neither is a CSAT tap while NPS is the question.
+    for action, message in ((ActionStoreNps(), nps(0, {"survey_pending": None})),
+                            (ActionStoreCsat(), rating({"survey_pending": "nps"}, 5))):
+        other = CollectingDispatcher()
+        await action.run(other, message, {})
+        assert responses(other) == ["utter_please_rephrase"]
+    assert services.handoff.survey_responses() == []
+
+
+async def test_each_question_takes_one_answer(services):
+    asked = await ActionThank().run(CollectingDispatcher(), tracker(
+        text="thanks", intent="thank", events=SOLVED), {})
+    stored = await ActionStoreCsat().run(CollectingDispatcher(), rating(slot_events(asked), 4),
+                                         {})
+    assert slot_events(stored)["survey_pending"] == "nps"  # asked next
+    slots = {**slot_events(asked), **slot_events(stored)}
+    again = CollectingDispatcher()
+    await ActionStoreCsat().run(again, rating(slots, 1), {})  # the same buttons tapped again
+    assert responses(again) == ["utter_please_rephrase"]
+    assert [(a.kind, a.score) for a in services.handoff.survey_responses()] == [("csat", 4)]
+
+
+async def test_no_surveys_please_is_honoured_but_not_counted_as_a_declined_question(services):
+    dispatcher = CollectingDispatcher()
+    await ActionDeclineSurvey().run(dispatcher, tracker(text="/survey_decline",
+                                                        intent="survey_decline"), {})
+    assert responses(dispatcher) == ["utter_survey_declined"]
+    assert services.handoff.survey_responses() == []
+    later = CollectingDispatcher()
+    await ActionThank().run(later, tracker(text="thanks", intent="thank", events=SOLVED), {})
+    assert responses(later) == ["utter_you_are_welcome"]

@@ -57,3 +57,16 @@ def test_order_rules_work_over_http(client):
     assert service.verify("10023", email="anna.virtanen@example.com") is not None
     assert service.verify("10023", email="someone@example.com") is None
     assert service.return_eligibility(client.get_order("10024")).allowed
+
+
+def test_a_shop_call_gives_up_well_before_the_action_does():
+    from dataclasses import replace
+
+    from bot.settings import LimitSettings, ShopSettings, load_settings
+    from bot.shop import shop_call_timeout
+
+    settings = load_settings(env={})
+    assert shop_call_timeout(settings) < settings.limits.action_timeout_seconds
+    slow = replace(settings, shop=ShopSettings(backend="http", timeout_seconds=60.0),
+                   limits=LimitSettings(action_timeout_seconds=10.0))
+    assert shop_call_timeout(slow) == 5.0
