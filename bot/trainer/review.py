@@ -1,10 +1,14 @@
 """The review inbox: real shopper messages the bot was wrong or unsure about, from the tracker
-store, for trainers to label. Labelled messages become training examples, masked first."""
+store, for trainers to label. Labelled messages become training examples.
+
+Personal data never reaches the inbox: messages and their context are masked before they are
+stored (:func:`find_candidates`), again when they are read, and items stored by a version with
+older masking rules are masked again when the inbox opens."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -12,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 
 from bot.trainer.add_example import ExampleError, add_example
-from bot.trainer.masking import mask_personal_data
+from bot.trainer.masking import MASKING_VERSION, mask_personal_data, training_text
 
 REVIEW_SCHEMA = """
 CREATE TABLE IF NOT EXISTS review_items (
@@ -32,6 +36,9 @@ CREATE TABLE IF NOT EXISTS review_items (
 CREATE TABLE IF NOT EXISTS review_scan (
     name TEXT PRIMARY KEY,
     last_event_id INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS review_masking (
+    version INTEGER NOT NULL
 )
 """
 SPECIAL_LABELS = ("out_of_scope", "junk")
@@ -39,6 +46,8 @@ SPECIAL_LABELS = ("out_of_scope", "junk")
 
 @dataclass(frozen=True)
 class ReviewItem:
+    """A message for a trainer to label, with personal data masked."""
+
     event_id: int
     conversation_id: str
     text: str
@@ -49,6 +58,15 @@ class ReviewItem:
     context: List[Dict[str, str]]
     created_at: str
     status: str = "open"
+
+    def masked(self) -> "ReviewItem":
+        """The item with its conversation id, text and context masked."""
+        return replace(self, conversation_id=mask_personal_data(self.conversation_id),
+                       text=mask_personal_data(self.text), context=_masked_context(self.context))
+
+
+def _masked_context(context: List[Dict[str, str]]) -> List[Dict[str, str]]:
+    return [{**line, "text": mask_personal_data(line.get("text") or "")} for line in context]
 
 
 def _reason(parse: Dict[str, Any], unsure_below: float, faq_below: float) -> Optional[str]:
@@ -67,7 +85,8 @@ def _reason(parse: Dict[str, Any], unsure_below: float, faq_below: float) -> Opt
 
 def find_candidates(events: Sequence[Dict[str, Any]], low_csat: set,
                     unsure_below: float = 0.6, faq_below: float = 0.6) -> List[ReviewItem]:
-    """Messages that fell back, were unsure, preceded a handoff, or sit in a low-rated chat."""
+    """Messages that fell back, were unsure, preceded a handoff, or sit in a low-rated chat;
+    masked."""
     by_conversation: Dict[str, List[Dict[str, Any]]] = {}
     for event in events:
         by_conversation.setdefault(event["sender_id"], []).append(event)
@@ -99,10 +118,13 @@ def find_candidates(events: Sequence[Dict[str, Any]], low_csat: set,
             if predicted == "nlu_fallback" and len(ranking) > 1:
                 predicted = ranking[1].get("name")
             language = ((parse.get("language") or {}).get("name")) or "en"
-            items.append(ReviewItem(
-                int(row["id"]), conversation, text[:1000], predicted,
+            item = ReviewItem(
+                int(row["id"]), conversation, text, predicted,
                 float(intent.get("confidence") or 0.0), language, reason, context,
-                datetime.fromtimestamp(float(row["timestamp"])).isoformat(timespec="seconds")))
+                datetime.fromtimestamp(float(row["timestamp"])).isoformat(timespec="seconds"),
+            ).masked()
+            # Cut after masking, so that no piece of a value at the cut survives.
+            items.append(replace(item, text=item.text[:1000]))
     return items
 
 
@@ -144,6 +166,26 @@ class ReviewInbox:
         with queue._transaction() as cur:
             for statement in filter(str.strip, REVIEW_SCHEMA.split(";")):
                 cur.execute(statement)
+        self._mask_stored_items()
+
+    def _mask_stored_items(self) -> None:
+        """Mask again the items stored under older masking rules (or none), once per version."""
+        with self.queue._transaction() as cur:
+            row = self.queue._one(cur, "SELECT MAX(version) AS version FROM review_masking")
+            if row and row["version"] is not None and row["version"] >= MASKING_VERSION:
+                return
+            for stored in self.queue._all(cur, "SELECT event_id, conversation_id, text, context"
+                                               " FROM review_items"):
+                values = (mask_personal_data(stored["conversation_id"]),
+                          mask_personal_data(stored["text"]),
+                          json.dumps(_masked_context(json.loads(stored["context"]))))
+                if values != (stored["conversation_id"], stored["text"], stored["context"]):
+                    cur.execute(self.queue._sql(
+                        "UPDATE review_items SET conversation_id = ?, text = ?, context = ?"
+                        " WHERE event_id = ?"), (*values, stored["event_id"]))
+            cur.execute("DELETE FROM review_masking")
+            cur.execute(self.queue._sql("INSERT INTO review_masking VALUES (?)"),
+                        (MASKING_VERSION,))
 
     def refresh(self, unsure_below: float = 0.6, faq_below: float = 0.6) -> int:
         """Add new candidates from the tracker store; return how many were added.
@@ -184,6 +226,7 @@ class ReviewInbox:
     def items(self, language: Optional[str] = None, intent: Optional[str] = None,
               since: Optional[str] = None, until: Optional[str] = None,
               status: str = "open") -> List[ReviewItem]:
+        """Stored items, newest first (at most 500), masked again on the way out."""
         query = "SELECT * FROM review_items WHERE status = ?"
         params: List[Any] = [status]
         for column, value, op in (("language", language, "="), ("predicted", intent, "="),
@@ -195,17 +238,20 @@ class ReviewInbox:
             rows = self.queue._all(cur, query + " ORDER BY created_at DESC LIMIT 500", params)
         return [ReviewItem(r["event_id"], r["conversation_id"], r["text"], r["predicted"],
                            r["confidence"], r["language"], r["reason"], json.loads(r["context"]),
-                           r["created_at"], r["status"]) for r in rows]
+                           r["created_at"], r["status"]).masked() for r in rows]
 
     def label(self, event_ids: Sequence[int], label: str, reviewer: str) -> List[str]:
-        """Turn messages into training examples (masked) or mark them junk; return the files."""
+        """Turn messages into training examples or mark them junk; return the files written.
+
+        An example is the masked message with neutral values in place of the placeholders
+        (:func:`bot.trainer.masking.training_text`)."""
         written = []
         for item in [i for i in self.items() if i.event_id in set(event_ids)]:
             status = "junk" if label == "junk" else "labelled"
             if label != "junk":
                 try:
                     path = add_example(self.nlu_dir, label, item.language,
-                                       mask_personal_data(item.text))
+                                       training_text(item.text, item.language))
                     written.append(str(path))
                 except ExampleError as error:
                     if "already there" not in str(error):

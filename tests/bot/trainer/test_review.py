@@ -1,8 +1,14 @@
 import json
 import sqlite3
+from dataclasses import replace
 
+import pytest
+
+from bot.console.app import COOKIE, create_app
 from bot.handoff import SQLiteHandoffQueue
+from bot.settings import load_settings
 from bot.trainer.review import ReviewInbox, find_candidates
+from tests.fakes.conversations import FakeConversationControl
 
 
 def user(id_, sender, text, intent, confidence, language="en", selector=None, ranking=None):
@@ -97,3 +103,104 @@ def test_refresh_reads_only_conversations_with_new_events(tmp_path):
     reasons = {i.event_id: i.reason for i in inbox.items()}
     assert reasons[100] == "unsure" and reasons[2] == "low_rating"
     assert inbox.refresh() == 0
+
+
+# --- Personal data never reaches the inbox -----------------------------------------------------
+
+EMAIL, PHONE, HETU = "anna.virtanen@example.com", "+358 40 123 4567", "131052-308T"
+PRIVATE = [
+    user(201, "whatsapp:+358401234567", f"en tiedä mitä tehdä, sposti {EMAIL} puh {PHONE}",
+         "nlu_fallback", 0.2, language="fi"),
+    {"id": 202, "sender_id": "whatsapp:+358401234567", "type_name": "bot",
+     "timestamp": 1_700_000_202, "action_name": None,
+     "data": {"text": f"Kiitos! Lähetin vahvistuksen osoitteeseen {EMAIL}."}},
+    user(203, "whatsapp:+358401234567", f"hetu {HETU}, tilaus 10023", "order_status", 0.3,
+         language="fi"),
+]
+
+
+def private_tracker(path):
+    tracker_db(path)
+    db = sqlite3.connect(path)
+    for event in PRIVATE:
+        db.execute("INSERT INTO events VALUES (?,?,?,?,?,?,?)",
+                   (event["id"], event["sender_id"], event["type_name"], event["timestamp"],
+                    None, event["action_name"], json.dumps(event["data"])))
+    db.commit()
+
+
+def raw_rows(path):
+    db = sqlite3.connect(path)
+    return json.dumps(db.execute("SELECT * FROM review_items").fetchall(), ensure_ascii=False)
+
+
+def assert_nothing_private(text):
+    for value in (EMAIL, PHONE, "0401234567", HETU, "Anna Virtanen"):
+        assert value not in text
+
+
+def test_review_items_are_stored_masked(tmp_path):
+    private_tracker(tmp_path / "tracker.db")
+    inbox = ReviewInbox(SQLiteHandoffQueue(tmp_path / "h.db"), tmp_path,
+                        f"sqlite:///{tmp_path / 'tracker.db'}")
+    inbox.refresh()
+    stored = raw_rows(tmp_path / "h.db")
+    assert_nothing_private(stored)
+    assert "sposti [email] puh [phone]" in stored and "hetu [id], tilaus 10023" in stored
+    item = {i.event_id: i for i in inbox.items()}[203]
+    assert item.conversation_id == "whatsapp:[phone]"
+    assert {"sender": "bot", "text": "Kiitos! Lähetin vahvistuksen osoitteeseen [email]."} \
+        in item.context
+
+
+def test_items_stored_before_masking_are_masked_when_the_inbox_opens(tmp_path):
+    queue = SQLiteHandoffQueue(tmp_path / "h.db")
+    ReviewInbox(queue, tmp_path, "")
+    with queue._transaction() as cur:  # as an earlier version stored it, and with no version
+        cur.execute("INSERT INTO review_items VALUES (7, 'c', ?, 'faq', 0.4, 'en', 'unsure', ?,"
+                    " '2026-03-01T10:00:00', 'open', NULL, NULL)",
+                    (f"I'm Anna Virtanen, {EMAIL}",
+                     json.dumps([{"sender": "shopper", "text": f"call {PHONE}"}])))
+        cur.execute("DELETE FROM review_masking")
+    ReviewInbox(queue, tmp_path, "")
+    stored = raw_rows(tmp_path / "h.db")
+    assert_nothing_private(stored)
+    assert "I'm [name], [email]" in stored and "call [phone]" in stored
+
+
+@pytest.fixture
+def console(tmp_path, orders, request):
+    private_tracker(tmp_path / "tracker.db")
+    nlu = tmp_path / "nlu"
+    nlu.mkdir()
+    (nlu / "orders.yml").write_text("nlu:\n- intent: order_status\n  examples: |\n    - x\n")
+    queue = SQLiteHandoffQueue(tmp_path / "handoff.db")
+    queue.add_agent("tina", "tina-password", "trainer", "Tina")
+    settings = replace(load_settings(env={}), nlu_dir=nlu,
+                       tracker_store_url=f"sqlite:///{tmp_path / 'tracker.db'}")
+    app = create_app(settings, queue, FakeConversationControl(), orders,
+                     name=f"review_{request.node.name}"[:60])
+    _, response = app.test_client.post("/login", json={"username": "tina",
+                                                       "password": "tina-password"})
+    yield app, {"cookies": {COOKIE: response.cookies[COOKIE]}, "headers": {"X-Console": "1"}}
+    queue.close()
+
+
+def test_the_inbox_api_never_shows_personal_data(console, tmp_path):
+    app, auth = console
+    _, response = app.test_client.get("/api/review", **auth)
+    assert response.status == 200
+    items = {item["event_id"]: item for item in response.json["items"]}
+    assert {201, 203} <= set(items)
+    assert_nothing_private(response.body.decode())
+    assert items[201]["text"] == "en tiedä mitä tehdä, sposti [email] puh [phone]"
+    assert items[203]["text"] == "hetu [id], tilaus 10023"  # the order number stays
+    _, response = app.test_client.get("/api/review", params={"language": "fi"}, **auth)
+    assert_nothing_private(response.body.decode())
+
+    _, response = app.test_client.post("/api/review/label", json={
+        "event_ids": [201], "label": "order_status"}, **auth)
+    assert response.status == 200
+    written = "".join(path.read_text() for path in (tmp_path / "nlu").rglob("*.yml"))
+    assert "sposti [customer@example.com](email) puh 040 000 0000" in written
+    assert_nothing_private(written + raw_rows(tmp_path / "handoff.db"))
