@@ -205,8 +205,8 @@ def socketio_section(lines: List[str], models: dict, work: Path, clients: int) -
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--only", choices=["own", "banking", "clinc", "speed", "socketio", "kpi"],
-                        action="append")
+    parser.add_argument("--only", action="append", choices=[
+        "own", "banking", "clinc", "speed", "socketio", "kpi", "masking"])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--per-label", type=int, default=25,
                         help="subsample size per intent for the default-pipeline comparisons")
@@ -225,7 +225,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                              " that an earlier run trained (each beside its training data,"
                              " <name>.yml); used where the training data is identical")
     args = parser.parse_args(argv)
-    parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio", "kpi"])
+    parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio", "kpi", "masking"])
     work = nlu.workdir()
     lines: List[str] = []
     say(lines, f"## Benchmarks ({time.strftime('%Y-%m-%d')}, {platform.machine()},"
@@ -248,6 +248,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from bot.benchmarks import kpi
 
         kpi.run(lambda text: say(lines, text), args.kpi_conversations)
+    if "masking" in parts:
+        from bot.benchmarks import masking
+
+        masking.run(lambda text: say(lines, text))
     say(lines, f"Total benchmark time: {(time.perf_counter() - started) / 60:.1f} min.")
     out = PROJECT_ROOT / "results" / "benchmarks.md"
     out.parent.mkdir(exist_ok=True)
