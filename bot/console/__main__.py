@@ -2,6 +2,8 @@
 
     python -m bot.console serve [--port 5080]
     python -m bot.console add-agent alice --role admin --name "Alice A."   (asks for a password)
+    python -m bot.console set-password alice      (asks; ends alice's sessions)
+    python -m bot.console remove-agent alice      (ends alice's sessions)
     python -m bot.console list-agents
 """
 
@@ -30,6 +32,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     add.add_argument("--name", help="name shoppers see, e.g. 'Alice'")
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input instead of asking")
+    change = commands.add_parser("set-password", help="change a password; logs the agent out")
+    change.add_argument("username")
+    change.add_argument("--password-stdin", action="store_true",
+                        help="read the password from standard input instead of asking")
+    remove = commands.add_parser("remove-agent", help="delete an account; logs the agent out")
+    remove.add_argument("username")
     commands.add_parser("list-agents", help="show every account")
     args = parser.parse_args(argv)
     try:
@@ -38,15 +46,25 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
     queue = build_handoff_queue(settings)
-    if args.command == "add-agent":
+    if args.command in ("add-agent", "set-password"):
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else \
             getpass.getpass(f"password for {args.username}: ")
         try:
-            agent = queue.add_agent(args.username, password, args.role, args.name)
+            agent = queue.add_agent(args.username, password, args.role, args.name) \
+                if args.command == "add-agent" else queue.set_password(args.username, password)
+        except KeyError:
+            print(f"no agent {args.username!r}", file=sys.stderr)
+            return 1
         except ValueError as error:
-            print(f"not created: {error}", file=sys.stderr)
+            print(f"not saved: {error}", file=sys.stderr)
             return 1
         print(f"{agent.username} ({agent.role}) is ready")
+        return 0
+    if args.command == "remove-agent":
+        if not queue.remove_agent(args.username):
+            print(f"no agent {args.username!r}", file=sys.stderr)
+            return 1
+        print(f"{args.username} is removed")
         return 0
     if args.command == "list-agents":
         for agent in queue.list_agents():

@@ -14,7 +14,17 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.console.auth import COOKIE, current_agent, guarded, require  # noqa: F401
+from bot.console.auth import (  # noqa: F401 - COOKIE is part of this module's API
+    COOKIE,
+    clear_session_cookie,
+    current_agent,
+    guarded,
+    locked_out,
+    login_keys,
+    login_retry_after,
+    require,
+    set_session_cookie,
+)
 from bot.console.dashboard import dashboard_blueprint
 from bot.console.events import events_blueprint
 from bot.console.privacy import privacy_blueprint
@@ -43,6 +53,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 MAX_TEXT = 4000
+STREAM_TICK_SECONDS = 1.0  # how often the live queue stream looks for changes
 
 
 def _error(status: int, message: str) -> HTTPResponse:
@@ -78,6 +89,9 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
     app.ctx.review = None
     app.ctx.kpi_cache = {}
     app.ctx.static = STATIC
+    # One login check at a time per process, so that a burst of parallel guesses cannot all
+    # pass the failed-login limit before the first of them is counted.
+    app.ctx.login_lock = asyncio.Lock()
     app.blueprint(pages_blueprint())
     if orders is not None:
         from bot.console.demo import demo_blueprint
@@ -134,30 +148,41 @@ def pages_blueprint() -> Blueprint:
 
     @pages.post("/login")
     async def login(request: Request) -> HTTPResponse:
-        form = request.form or {}
-        body = request.json if request.content_type == "application/json" else None
-        username = (body or {}).get("username") if body else form.get("username")
-        password = (body or {}).get("password") if body else form.get("password")
-        agent = request.app.ctx.queue.authenticate(str(username or ""), str(password or ""))
+        """A form post (answered with redirects) or JSON (answered with JSON)."""
+        wants_json = (request.content_type or "").startswith("application/json")
+        fields = (request.json if wants_json else request.form) or {}
+        if not isinstance(fields, dict):
+            return _error(400, "send a username and a password")
+        username = str(fields.get("username") or "")
+        password = str(fields.get("password") or "")
+        queue: SQLHandoffQueue = request.app.ctx.queue
+        keys = login_keys(request, username)
+        async with request.app.ctx.login_lock:
+            wait = login_retry_after(queue, keys, request.app.ctx.settings.limits)
+            if wait is not None:
+                return locked_out(wait, wants_json)
+            # scrypt takes tens of milliseconds: off the event loop, other requests go on.
+            agent = await asyncio.to_thread(queue.authenticate, username, password)
+            if agent is None:
+                queue.record(keys)
+            else:
+                queue.clear(keys[:1])  # the user name's count; the address keeps its own
         if agent is None:
-            if body is not None:
+            if wants_json:
                 return _error(401, "wrong username or password")
             return response.redirect("/login?failed=1")
-        token = request.app.ctx.queue.start_session(agent)
+        token = queue.start_session(agent)
         home = {"lead": "/dashboard", "trainer": "/review"}.get(agent.role, "/")
-        resp = response.json({"agent": asdict(agent)}) if body is not None \
+        resp = response.json({"agent": asdict(agent)}) if wants_json \
             else response.redirect(home)
-        resp.cookies[COOKIE] = token
-        resp.cookies[COOKIE]["httponly"] = True
-        resp.cookies[COOKIE]["samesite"] = "Strict"
-        resp.cookies[COOKIE]["path"] = "/"
+        set_session_cookie(request, resp, token)
         return resp
 
     @pages.post("/logout")
     async def logout(request: Request) -> HTTPResponse:
         request.app.ctx.queue.end_session(request.cookies.get(COOKIE, ""))
         resp = response.redirect("/login")
-        del resp.cookies[COOKIE]
+        clear_session_cookie(request, resp)
         return resp
 
     return pages
@@ -227,7 +252,7 @@ def api_blueprint() -> Blueprint:
     @api.get("/tickets")
     @guarded
     async def list_tickets(request: Request) -> HTTPResponse:
-        require(request)
+        require(request, integrator=True)
         queue: SQLHandoffQueue = request.app.ctx.queue
         statuses = [s for s in (request.args.get("status") or "waiting,active").split(",") if s]
         language = request.args.get("language")
@@ -247,7 +272,7 @@ def api_blueprint() -> Blueprint:
     @api.get("/tickets/<ticket_id>")
     @guarded
     async def get_ticket(request: Request, ticket_id: str) -> HTTPResponse:
-        require(request)
+        require(request, integrator=True)
         ticket = request.app.ctx.queue.get(ticket_id)
         if ticket is None:
             return _error(404, "no such ticket")
@@ -256,7 +281,7 @@ def api_blueprint() -> Blueprint:
     @api.post("/tickets/<ticket_id>/claim")
     @guarded
     async def claim(request: Request, ticket_id: str) -> HTTPResponse:
-        agent = require(request)
+        agent = require(request, integrator=True)
         queue: SQLHandoffQueue = request.app.ctx.queue
         if queue.get(ticket_id) is None:
             return _error(404, "no such ticket")
@@ -272,7 +297,7 @@ def api_blueprint() -> Blueprint:
     @api.post("/tickets/next")
     @guarded
     async def claim_next(request: Request) -> HTTPResponse:
-        agent = require(request)
+        agent = require(request, integrator=True)
         ticket = request.app.ctx.queue.claim_next(agent.username)
         if ticket is None:
             return _error(404, "nobody is waiting")
@@ -289,7 +314,7 @@ def api_blueprint() -> Blueprint:
         return ticket
 
     async def with_owned(request: Request, ticket_id: str, action) -> HTTPResponse:
-        agent = require(request)
+        agent = require(request, integrator=True)
         try:
             ticket = owned(request, ticket_id, agent)
         except KeyError:
@@ -317,7 +342,7 @@ def api_blueprint() -> Blueprint:
     @api.post("/tickets/<ticket_id>/notes")
     @guarded
     async def add_note(request: Request, ticket_id: str) -> HTTPResponse:
-        agent = require(request)
+        agent = require(request, integrator=True)
         text = _text(request)
         if request.app.ctx.queue.get(ticket_id) is None:
             return _error(404, "no such ticket")
@@ -362,7 +387,7 @@ def api_blueprint() -> Blueprint:
     @api.get("/canned")
     @guarded
     async def canned(request: Request) -> HTTPResponse:
-        agent = require(request)
+        agent = require(request, integrator=True)
         language = request.args.get("language") or DEFAULT_LANGUAGE
         if language not in LANGUAGES:
             return _error(400, "unknown language")
@@ -393,15 +418,19 @@ def api_blueprint() -> Blueprint:
     @api.get("/events")
     @guarded
     async def events(request: Request) -> HTTPResponse:
-        """Server-sent events: the queue snapshot whenever it changes."""
-        require(request)
+        """Server-sent events: the queue snapshot whenever it changes, while the login lasts.
+
+        The login is checked again before every tick, so the stream ends (and sends nothing
+        more) once the session is logged out, expires or its account changes.
+        """
+        require(request, integrator=True)
         stream = await request.respond(content_type="text/event-stream",
                                        headers={"Cache-Control": "no-cache"})
+        queue: SQLHandoffQueue = request.app.ctx.queue
         last = ""
-        session = request.cookies.get(COOKIE, "")
         ticks = 0
-        while True:
-            queue: SQLHandoffQueue = request.app.ctx.queue
+        # Every 30th check also marks the agent online; the others only read.
+        while current_agent(request, touch=ticks % 30 == 0) is not None:
             snapshot = [ticket_summary(t, queue) for t in queue.list_open()]
             for item in snapshot:
                 item.pop("wait_minutes", None)
@@ -411,10 +440,10 @@ def api_blueprint() -> Blueprint:
                 last = digest
             elif ticks % 15 == 0:
                 await stream.send(": keep-alive\n\n")
-            if session and ticks % 30 == 0:
-                queue.session_agent(session)  # keeps the agent "online"
             ticks += 1
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(STREAM_TICK_SECONDS)
+        await stream.send("event: logout\ndata: {}\n\n")
+        await stream.eof()
 
     return api
 

@@ -15,8 +15,13 @@ from datetime import datetime, timedelta
 from typing import List, Optional, Protocol
 
 ROLES = ("agent", "admin", "trainer", "lead")
+QUEUE_ROLES = ("agent", "admin")  # the roles that work the queue
 SESSION_HOURS = 12
 ONLINE_MINUTES = 2
+# The hash of a random password nobody knows: a login with an unknown user name is checked
+# against it, so that it costs the same scrypt work as a wrong password of a real account.
+UNKNOWN_USER_HASH = ("scrypt$961e040639f16aa04f64caf09a28c705$"
+                     "40434b08c683a41348c8ce36758816187f1ea6504bbbabd627fb122acba9f91e")
 
 AGENT_SCHEMA = """
 CREATE TABLE IF NOT EXISTS agents (
@@ -47,19 +52,31 @@ class AgentAccounts(Protocol):
 
     def add_agent(self, username: str, password: str, role: str = "agent",
                   display_name: Optional[str] = None) -> Agent:
-        """Create or update an account."""
+        """Create or update an account; updating one ends its sessions."""
+
+    def set_password(self, username: str, password: str) -> Agent:
+        """Change an account's password and end its sessions."""
+
+    def remove_agent(self, username: str) -> bool:
+        """Delete an account and its sessions; False if there was none."""
+
+    def get_agent(self, username: str) -> Optional[Agent]:
+        """The account of a user name."""
 
     def authenticate(self, username: str, password: str) -> Optional[Agent]:
-        """The agent if the password is right."""
+        """The agent if the password is right (the same work whether the account exists)."""
 
     def start_session(self, agent: Agent) -> str:
         """A new session token for the agent (only its hash is stored)."""
 
-    def session_agent(self, token: str) -> Optional[Agent]:
-        """The agent behind a live session token; marks them online."""
+    def session_agent(self, token: str, touch: bool = True) -> Optional[Agent]:
+        """The agent behind a live session token; marks them online unless ``touch`` is off."""
 
     def end_session(self, token: str) -> None:
         """Log out."""
+
+    def end_sessions(self, username: str) -> None:
+        """Log an agent out everywhere."""
 
     def agents_online(self) -> List[Agent]:
         """Agents seen in the last few minutes."""
@@ -91,6 +108,12 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _new_hash(password: str) -> str:
+    if len(password) < 8:
+        raise ValueError("passwords need at least 8 characters")
+    return hash_password(password)
+
+
 class SQLAgentAccounts:
     """Mixin for SQLHandoffQueue: the same connection serves tickets and accounts."""
 
@@ -102,27 +125,55 @@ class SQLAgentAccounts:
             raise ValueError("usernames are letters, digits, '.', '-' or '_'")
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        if len(password) < 8:
-            raise ValueError("passwords need at least 8 characters")
         agent = Agent(username, (display_name or username).strip()[:80], role)
+        hashed = _new_hash(password)  # before the transaction: scrypt takes a while
         with self._transaction() as cur:  # type: ignore[attr-defined]
             cur.execute(self._sql("DELETE FROM agents WHERE username = ?"), (username,))
             cur.execute(self._sql("INSERT INTO agents VALUES (?, ?, ?, ?, ?)"),
-                        (username, agent.display_name, role, hash_password(password),
+                        (username, agent.display_name, role, hashed,
                          datetime.now().isoformat()))
+            # A new password or role must not leave sessions opened with the old one.
+            cur.execute(self._sql("DELETE FROM agent_sessions WHERE username = ?"),
+                        (username,))
         return agent
 
-    def _agent(self, username: str) -> Optional[tuple]:
+    def set_password(self, username: str, password: str) -> Agent:
+        username = (username or "").strip().lower()
+        hashed = _new_hash(password)
         with self._transaction() as cur:  # type: ignore[attr-defined]
-            row = self._one(cur, "SELECT * FROM agents WHERE username = ?", (username,))
-        return row
+            row = self._one(cur, "SELECT username, display_name, role FROM agents"
+                                 " WHERE username = ?", (username,))
+            if row is None:
+                raise KeyError(f"no agent {username!r}")
+            cur.execute(self._sql("UPDATE agents SET password_hash = ? WHERE username = ?"),
+                        (hashed, username))
+            cur.execute(self._sql("DELETE FROM agent_sessions WHERE username = ?"),
+                        (username,))
+        return Agent(row["username"], row["display_name"], row["role"])
+
+    def remove_agent(self, username: str) -> bool:
+        username = (username or "").strip().lower()
+        with self._transaction() as cur:  # type: ignore[attr-defined]
+            cur.execute(self._sql("DELETE FROM agent_sessions WHERE username = ?"),
+                        (username,))
+            cur.execute(self._sql("DELETE FROM agents WHERE username = ?"), (username,))
+            return bool(cur.rowcount)
+
+    def get_agent(self, username: str) -> Optional[Agent]:
+        with self._transaction() as cur:  # type: ignore[attr-defined]
+            row = self._one(cur, "SELECT username, display_name, role FROM agents"
+                                 " WHERE username = ?", ((username or "").strip().lower(),))
+        return Agent(row["username"], row["display_name"], row["role"]) if row else None
 
     def authenticate(self, username: str, password: str) -> Optional[Agent]:
-        row = self._agent((username or "").strip().lower())
-        if row is None:
-            check_password(password or "", hash_password("timing-equaliser"))
-            return None
-        if not check_password(password or "", row["password_hash"]):
+        with self._transaction() as cur:  # type: ignore[attr-defined]
+            row = self._one(cur, "SELECT * FROM agents WHERE username = ?",
+                            ((username or "").strip().lower(),))
+        # One read and one scrypt either way: the time taken does not tell whether the
+        # user name exists.
+        matches = check_password(password or "", row["password_hash"] if row
+                                 else UNKNOWN_USER_HASH)
+        if row is None or not matches:
             return None
         return Agent(row["username"], row["display_name"], row["role"])
 
@@ -135,7 +186,7 @@ class SQLAgentAccounts:
                          (now + timedelta(hours=SESSION_HOURS)).isoformat(), now.isoformat()))
         return token
 
-    def session_agent(self, token: str) -> Optional[Agent]:
+    def session_agent(self, token: str, touch: bool = True) -> Optional[Agent]:
         if not token or len(token) > 200:
             return None
         now = datetime.now()
@@ -145,14 +196,21 @@ class SQLAgentAccounts:
                                  " WHERE s.token_hash = ?", (token_hash(token),))
             if row is None or datetime.fromisoformat(row["expires_at"]) < now:
                 return None
-            cur.execute(self._sql("UPDATE agent_sessions SET last_seen = ? WHERE token_hash = ?"),
-                        (now.isoformat(), token_hash(token)))
+            if touch:
+                cur.execute(self._sql("UPDATE agent_sessions SET last_seen = ?"
+                                      " WHERE token_hash = ?"),
+                            (now.isoformat(), token_hash(token)))
         return Agent(row["username"], row["display_name"], row["role"])
 
     def end_session(self, token: str) -> None:
         with self._transaction() as cur:  # type: ignore[attr-defined]
             cur.execute(self._sql("DELETE FROM agent_sessions WHERE token_hash = ?"),
                         (token_hash(token or ""),))
+
+    def end_sessions(self, username: str) -> None:
+        with self._transaction() as cur:  # type: ignore[attr-defined]
+            cur.execute(self._sql("DELETE FROM agent_sessions WHERE username = ?"),
+                        ((username or "").strip().lower(),))
 
     def agents_online(self) -> List[Agent]:
         since = (datetime.now() - timedelta(minutes=ONLINE_MINUTES)).isoformat()

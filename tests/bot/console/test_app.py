@@ -3,54 +3,9 @@
 import json
 from dataclasses import replace
 
-import pytest
-
-from bot.console.app import COOKIE, create_app
-from bot.handoff import SQLiteHandoffQueue, Ticket, TranscriptLine, new_ticket_id
-from bot.settings import HandoffSettings, load_settings
-from tests.fakes.conversations import FakeConversationControl
-
-API_TOKEN = "integrator-secret"
-
-
-@pytest.fixture
-def queue(tmp_path):
-    store = SQLiteHandoffQueue(tmp_path / "handoff.db")
-    store.add_agent("alice", "alice-password", "agent", "Alice")
-    store.add_agent("bob", "bob-password-1", "agent", "Bob")
-    store.add_agent("tina", "tina-password", "trainer", "Tina")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def control():
-    return FakeConversationControl()
-
-
-@pytest.fixture
-def app(queue, control, orders, request):
-    settings = load_settings(env={})
-    settings = replace(settings, handoff=replace(HandoffSettings(), api_token=API_TOKEN))
-    return create_app(settings, queue, control, orders, name=f"console_{request.node.name}"[:60]
-                      .replace("[", "_").replace("]", "_").replace("-", "_"),
-                      notify_interval=0)
-
-
-def waiting_ticket(queue, conversation="shopper-1", reason="talk_to_human", text="help me"):
-    ticket = Ticket(ticket_id=new_ticket_id(), conversation_id=conversation, reason=reason,
-                    summary=f"Shopper asked for a person - last said: \"{text}\"",
-                    language="fi", channel="socketio", order_number="10023",
-                    order_verified=True, customer_id="C-1001",
-                    transcript=[TranscriptLine("shopper", text, 1.0, "talk_to_human", 0.9)])
-    return queue.create(ticket)
-
-
-def login(app, username="alice", password="alice-password"):
-    _, response = app.test_client.post("/login", json={"username": username,
-                                                       "password": password})
-    assert response.status == 200
-    return {"cookies": {COOKIE: response.cookies[COOKIE]}, "headers": {"X-Console": "1"}}
+from bot.console.app import create_app
+from bot.settings import load_settings
+from tests.bot.console.conftest import API_TOKEN, login, waiting_ticket
 
 
 def test_console_needs_a_login(app):
@@ -172,11 +127,11 @@ def test_trainers_cannot_work_the_queue(app, queue):
 
 def test_integrator_api_with_bearer_token(app, queue):
     ticket = waiting_ticket(queue)
-    headers = {"Authorization": f"Bearer {API_TOKEN}", "X-Agent": "helpdesk-7"}
+    headers = {"Authorization": f"Bearer {API_TOKEN}", "X-Agent": "bob"}
     _, response = app.test_client.get("/api/tickets", headers=headers)
     assert response.json["tickets"][0]["ticket_id"] == ticket.ticket_id
     _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/claim", headers=headers)
-    assert response.json["agent"] == "helpdesk-7"
+    assert response.json["agent"] == "bob"
     _, response = app.test_client.post(f"/api/tickets/{ticket.ticket_id}/reply",
                                        json={"text": "hello from our desk"}, headers=headers)
     assert response.status == 200
