@@ -16,7 +16,7 @@ from typing import List, Optional
 
 from bot.handoff import ROLES, build_handoff_queue
 from bot.handoff.rasa_client import RasaConversationControl
-from bot.settings import SettingsError, load_settings
+from bot.settings import SettingsError, check_production, load_settings
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -24,7 +24,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the console")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", help="where to listen (default: ASSISTANT_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5080)
     add = commands.add_parser("add-agent", help="create or update an account")
     add.add_argument("username")
@@ -42,6 +42,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        if args.command == "serve":
+            check_production(settings)
     except SettingsError as error:
         print(f"configuration error: {error}", file=sys.stderr)
         return 2
@@ -77,8 +79,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     control = RasaConversationControl(settings.handoff.rasa_url, settings.handoff.rasa_token)
     app = create_app(settings, queue, control, build_order_service(settings))
     schedule_daily_purge(app)
-    app.run(host=args.host, port=args.port, access_log=False, single_process=True) \
-        if _supports_single_process() else app.run(host=args.host, port=args.port,
+    host = args.host or settings.bind_host
+    app.run(host=host, port=args.port, access_log=False, single_process=True) \
+        if _supports_single_process() else app.run(host=host, port=args.port,
                                                    access_log=False, workers=1)
     return 0
 

@@ -93,7 +93,7 @@ def create_app(settings: Settings, queue: SQLHandoffQueue, control: Conversation
     # pass the failed-login limit before the first of them is counted.
     app.ctx.login_lock = asyncio.Lock()
     app.blueprint(pages_blueprint())
-    if orders is not None:
+    if orders is not None and settings.demo_enabled:
         from bot.console.demo import demo_blueprint
 
         app.blueprint(demo_blueprint())

@@ -94,14 +94,15 @@ class Cutoffs:
 
         A shopper's survey memory ("no thanks", when NPS was last asked) is kept while it still
         has an effect, but never longer than the survey answers. Rate-limit attempts matter only
-        inside the longest limit window.
+        inside the longest limit window (the login back-off's included).
         """
         now = now or datetime.now()
         retention, surveys, limits = settings.retention, settings.surveys, settings.limits
         memory_days = min(retention.surveys_days,
                           max(surveys.decline_days, surveys.nps_period_days))
+        # The console's login back-off looks back over up to eight login windows.
         window = max(limits.verify_window_seconds, limits.tickets_window_seconds,
-                     limits.login_window_seconds)
+                     8 * limits.login_window_seconds)
         return cls(now=now,
                    conversations=now - timedelta(days=retention.conversations_days),
                    tickets=now - timedelta(days=retention.tickets_days),

@@ -182,6 +182,8 @@
     lastQueue = data.tickets; renderQueue(lastQueue);
     const events = new EventSource("/api/events");
     events.addEventListener("queue", (e) => { lastQueue = JSON.parse(e.data); renderQueue(lastQueue); });
+    // The session ended (logged out elsewhere, expired, password changed): back to the login.
+    events.addEventListener("logout", () => { events.close(); location.href = "/login"; });
   }
   start().catch((e) => say(e.message));
 })();
