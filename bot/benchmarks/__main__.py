@@ -193,7 +193,7 @@ def socketio_section(lines: List[str], models: dict, work: Path, clients: int) -
     stack.start()
     try:
         stack.wait_until_ready(timeout=300)
-        result = asyncio.run(socketio_load.run(stack.rasa_url, clients))
+        result = asyncio.run(socketio_load.run(stack.rasa_url, stack.integrator_token, clients))
     finally:
         stack.stop()
     figures = socketio_load.summary(result, clients)

@@ -105,9 +105,12 @@ class ShopRestInput(RestInput):
         return self.name()
 
     def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
-        address = request.remote_addr or request.ip
-        return clean_metadata(request.json.get("metadata"),
-                              client_key(address, self.settings.session_secret))
+        # A front end's shopper is counted per client address by the limits; an integrator's
+        # server speaks for many shoppers, who are counted per conversation instead.
+        client = None
+        if not bearer_matches(request, self.settings.handoff.api_token):
+            client = client_key(request.remote_addr or request.ip, self.settings.session_secret)
+        return clean_metadata(request.json.get("metadata"), client)
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[None]]
