@@ -83,7 +83,7 @@ _REFERENCE = re.compile(
     r"{0,3}[\s:#№.\-]*([#№]?\d[\d\-]*)"
     r"|[#№]\s?(\d+)"
     r"|(?<![\w.,])(\d{4,})\s+(?:numaral[ıi]|nolu|no'lu)?\s*sipari[sş]\w*")
-_AMOUNT = r"(?:\d{1,3}(?:[ .,\u00a0]\d{3})+|\d+)(?:[.,]\d{1,2}|,-)?"
+_AMOUNT = r"(?<!\d)(?:\d{1,3}(?:[ .,\u00a0]\d{3})+|\d+)(?:[.,]\d{1,2}|,-)?"
 _PRICE = re.compile(
     r"(?i)(?:[€$£₺₴]|(?<!\w)(?:rp|usd|eur|nok|kr|tl|грн|uah|idr)\.?)\s?" + _AMOUNT
     + r"|" + _AMOUNT + r"\s?(?:[€$£₺₴]|(?:e|eur\w*|euro\w*|kr|kroner|nok|tl|lira|грн\w*|"
@@ -283,6 +283,10 @@ _DIGIT_RUN = re.compile(r"(?<![\w#№/+\-])(?<!\d[.,])(?:\+\s?|\(\+?)?\d+"
                         r"(?![\w/]|[.,]\d)")
 
 
+#: The most digit groups a phone or card number is written in ("+38 (050) 123-45-67" has 5).
+_MOST_GROUPS = 8
+
+
 def _digit_groups(text: str, valid: Callable[[str, int, int], bool],
                   protected: Sequence[Tuple[int, int]], kind: str) -> Iterator[Found]:
     """Within each run of digit groups, the longest stretches of whole groups that ``valid``
@@ -292,7 +296,7 @@ def _digit_groups(text: str, valid: Callable[[str, int, int], bool],
                   for m in re.finditer(r"\d+", run.group())]
         first = 0
         while first < len(groups):
-            for last in range(len(groups), first, -1):
+            for last in range(min(len(groups), first + _MOST_GROUPS), first, -1):
                 start = run.start() if first == 0 else groups[first][0]
                 end = groups[last - 1][1]
                 if text[end:end + 1] == ")" and "(" in text[start:end]:

@@ -252,3 +252,10 @@ def test_recall_on_the_evaluation_messages_stays_above_a_floor():
     total = figures.total
     assert total.kept / total.distractors >= 0.97
     assert len(figures.messages) == 6 and min(figures.messages.values()) >= 17
+
+
+def test_a_long_pasted_list_of_numbers_is_read_through():
+    """Masking reads each number a bounded number of ways (a pasted table of numbers once kept
+    the inbox busy for minutes)."""
+    numbers = "12345 " * 2000 + "1-" * 2000 + "0" * 5000
+    assert mask_personal_data(numbers) == numbers
