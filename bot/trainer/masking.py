@@ -294,6 +294,7 @@ def _digit_groups(text: str, valid: Callable[[str, int, int], bool],
     for run in _DIGIT_RUN.finditer(text):
         groups = [(run.start() + m.start(), run.start() + m.end())
                   for m in re.finditer(r"\d+", run.group())]
+        inside = [(a, b) for a, b in protected if a < run.end() and run.start() < b]
         first = 0
         while first < len(groups):
             for last in range(min(len(groups), first + _MOST_GROUPS), first, -1):
@@ -301,7 +302,7 @@ def _digit_groups(text: str, valid: Callable[[str, int, int], bool],
                 end = groups[last - 1][1]
                 if text[end:end + 1] == ")" and "(" in text[start:end]:
                     end += 1
-                if not _overlaps(start, end, protected) and valid(text, start, end):
+                if not _overlaps(start, end, inside) and valid(text, start, end):
                     yield Found(start, end, kind)
                     first = last
                     break
