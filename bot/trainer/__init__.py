@@ -1,1 +1,0 @@
-"""Tools for trainers: data checks and adding examples without hand-editing YAML."""
