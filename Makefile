@@ -4,10 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(VENV)/bin/rasa
 MODEL := models/current.tar.gz
-# Training data only: data/responses, data/kb and data/canned are not Rasa training files.
-TRAINING_DATA := data/nlu data/rules
-MODEL_INPUTS := $(shell find data domain -type f -name '*.yml' 2>/dev/null) config.yml \
-	$(wildcard bot/nlu/*.py)
+# Rasa's inputs: the hand-written domain.yml, and training data with the generated responses
+# (data/responses, data/kb and data/canned are their sources, not Rasa files).
+DOMAIN := domain.yml
+TRAINING_DATA := data/nlu data/rules data/generated
+MODEL_INPUTS := $(shell find data -type f -name '*.yml' 2>/dev/null) $(DOMAIN) config.yml \
+	$(wildcard bot/runtime/nlu/*.py bot/text/*.py)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
@@ -21,53 +23,53 @@ $(VENV)/.installed: pyproject.toml scripts/setup.sh scripts/encoder-requirements
 
 setup: $(VENV)/.installed
 
-# Bot messages and FAQ answers in the domain are generated from data/responses/ and data/kb/.
-GENERATED := domain/responses.yml domain/faq.yml
+# Bot messages and FAQ answers are generated from data/responses/ and data/kb/.
+GENERATED := data/generated/responses.yml data/generated/faq.yml
 $(GENERATED) &: $(wildcard data/kb/*.yml data/responses/*.yml) | $(VENV)/.installed
-	$(PY) -m bot.i18n.export
+	$(PY) -m bot.tools.domain_export
 	@touch $(GENERATED)
 
 domain: $(GENERATED)
 
 # Retrain only when training data, domain, config or the custom classifier changed.
 $(MODEL): $(MODEL_INPUTS) $(GENERATED) | $(VENV)/.installed
-	$(RASA) train --domain domain --data $(TRAINING_DATA) --fixed-model-name current --out models
+	$(RASA) train --domain $(DOMAIN) --data $(TRAINING_DATA) --fixed-model-name current --out models
 	@touch $@
 
 train: setup $(MODEL)
 
 run: setup $(MODEL)
-	$(PY) -m bot.run
+	$(PY) -m bot.tools.run
 
 test-deps:
 	@bash scripts/install-test-deps.sh
 
 test: setup test-deps $(MODEL)
-	$(PY) -m bot.i18n.export --check
-	$(PY) -m bot.trainer.checks
-	$(RASA) data validate --domain domain --data $(TRAINING_DATA) --fail-on-warnings
+	$(PY) -m bot.tools.domain_export --check
+	$(PY) -m bot.tools.checks
+	$(RASA) data validate --domain $(DOMAIN) --data $(TRAINING_DATA) --fail-on-warnings
 	$(PY) -m pytest
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core
 
 validate: setup
-	$(PY) -m bot.i18n.export --check
-	$(PY) -m bot.trainer.checks
-	$(RASA) data validate --domain domain --data $(TRAINING_DATA) --fail-on-warnings
+	$(PY) -m bot.tools.domain_export --check
+	$(PY) -m bot.tools.checks
+	$(RASA) data validate --domain $(DOMAIN) --data $(TRAINING_DATA) --fail-on-warnings
 
 eval: setup $(MODEL)
-	$(PY) -m bot.evaluation
+	$(PY) -m bot.tools.evaluation
 
 # Switch a running server (make run) to the newest model without a restart.
 deploy: setup $(MODEL)
-	$(PY) -m bot.trainer.deploy
+	$(PY) -m bot.tools.deploy
 
 # Add a training example: make example LABEL=order_status LANG=fi TEXT="missä paketti"
 example: setup
-	$(PY) -m bot.trainer.add_example --label "$(LABEL)" --language "$(or $(LANG),en)" "$(TEXT)"
+	$(PY) -m bot.tools.add_example --label "$(LABEL)" --language "$(or $(LANG),en)" "$(TEXT)"
 
 bench: setup $(MODEL)
-	$(PY) -m bot.benchmarks
+	$(PY) -m bot.tools.benchmarks
 
 lint: setup
 	$(VENV)/bin/ruff check bot actions tests

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel, customer_id, language, services
-from bot.language import requested_language
+from bot.text.language import requested_language
 
 #: What a shopper said that the bot did not understand.
 NOT_UNDERSTOOD = {"nlu_fallback", "out_of_scope"}

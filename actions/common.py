@@ -9,11 +9,11 @@ from typing import Any, Dict, List, Optional, Union
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from bot.auth import customer_from_metadata
 from bot.i18n import format_date, format_money, language_or_default, status_name
 from bot.limits import Limit
 from bot.services import Services, get_services
 from bot.shop import Order, OrderVerifier, normalise_order_number, still_verified
+from bot.shop.customer_tokens import customer_from_metadata
 
 #: Slots that belong to one task and are cleared when a new task starts.
 TASK_SLOTS = (

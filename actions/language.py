@@ -8,7 +8,7 @@ from rasa_sdk import Tracker, ValidationAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.language import choose_language
+from bot.text.language import choose_language
 
 
 class ValidatePredefinedSlots(ValidationAction):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.nlu.text_model import normalise
+from bot.text.normalise import normalise
 
 _PATTERNS = (
     ("double_charge", r"\b(twice|double|two times|2 times|charged (me )?again|duplicate|"

@@ -215,7 +215,7 @@ def _handoff_settings(section: Mapping[str, Any], env: Mapping[str, str]) -> Han
 
 
 #: Tracker store types that keep conversations in an SQL database (lower case).
-SQL_TRACKER_STORES = {"sql", "bot.tracker_store.cachedsqltrackerstore"}
+SQL_TRACKER_STORES = {"sql", "bot.runtime.tracker_store.cachedsqltrackerstore"}
 
 
 def _tracker_url(section: Mapping[str, Any], root: Path) -> str:

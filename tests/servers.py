@@ -14,8 +14,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from bot.run import Stack
 from bot.settings import PROJECT_ROOT
+from bot.tools.run import Stack
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 SECRET = "e2e-secret"
@@ -42,20 +42,20 @@ def platforms():  # noqa: D103 - the fake messaging platforms' APIs
 def platform_credentials(api: str) -> Dict[str, Dict[str, Any]]:
     """Messaging-app channels whose replies go to the local fake of their APIs."""
     return {
-        "bot.channels.platforms.ShopTelegramInput": {
+        "bot.runtime.channels.platforms.ShopTelegramInput": {
             "access_token": "123456:TEST", "verify": "northwind_bot",
             "webhook_url": "https://shop.example/webhooks/telegram/webhook",
             "secret_token": TELEGRAM_SECRET, "api_url": api},
-        "bot.channels.platforms.ShopFacebookInput": {
+        "bot.runtime.channels.platforms.ShopFacebookInput": {
             "verify": "fb-verify", "secret": FACEBOOK_SECRET, "page-access-token": "fb-token",
             "api_url": f"{api}/graph"},
-        "bot.channels.platforms.ShopSlackInput": {
+        "bot.runtime.channels.platforms.ShopSlackInput": {
             "slack_token": "xoxb-test", "slack_signing_secret": SLACK_SECRET,
             "api_url": f"{api}/slack/"},
-        "bot.channels.platforms.ShopTwilioInput": {
+        "bot.runtime.channels.platforms.ShopTwilioInput": {
             "account_sid": "AC" + "0" * 32, "auth_token": TWILIO_SECRET,
             "twilio_number": "whatsapp:+14155238886", "api_url": f"{api}/twilio"},
-        "bot.channels.webhook.SignedWebhookInput": {
+        "bot.runtime.channels.webhook.SignedWebhookInput": {
             "secret": WEBHOOK_SECRET, "callback_url": f"{api}/shop-app/replies"},
     }
 

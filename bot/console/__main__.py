@@ -73,7 +73,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"{agent.username}\t{agent.role}\t{agent.display_name}")
         return 0
     from bot.console.app import create_app
-    from bot.console.privacy import schedule_daily_purge
+    from bot.console.erasure_api import schedule_daily_purge
     from bot.shop import build_order_service
 
     control = RasaConversationControl(settings.handoff.rasa_url, settings.handoff.rasa_token)

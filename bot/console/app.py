@@ -26,9 +26,9 @@ from bot.console.auth import (  # noqa: F401 - COOKIE is part of this module's A
     set_session_cookie,
 )
 from bot.console.dashboard import dashboard_blueprint
+from bot.console.erasure_api import privacy_blueprint
 from bot.console.events import events_blueprint
-from bot.console.privacy import privacy_blueprint
-from bot.console.review import review_blueprint
+from bot.console.review_api import review_blueprint
 from bot.handoff import (
     Agent,
     SQLHandoffQueue,

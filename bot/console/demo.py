@@ -16,11 +16,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.auth import issue_customer_token
 from bot.channel_keys import scoped, session_public_id
 from bot.console.events import handle_abandoned_cart, handle_order_event
 from bot.i18n import format_money
 from bot.proactive import sign
+from bot.shop.customer_tokens import issue_customer_token
 
 DEMO_CUSTOMER = "C-1001"
 

@@ -9,8 +9,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.console.auth import COOKIE, guarded, require
-from bot.trainer.data import read_examples
-from bot.trainer.review import SPECIAL_LABELS, ReviewInbox
+from bot.review.inbox import SPECIAL_LABELS, ReviewInbox
+from bot.text.nlu_data import read_examples
 
 TRAINER_ROLES = ("trainer", "admin")
 

@@ -10,7 +10,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.i18n import LANGUAGES
 from bot.kb.store import Entry
-from bot.nlu.text_model import normalise
+from bot.text.normalise import normalise
 
 
 @dataclass(frozen=True)

@@ -148,17 +148,12 @@ def kb_problems(entries: List[Entry]) -> List[str]:
 
 def load_faq_examples(nlu_dir: Path) -> Dict[str, List[str]]:
     """Training examples per FAQ key from every NLU file, all languages (for the KB search)."""
+    from bot.text.nlu_data import read_examples
+
     examples: Dict[str, List[str]] = {}
-    paths = [nlu_dir] if Path(nlu_dir).is_file() else sorted(Path(nlu_dir).rglob("*.yml"))
-    for path in paths:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            intent = str(block.get("intent") or "")
-            if intent.startswith("faq/"):
-                lines = [line.strip()[2:].strip()
-                         for line in str(block.get("examples", "")).splitlines()
-                         if line.strip().startswith("- ")]
-                examples.setdefault(intent[4:], []).extend(lines)
+    for example in read_examples(nlu_dir):
+        if example.label.startswith("faq/"):
+            examples.setdefault(example.label[4:], []).append(example.text)
     return examples
 
 

@@ -140,7 +140,7 @@ class SurveyRecords(_QueueTables):
 
 
 class ReviewRecords(_QueueTables):
-    """The trainers' review inbox: shopper messages with their context (bot.trainer.review).
+    """The trainers' review inbox: shopper messages with their context (bot.review.inbox).
 
     Messages labelled there were masked before they became training examples; the items
     themselves hold the original text.

@@ -1,6 +1,7 @@
 """Conversations in Rasa's SQL tracker store: the ``events`` table that Rasa's
-``SQLTrackerStore`` (and ``bot.tracker_store.CachedSQLTrackerStore``) writes, one row per event
-with the conversation's ``sender_id``, a unix ``timestamp`` and the event as JSON in ``data``.
+``SQLTrackerStore`` (and ``bot.runtime.tracker_store.CachedSQLTrackerStore``) writes, one
+row per event with the conversation's ``sender_id``, a unix ``timestamp`` and the event as
+JSON in ``data``.
 
 Read and written with plain SQL through SQLAlchemy, so any database the tracker store can use
 works (SQLite, PostgreSQL, ...). A running Rasa server notices the deletions: its cached
@@ -17,10 +18,10 @@ from typing import Any, Collection, Dict, Iterator, Optional, Set
 import jwt
 import sqlalchemy as sa
 
-from bot.auth import ALGORITHM, METADATA_KEY
 from bot.privacy.base import Counts, Cutoffs, Shopper, chunks, like_pattern
+from bot.shop.customer_tokens import ALGORITHM, METADATA_KEY
 
-#: Slots that hold a shopper's email address or customer id (domain/*.yml).
+#: Slots that hold a shopper's email address or customer id (domain.yml).
 EMAIL_SLOTS = ("email", "followup_email")
 CUSTOMER_SLOT = "customer_id"
 

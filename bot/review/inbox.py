@@ -15,8 +15,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 
-from bot.trainer.add_example import ExampleError, add_example
-from bot.trainer.masking import MASKING_VERSION, mask_personal_data, training_text
+from bot.review.masking import MASKING_VERSION, mask_personal_data, training_text
+from bot.text.nlu_data import ExampleError, add_example
 
 REVIEW_SCHEMA = """
 CREATE TABLE IF NOT EXISTS review_items (
@@ -244,7 +244,7 @@ class ReviewInbox:
         """Turn messages into training examples or mark them junk; return the files written.
 
         An example is the masked message with neutral values in place of the placeholders
-        (:func:`bot.trainer.masking.training_text`)."""
+        (:func:`bot.review.masking.training_text`)."""
         written = []
         for item in [i for i in self.items() if i.event_id in set(event_ids)]:
             status = "junk" if label == "junk" else "labelled"

@@ -1,6 +1,6 @@
 """Custom actions run inside the Rasa server, without the action server's HTTP round trip.
 
-With ``actions_module: actions`` under ``action_endpoint`` in endpoints.yml, ``bot.server``
+With ``actions_module: actions`` under ``action_endpoint`` in endpoints.yml, ``bot.runtime.server``
 hands every action call that Rasa would POST to the action server to :class:`InProcessActions`
 instead. The call is the same document (the session's events, slots, the domain where an action
 asks for it) and so is the answer: the Rasa SDK's executor runs the action and its reply goes
@@ -41,7 +41,7 @@ _runners_lock = threading.Lock()
 def _round_trip(document: Any) -> Any:
     """The document as it would arrive over HTTP: serialised as Rasa's requests are, parsed
     as Rasa parses the action server's response."""
-    from bot.server import fast_dumps
+    from bot.runtime.fast_json import fast_dumps
 
     return json.loads(fast_dumps(document))
 

@@ -10,7 +10,7 @@ read last, so other Rasa replicas writing to the same database are seen at once.
 Configured in ``endpoints.yml``::
 
     tracker_store:
-      type: bot.tracker_store.CachedSQLTrackerStore
+      type: bot.runtime.tracker_store.CachedSQLTrackerStore
       dialect: sqlite        # or postgresql, ...: every option of Rasa's SQL tracker store
       db: var/tracker.db
       cached_conversations: 10000   # 0: no cache

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
 
 from bot.shop.models import Address
+from bot.text.normalise import fold
 
 #: Postcode format per ISO country code.
 POSTCODE_PATTERNS: Dict[str, str] = {
@@ -35,8 +35,7 @@ class AddressProblem:
 
 
 def _plain(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).strip(" .")
+    return fold(text).strip(" .")
 
 
 def parse_address(

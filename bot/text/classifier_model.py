@@ -1,15 +1,13 @@
 """A fast text classifier: TF-IDF word and character n-grams, optionally beside a sentence
-embedding (``bot.nlu.sentence_encoder``), into a linear SVM.
+embedding (``bot.text.sentence_encoder``), into a linear SVM.
 
-Kept free of Rasa so that it can be trained and measured on its own (see ``bot.benchmarks``).
+Kept free of Rasa so that it can be trained and measured on its own (see ``bot.tools.benchmarks``).
 Confidences come from a softmax over the SVM's decision scores with a temperature; they
 rank well and are cheap, which is what the fallback threshold needs.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -19,22 +17,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
-from bot.nlu.sentence_encoder import MINILM, load_encoder
-
-_NUMBER = re.compile(r"\d+")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-
-
-def normalise(text: str) -> str:
-    """Lower-case, strip accents, and replace emails and digits by placeholders.
-
-    Order numbers, emails and amounts carry no intent; replacing them keeps the model
-    from learning particular numbers and makes it robust to diacritics left out.
-    """
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = _EMAIL.sub(" emailaddr ", text)
-    return _NUMBER.sub(lambda m: " num " if len(m.group()) < 4 else " longnum ", text)
+from bot.text.normalise import normalise
+from bot.text.sentence_encoder import MINILM, load_encoder
 
 
 @dataclass(frozen=True)

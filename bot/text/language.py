@@ -18,7 +18,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 from bot.i18n import LANGUAGES
-from bot.nlu.text_model import normalise, tfidf
+from bot.text.classifier_model import tfidf
+from bot.text.normalise import normalise
 
 #: How sure a detection must be to switch away from the conversation's language.
 SWITCH_CONFIDENCE = 0.8

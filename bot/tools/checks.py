@@ -1,6 +1,6 @@
 """The project's own data checks, run by ``make validate`` beside ``rasa data validate``.
 
-``python -m bot.trainer.checks`` prints one line per problem, naming file and line, and exits 1
+``python -m bot.tools.checks`` prints one line per problem, naming file and line, and exits 1
 when there are errors (warnings alone do not fail).
 """
 
@@ -16,9 +16,9 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.i18n import LANGUAGES
-from bot.nlu.text_model import normalise
 from bot.settings import PROJECT_ROOT
-from bot.trainer.data import TrainingExample, read_examples
+from bot.text.nlu_data import TrainingExample, read_examples
+from bot.text.normalise import normalise
 
 MIN_EXAMPLES = 15
 #: Intents that arrive from buttons and payloads, not from typed text.

@@ -1,4 +1,4 @@
-"""``python -m bot.trainer.deploy [MODEL]``: switch the running Rasa server to a newly trained
+"""``python -m bot.tools.deploy [MODEL]``: switch the running Rasa server to a newly trained
 model without a restart; conversations in progress carry on (they live in the tracker store).
 Uses RASA_URL and RASA_API_TOKEN (after ``make run``: the one in var/secrets.env)."""
 

@@ -8,9 +8,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from bot.evaluation import Report
+from bot.settings import PROJECT_ROOT
+from bot.tools.eval_results import Report
 
-BASELINE = Path(__file__).resolve().parent.parent / "tests" / "nlu_eval" / "baseline.json"
+BASELINE = PROJECT_ROOT / "tests" / "nlu_eval" / "baseline.json"
 MARGIN = 0.02
 
 

@@ -10,130 +10,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import sys
-import unicodedata
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
-
-import yaml
+from typing import List, Optional, Sequence
 
 from bot.settings import PROJECT_ROOT
+from bot.text.nlu_data import read_file
+from bot.text.normalise import fingerprint
+from bot.tools.eval_results import DECLINED, Example, Prediction, Report, share  # noqa: F401
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "nlu_eval"
 TRAINING_DIR = PROJECT_ROOT / "data" / "nlu"
-_ENTITY_MARKUP = re.compile(r"\[([^\]]+)\](\([^)]*\)|\{[^}]*\})")
-DECLINED = {"out_of_scope", "nlu_fallback"}
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    label: str  # intent, or faq/<key>
-    language: str
-
-    @property
-    def intent(self) -> str:
-        return self.label.split("/", 1)[0]
-
-
-@dataclass(frozen=True)
-class Prediction:
-    intent: Optional[str]
-    confidence: float
-    faq_key: Optional[str] = None
-    faq_confidence: float = 0.0
-    language: Optional[str] = None
-
-
-@dataclass
-class Report:
-    """Counts behind the accuracy figures."""
-
-    rows: List[Tuple[Example, Prediction]] = field(default_factory=list)
-    faq_threshold: float = 0.0
-
-    @staticmethod
-    def intent_ok(example: Example, prediction: Prediction) -> bool:
-        if example.intent == "out_of_scope":
-            return prediction.intent in DECLINED
-        return prediction.intent == example.intent
-
-    @staticmethod
-    def faq_ok(example: Example, prediction: Prediction) -> bool:
-        return prediction.intent == "faq" and f"faq/{prediction.faq_key}" == example.label
-
-    @property
-    def intent_accuracy(self) -> float:
-        return _share(self.intent_ok(e, p) for e, p in self.rows)
-
-    @property
-    def faq_accuracy(self) -> float:
-        return _share(self.faq_ok(e, p) for e, p in self.rows if e.intent == "faq")
-
-    @property
-    def faq_answered_accuracy(self) -> float:
-        """Share of FAQ questions answered directly and correctly (selector above threshold)."""
-        return _share(self.faq_ok(e, p) and p.faq_confidence >= self.faq_threshold
-                      for e, p in self.rows if e.intent == "faq")
-
-    @property
-    def wrong_faq_answers(self) -> int:
-        """Questions that would get a confident but wrong FAQ answer (the costly error)."""
-        return sum(1 for e, p in self.rows if p.intent == "faq"
-                   and p.faq_confidence >= self.faq_threshold and not self.faq_ok(e, p))
-
-    def per_label(self) -> Dict[str, Tuple[int, int]]:
-        counts: Dict[str, List[int]] = defaultdict(lambda: [0, 0])
-        for example, prediction in self.rows:
-            ok = self.faq_ok(example, prediction) if example.intent == "faq" else \
-                self.intent_ok(example, prediction)
-            counts[example.label][0] += int(ok)
-            counts[example.label][1] += 1
-        return {label: (c[0], c[1]) for label, c in sorted(counts.items())}
-
-    def confusions(self, top: int = 15) -> List[Tuple[str, str, int]]:
-        pairs: Counter = Counter()
-        for example, prediction in self.rows:
-            got = f"faq/{prediction.faq_key}" if prediction.intent == "faq" else prediction.intent
-            ok = self.faq_ok(example, prediction) if example.intent == "faq" else \
-                self.intent_ok(example, prediction)
-            if not ok:
-                pairs[(example.label, str(got))] += 1
-        return [(a, b, n) for (a, b), n in pairs.most_common(top)]
-
-
-def _share(values) -> float:
-    values = list(values)
-    return sum(values) / len(values) if values else 0.0
-
-
 def load_examples(paths: Sequence[Path]) -> List[Example]:
     """Read NLU YAML files; the language is the file name (``en.yml``)."""
-    examples = []
-    for path in paths:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for block in data.get("nlu") or []:
-            label = block.get("intent")
-            if not label:
-                continue
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    examples.append(Example(line[2:].strip(), label, path.stem))
-    return examples
-
-
-def fingerprint(text: str) -> str:
-    """What two examples share when one is merely a copy of the other: the text without entity
-    markup, case, diacritics, punctuation and particular numbers."""
-    text = _ENTITY_MARKUP.sub(lambda match: match.group(1), text)
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"\d+", "0", text)
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+    return [Example(e.text, e.label, e.language)
+            for path in paths for e in read_file(path, path.stem)]
 
 
 def seen_in_training(examples: Sequence[Example],
@@ -163,7 +54,7 @@ def parse_texts(model: Path, texts: Sequence[str]) -> List[dict]:
     """Rasa's parse of every text with a trained model, in this process."""
     from rasa.core.agent import Agent
 
-    from bot.log_privacy import quiet
+    from bot.runtime.log_privacy import quiet
 
     quiet()
     agent = Agent.load(str(model))
@@ -202,7 +93,7 @@ def print_report(report: Report, title: str) -> None:
 
 def print_language_detection(report: Report) -> None:
     """Per-message language detection, all messages and short ones (three words or fewer)."""
-    from bot.language import detect
+    from bot.text.language import detect
 
     print("\n## Language detection per message\n")
     print("A message counts as right when its detected language is the language it was written"
@@ -216,10 +107,10 @@ def print_language_detection(report: Report) -> None:
         short = [(e, p) for e, p in rows if len(e.text.split()) <= 3]
         plain = [detect(e.text).language == e.language for e, _ in rows]
         plain_short = [detect(e.text).language == e.language for e, _ in short]
-        right = _share(p.language == e.language for e, p in rows)
+        right = share(p.language == e.language for e, p in rows)
         print(f"| {language} | {len(rows)} | {right:.3f}"
-              f" | {_share(p.language == e.language for e, p in short):.3f} ({len(short)})"
-              f" | {_share(plain):.3f} | {_share(plain_short):.3f} |")
+              f" | {share(p.language == e.language for e, p in short):.3f} ({len(short)})"
+              f" | {share(plain):.3f} | {share(plain_short):.3f} |")
 
 
 def print_confusions_per_language(report: Report) -> None:
@@ -263,7 +154,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         got = f"faq/{prediction.faq_key}" if prediction.intent == "faq" else prediction.intent
         print(f"  [{example.language}] {example.text!r}: expected {example.label}, got {got}"
               f" ({prediction.confidence:.2f})")
-    from bot.eval_report import BASELINE, headline, write_report
+    from bot.tools.eval_report import BASELINE, headline, write_report
 
     path, dropped = write_report(report, args.out)
     print(f"\nReport with charts: {path}")

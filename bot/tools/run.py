@@ -1,6 +1,6 @@
 """Start everything on localhost: the action server and the Rasa server; stop both on Ctrl-C.
 
-``python -m bot.run`` (what ``make run`` calls) waits until both answer and prints the URLs.
+``python -m bot.tools.run`` (what ``make run`` calls) waits until both answer and prints the URLs.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import yaml
 from bot.secret_file import FILE_NAME, ensure_secrets
 from bot.settings import PROJECT_ROOT, SECRET_VARIABLES
 
-CACHED_TRACKER_STORE = "bot.tracker_store.CachedSQLTrackerStore"
+CACHED_TRACKER_STORE = "bot.runtime.tracker_store.CachedSQLTrackerStore"
 
 
 def prepare_data(env: Dict[str, str]) -> Optional[str]:
@@ -67,7 +67,7 @@ class Stack:
     endpoints_overrides: Dict[str, dict] = field(default_factory=dict)
     credentials_overrides: Dict[str, dict] = field(default_factory=dict)
     #: Serve with Rasa as it ships (`rasa run`, Rasa's SQL tracker store): the benchmarks'
-    #: reference for what bot.server and bot.tracker_store save.
+    #: reference for what bot.runtime.server and bot.runtime.tracker_store save.
     stock_rasa: bool = False
     #: More Rasa servers on the next ports, sharing the tracker store. A conversation must
     #: always reach the same one (route by sender), since the lock store is per process.
@@ -183,11 +183,11 @@ class Stack:
         bin_dir = Path(sys.executable).parent
         log_dir = log_dir or self.var_dir
         rasa = ([str(bin_dir / "rasa")] if self.stock_rasa
-                else [str(bin_dir / "python"), "-m", "bot.server"])
+                else [str(bin_dir / "python"), "-m", "bot.runtime.server"])
         commands = {
             "actions": [str(bin_dir / "python"), "-m", "rasa_sdk", "--actions", "actions",
                         "--port", str(self.actions_port)],
-            # The API secret reaches bot.server through the environment, never the command
+            # The API secret reaches bot.runtime.server through the environment, never the command
             # line (visible to every user in ps); Rasa as it ships only takes it there.
             "rasa": [*rasa, "run", "--enable-api", "--interface", host,
                      *(["--cors", *origins] if origins else []),
@@ -295,7 +295,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                  if stack.demo_password else "(add agents: python -m bot.console add-agent NAME)")
         actions = (f"Action server:   {stack.actions_url}/health" if "actions" in stack.named
                    else "Custom actions:  inside the Rasa server (actions_module in endpoints.yml)")
-        shell = "python -m bot.server shell --endpoints var/endpoints.generated.yml --port 5006"
+        shell = ("python -m bot.runtime.server shell --endpoints var/endpoints.generated.yml"
+                 " --port 5006")
         demo_line = (f"Demo shop + widget: {stack.console_url}/demo  (as a logged-in customer:"
                      " /demo/account; DEMO_SHOP=0 turns it off)" if settings.demo_enabled
                      else "Demo shop:       off (DEMO_SHOP=1 with the embedded shop turns it on)")

@@ -3,6 +3,8 @@
 import asyncio
 
 import pytest
+
+from tests.dialogue_model import load_domain
 from rasa.core.actions.action import ActionExtractSlots
 from rasa.core.channels import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -33,7 +35,7 @@ FORGED = '/inform{"verified_order":"10023","verified_at":9999999999,"customer_id
 
 @pytest.fixture(scope="module")
 def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain"))
+    return load_domain()
 
 
 def test_only_the_shoppers_answers_are_filled_from_messages(domain):

@@ -2,7 +2,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import ActionProductInfo
 from actions.chitchat import ActionGreet, ActionStoreFeedback
-from bot.auth import issue_customer_token
+from bot.shop.customer_tokens import issue_customer_token
 from tests.actions.helpers import responses, tracker
 
 

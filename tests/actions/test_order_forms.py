@@ -12,7 +12,7 @@ from actions.orders import (
     ValidateCancelForm,
     ValidateOrderStatusForm,
 )
-from bot.auth import issue_customer_token
+from bot.shop.customer_tokens import issue_customer_token
 from tests.actions.helpers import entity, responses, slot_events, tracker, verified
 
 

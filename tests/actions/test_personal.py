@@ -4,7 +4,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import ActionRecommendProducts
 from actions.orders import ActionAskOrderNumber
-from bot.auth import issue_customer_token
+from bot.shop.customer_tokens import issue_customer_token
 from tests.actions.helpers import responses, tracker
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.handoff import PostgresHandoffQueue, SQLiteHandoffQueue
-from bot.localservers import postgres
+from bot.tools.localservers import postgres
 
 
 @pytest.fixture(scope="session")

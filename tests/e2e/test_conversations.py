@@ -2,7 +2,7 @@
 
 import sqlite3
 
-from bot.auth import issue_customer_token
+from bot.shop.customer_tokens import issue_customer_token
 from tests.e2e.conftest import SECRET, Chat
 
 

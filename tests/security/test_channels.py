@@ -16,8 +16,8 @@ from urllib.parse import urlencode
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bot.auth import issue_customer_token
-from bot.benchmarks.socketio_load import RawSocketIO
+from bot.shop.customer_tokens import issue_customer_token
+from bot.tools.benchmarks.socketio_load import RawSocketIO
 from tests.servers import SECRET, TWILIO_SECRET, Chat
 
 ANNA = ("10023", "anna.virtanen@example.com")  # shipped with Posti: tracking in the answer

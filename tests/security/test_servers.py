@@ -55,9 +55,9 @@ def test_no_secret_on_any_command_line(stack):
 
 
 @pytest.mark.parametrize("command", [
-    [sys.executable, "-m", "bot.server", "run", "--port", "1"],
+    [sys.executable, "-m", "bot.runtime.server", "run", "--port", "1"],
     [sys.executable, "-m", "bot.console", "serve", "--port", "1"],
-    [sys.executable, "-m", "bot.run", "--rasa-port", "1"],
+    [sys.executable, "-m", "bot.tools.run", "--rasa-port", "1"],
 ])
 def test_production_refuses_to_start_with_missing_or_short_secrets(command, tmp_path):
     env = {**os.environ, "ASSISTANT_ENV": "production", "SHOP_ASSISTANT_VAR": str(tmp_path),
@@ -74,12 +74,12 @@ def test_production_refuses_to_start_with_missing_or_short_secrets(command, tmp_
 def test_make_deploy_reaches_the_running_server_with_the_stored_secret(stack):
     env = {k: v for k, v in os.environ.items() if k not in SECRET_VARIABLES}
     env.update({"SHOP_ASSISTANT_VAR": str(stack.var_dir), "RASA_URL": stack.rasa_url})
-    done = subprocess.run([sys.executable, "-m", "bot.trainer.deploy"], cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-m", "bot.tools.deploy"], cwd=PROJECT_ROOT,
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "live model" in done.stdout
     env["RASA_API_TOKEN"] = "a-wrong-token-that-is-long-enough-to-look-real"
-    done = subprocess.run([sys.executable, "-m", "bot.trainer.deploy"], cwd=PROJECT_ROOT,
+    done = subprocess.run([sys.executable, "-m", "bot.tools.deploy"], cwd=PROJECT_ROOT,
                           env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1 and "could not deploy" in done.stderr
     assert "Traceback" not in done.stderr

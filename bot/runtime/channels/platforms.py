@@ -2,7 +2,7 @@
 
 - ``api_url`` (optional) sends replies to another API address: a regional endpoint, a proxy
   the shop runs, or a local fake in tests. Leave it out to talk to the platform itself.
-- Conversations are keyed ``<channel>:<platform id>`` (:mod:`bot.channels.scoped`), so no
+- Conversations are keyed ``<channel>:<platform id>`` (:mod:`bot.runtime.channels.scoped`), so no
   other channel can reach them; replies still go to the platform's own id.
 - Every request is authenticated: Messenger's ``X-Hub-Signature``, Slack's signing secret and
   Twilio's ``X-Twilio-Signature`` are checked and forged requests get ``403`` (Rasa's own
@@ -27,7 +27,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.scoped import ScopedOutput, scope_messages
+from bot.runtime.channels.scoped import ScopedOutput, scope_messages
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Rasa's REST channel, safe to expose: callers prove who they are, bad input gets a 4xx.
 
-Configured in credentials.yml as ``bot.channels.rest.ShopRestInput``; it keeps Rasa's URL,
+Configured in credentials.yml as ``bot.runtime.channels.rest.ShopRestInput``; it keeps Rasa's URL,
 ``POST /webhooks/rest/webhook``, and its request and response format. A request is accepted
 in one of two ways (anything else gets ``401``):
 
@@ -27,7 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channel_keys import client_key, issue_session_id, session_public_id
-from bot.channels.scoped import clean_metadata, scope_messages
+from bot.runtime.channels.scoped import clean_metadata, scope_messages
 
 MAX_MESSAGE_CHARS = 10_000
 MAX_SENDER_CHARS = 200

@@ -12,7 +12,7 @@
 - Malformed messages get an ``error`` event instead of failing; browsers from origins other
   than the shop's (``ALLOWED_ORIGINS``) cannot connect.
 
-Configured in credentials.yml as ``bot.channels.socketio.ShopSocketIOInput``.
+Configured in credentials.yml as ``bot.runtime.channels.socketio.ShopSocketIOInput``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint
 
 from bot.channel_keys import client_key, issue_session_id, scoped, session_public_id
-from bot.channels.scoped import clean_metadata
+from bot.runtime.channels.scoped import clean_metadata
 
 logger = logging.getLogger(__name__)
 

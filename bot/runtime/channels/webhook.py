@@ -18,9 +18,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.rest import parse_body, request_problem
-from bot.channels.scoped import ScopedOutput, clean_metadata, scope_messages
 from bot.proactive import SIGNATURE_HEADER, sign, signature_ok
+from bot.runtime.channels.rest import parse_body, request_problem
+from bot.runtime.channels.scoped import ScopedOutput, clean_metadata, scope_messages
 
 logger = logging.getLogger(__name__)
 

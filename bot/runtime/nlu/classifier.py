@@ -1,4 +1,4 @@
-"""Rasa NLU component wrapping :class:`bot.nlu.text_model.TextClassifierModel`.
+"""Rasa NLU component wrapping :class:`bot.text.classifier_model.TextClassifierModel`.
 
 It learns every retrieval intent's keys (``faq/return_policy``, ...) as classes of their own,
 which separates the heterogeneous ``faq`` intent from the transactional ones far better than
@@ -23,7 +23,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.text_model import TextClassifierModel, TextModelConfig
+from bot.text.classifier_model import TextClassifierModel, TextModelConfig
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Rasa NLU component: ``date`` entities (ISO value) in every language, see bot.dates."""
+"""Rasa NLU component: ``date`` entities (ISO value) in every language, see bot.text.dates."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.dates import find_dates
+from bot.text.dates import find_dates
 
 
 @DefaultV1Recipe.register(

@@ -1,4 +1,4 @@
-"""Rasa NLU component: detect each message's language (see bot.language).
+"""Rasa NLU component: detect each message's language (see bot.text.language).
 
 Trained on the training examples' ``metadata: {language: xx}`` (English when absent); adds
 ``language`` with a ranking to the parse result, which the action server turns into the
@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from bot.language import LanguageModel, detect
+from bot.text.language import LanguageModel, detect
 
 logger = logging.getLogger(__name__)
 _MODEL_FILE = "language_model.pkl"

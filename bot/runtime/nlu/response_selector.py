@@ -5,7 +5,7 @@ A drop-in for Rasa's ``ResponseSelector`` scoped to one retrieval intent: it wri
 chosen ``response`` with its ``confidence``, ``intent_response_key``, ``utter_action`` and
 ``responses``, plus a ``ranking``), so the actions, the evaluation and Rasa's own
 ``full_retrieval_intent_name`` work unchanged. The model is
-:class:`bot.nlu.text_model.TextClassifierModel` trained on the retrieval intent's examples
+:class:`bot.text.classifier_model.TextClassifierModel` trained on the retrieval intent's examples
 only, so the confidence is that of one answer among the intent's answers, as with Rasa's
 selector. It trains in seconds and answers in about a millisecond, without TensorFlow.
 """
@@ -26,8 +26,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.classifier import has_embedding, message_embedding
-from bot.nlu.text_model import TextClassifierModel, TextModelConfig
+from bot.runtime.nlu.classifier import has_embedding, message_embedding
+from bot.text.classifier_model import TextClassifierModel, TextModelConfig
 
 logger = logging.getLogger(__name__)
 

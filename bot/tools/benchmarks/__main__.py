@@ -10,10 +10,11 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-from bot.benchmarks import datasets, nlu, speed
-from bot.evaluation import EVAL_DIR, Report, load_examples, prediction_from_parse
-from bot.run import Stack
 from bot.settings import PROJECT_ROOT, load_settings
+from bot.tools.benchmarks import datasets, nlu, speed
+from bot.tools.eval_results import Report
+from bot.tools.evaluation import EVAL_DIR, load_examples, prediction_from_parse
+from bot.tools.run import Stack
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_config.yml")
 #: Examples per intent block when Rasa's default pipeline is trained on a subsample.
@@ -178,7 +179,7 @@ def speed_section(lines: List[str], models: dict, work: Path, seconds: float,
 def socketio_section(lines: List[str], models: dict, work: Path, clients: int) -> None:
     import asyncio
 
-    from bot.benchmarks import socketio_load
+    from bot.tools.benchmarks import socketio_load
 
     say(lines, f"### socket.io: {clients} shoppers at once\n")
     say(lines, f"Each client connects like the widget, then sends {len(socketio_load.SCRIPT)}"
@@ -245,11 +246,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     if "socketio" in parts:
         socketio_section(lines, models, work, args.clients)
     if "kpi" in parts:
-        from bot.benchmarks import kpi
+        from bot.tools.benchmarks import kpi
 
         kpi.run(lambda text: say(lines, text), args.kpi_conversations)
     if "masking" in parts:
-        from bot.benchmarks import masking
+        from bot.tools.benchmarks import masking
 
         masking.run(lambda text: say(lines, text))
     say(lines, f"Total benchmark time: {(time.perf_counter() - started) / 60:.1f} min.")

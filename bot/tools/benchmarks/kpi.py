@@ -189,7 +189,7 @@ def _time(call: Callable[[], object], repeat: int = 2) -> float:
 
 def run(say: Callable[[str], None], conversations: int = 100_000) -> None:
     """Print a Markdown table of KPI report times."""
-    from bot.localservers import postgres
+    from bot.tools.localservers import postgres
 
     end = datetime.combine(date.today(), datetime.min.time())
     rows, tickets, answers = generate(conversations, end)

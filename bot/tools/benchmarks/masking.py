@@ -2,7 +2,7 @@
 with planted personal data (tests/privacy_eval/messages.yml), and how often it masks what it
 must leave (order numbers, prices, dates, sizes).
 
-Runs in a second, without a model: ``python -m bot.benchmarks --only masking``.
+Runs in a second, without a model: ``python -m bot.tools.benchmarks --only masking``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
+from bot.review.masking import KINDS, find_personal_data, mask_personal_data
 from bot.settings import PROJECT_ROOT
-from bot.trainer.masking import KINDS, find_personal_data, mask_personal_data
 
 EVAL_FILE = PROJECT_ROOT / "tests" / "privacy_eval" / "messages.yml"
 
@@ -135,7 +135,7 @@ def measure(messages: Sequence[PlantedMessage]) -> Figures:
 def changes_on_other_text() -> Tuple[int, Counter]:
     """How many messages of the NLU evaluation sets (written for intent accuracy, with a few
     emails, addresses and postcodes of their own) masking changes, and what it masks there."""
-    from bot.evaluation import EVAL_DIR, load_examples
+    from bot.tools.evaluation import EVAL_DIR, load_examples
 
     examples = load_examples(sorted(EVAL_DIR.glob("*.yml")))
     kinds: Counter = Counter()

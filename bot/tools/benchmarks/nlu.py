@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from bot.benchmarks.datasets import OOS, to_rasa_yaml
 from bot.settings import PROJECT_ROOT
+from bot.tools.benchmarks.datasets import OOS, to_rasa_yaml
 
 DECLINED = {OOS, "nlu_fallback"}
 #: The folders under data/ that are Rasa training data.
-TRAINING_PARTS = ("nlu", "rules")
+TRAINING_PARTS = ("nlu", "rules", "generated")
 
 
 @dataclass
@@ -63,7 +63,8 @@ def subsampled_data(work: Path, per_block: int) -> Path:
     import shutil
 
     target = work / f"data-sub{per_block}"
-    shutil.copytree(PROJECT_ROOT / "data" / "rules", target / "rules", dirs_exist_ok=True)
+    for part in ("rules", "generated"):
+        shutil.copytree(PROJECT_ROOT / "data" / part, target / part, dirs_exist_ok=True)
     for path in sorted((PROJECT_ROOT / "data" / "nlu").rglob("*.yml")):
         out: List[str] = []
         kept = 0
@@ -88,7 +89,7 @@ def train_full(config: Path, out_dir: Path, name: str, data: Optional[Path] = No
     rasa = str(Path(sys.executable).parent / "rasa")
     started = time.perf_counter()
     root = data or PROJECT_ROOT / "data"
-    subprocess.run([rasa, "train", "--config", str(config), "--domain", "domain", "--data",
+    subprocess.run([rasa, "train", "--config", str(config), "--domain", "domain.yml", "--data",
                     *[str(root / part) for part in TRAINING_PARTS], "--out", str(out_dir),
                     "--fixed-model-name", name, "--force"],
                    cwd=PROJECT_ROOT, env=rasa_env(), check=True, stdout=subprocess.DEVNULL,
@@ -98,7 +99,7 @@ def train_full(config: Path, out_dir: Path, name: str, data: Optional[Path] = No
 
 def predict(model: Path, texts: Sequence[str]) -> List[dict]:
     """Parse every text with a trained model."""
-    from bot.evaluation import parse_texts
+    from bot.tools.evaluation import parse_texts
 
     return parse_texts(model, texts)
 

@@ -12,7 +12,7 @@ from typing import List, Sequence, Union
 
 import aiohttp
 
-from bot.run import Stack
+from bot.tools.run import Stack
 
 #: A shopper's conversation: FAQ, an order lookup with verification (custom actions), chit-chat.
 CONVERSATION = [

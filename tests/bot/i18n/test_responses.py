@@ -1,7 +1,7 @@
 from datetime import date
 
 from bot.i18n import LANGUAGES, format_date, format_money, status_name
-from bot.i18n.export import generated_files
+from bot.tools.domain_export import generated_files
 from bot.i18n.responses import load_catalog, problems, render_responses
 from bot.settings import PROJECT_ROOT
 

@@ -1,7 +1,7 @@
 import pytest
 
 from bot.kb import KnowledgeBaseError, KnowledgeBaseSearch, load_entries
-from bot.kb.export import render_domain
+from bot.tools.domain_export import render_faq
 from bot.kb.store import kb_problems
 from bot.settings import PROJECT_ROOT
 
@@ -21,9 +21,9 @@ def test_every_required_topic_has_an_entry_and_training_examples(kb_entries):
 
 
 def test_domain_answers_are_generated_from_the_kb(kb_entries):
-    generated = (PROJECT_ROOT / "domain" / "faq.yml").read_text(encoding="utf-8")
-    assert generated == render_domain(load_entries(PROJECT_ROOT / "data" / "kb")), \
-        "domain/faq.yml is stale: run `make domain`"
+    generated = (PROJECT_ROOT / "data" / "generated" / "faq.yml").read_text(encoding="utf-8")
+    assert generated == render_faq(load_entries(PROJECT_ROOT / "data" / "kb")), \
+        "data/generated/faq.yml is stale: run `make domain`"
 
 
 def test_every_entry_has_every_language(kb_entries):
@@ -36,7 +36,7 @@ def test_plain_strings_are_english_and_other_languages_are_variations(tmp_path):
     entry = load_entries(tmp_path)[0]
     assert entry.title_in("fi") == "Lahjakortit" and entry.title_in("tr") == "Gift cards"
     assert entry.languages() == ["en"]  # fi lacks an answer: no Finnish variation
-    assert "value: fi" not in render_domain([entry])
+    assert "value: fi" not in render_faq([entry])
 
 
 def test_malformed_entries_are_named(tmp_path):

@@ -24,13 +24,13 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.auth import issue_customer_token
 from bot.feedback import SQLiteFeedbackStore
 from bot.handoff import Ticket, TranscriptLine, new_ticket_id
 from bot.privacy import ShopperRecords, build_shopper_records
+from bot.review.inbox import ReviewInbox
 from bot.settings import Settings, load_settings
+from bot.shop.customer_tokens import issue_customer_token
 from bot.surveys import SurveyResponse
-from bot.trainer.review import ReviewInbox
 
 SECRET = "customer-token-secret-for-the-tests"
 DOMAIN = Domain.from_yaml("""

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from bot.privacy import Shopper
-from bot.tracker_store import CachedSQLTrackerStore
+from bot.runtime.tracker_store import CachedSQLTrackerStore
 from tests.bot.privacy.conftest import DOMAIN, everything, retrieve
 
 ANNA_EMAIL = re.compile(r"(?<![a-z.])anna@example\.com")

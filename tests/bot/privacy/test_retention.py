@@ -7,11 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.console.privacy import purge_periodically
+from bot.console.erasure_api import purge_periodically
 from bot.privacy import build_shopper_records, purge_expired
 from bot.privacy.__main__ import main
+from bot.review.inbox import ReviewInbox
 from bot.settings import RetentionSettings
-from bot.trainer.review import ReviewInbox
 from tests.bot.privacy.conftest import answer, retrieve, save, ticket, user
 
 NOW = datetime.now()

@@ -6,8 +6,8 @@ import pytest
 
 from bot.console.app import COOKIE, create_app
 from bot.handoff import SQLiteHandoffQueue
+from bot.review.inbox import ReviewInbox, find_candidates
 from bot.settings import load_settings
-from bot.trainer.review import ReviewInbox, find_candidates
 from tests.fakes.conversations import FakeConversationControl
 
 

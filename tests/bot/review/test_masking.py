@@ -3,8 +3,7 @@ languages, and what must stay (order numbers, prices, dates, sizes)."""
 
 import pytest
 
-from bot.benchmarks.masking import load_messages, measure
-from bot.trainer.masking import (
+from bot.review.masking import (
     fodselsnummer_valid,
     hetu_valid,
     iban_valid,
@@ -13,6 +12,7 @@ from bot.trainer.masking import (
     tc_kimlik_valid,
     training_text,
 )
+from bot.tools.benchmarks.masking import load_messages, measure
 
 
 def check(text, hidden, kind, kept=()):
@@ -243,7 +243,7 @@ def test_checksums():
 
 
 def test_recall_on_the_evaluation_messages_stays_above_a_floor():
-    """The figures of ``python -m bot.benchmarks --only masking``: every kind mostly masked,
+    """The figures of ``python -m bot.tools.benchmarks --only masking``: every kind mostly masked,
     names (found only after an introduction) less often; nothing that must stay is masked."""
     figures = measure(load_messages())
     floors = {"name": 0.85}

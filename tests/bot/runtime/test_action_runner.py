@@ -16,8 +16,8 @@ from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 from rasa_sdk import Action
 
-from bot.action_runner import runner_for
-from bot.server import install_speedups
+from bot.runtime import install
+from bot.runtime.action_runner import runner_for
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -37,7 +37,7 @@ UNREACHABLE = "http://127.0.0.1:9/webhook"
 
 
 def run(action_name: str, **endpoint: str):
-    install_speedups()
+    install()
     action = RemoteAction(action_name, EndpointConfig(url=UNREACHABLE, **endpoint))
     tracker = DialogueStateTracker.from_events("shopper", [
         ActionExecuted("action_listen"),
@@ -83,7 +83,7 @@ def test_without_actions_module_the_action_server_is_called_over_http():
 # -- a time limit per action ---------------------------------------------------------------------
 
 #: This module is the actions package of the timeout tests (its own runner, its own limit).
-SLOW = "tests.bot.test_action_runner"
+SLOW = "tests.bot.runtime.test_action_runner"
 cancelled = threading.Event()
 
 
@@ -121,7 +121,7 @@ def slow_runner():
 
 def test_a_slow_action_is_cut_off_and_the_shopper_told(slow_runner, caplog):
     started = time.monotonic()
-    with caplog.at_level(logging.ERROR, logger="bot.action_runner"):
+    with caplog.at_level(logging.ERROR, logger="bot.runtime.action_runner"):
         events = run("action_blocks", actions_module=SLOW)
     assert time.monotonic() - started < 1.2
     # No events of the late action, and an honest word instead of silence.

@@ -3,6 +3,8 @@
 import itertools
 
 import pytest
+
+from tests.dialogue_model import load_domain
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -15,7 +17,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue_states import IncrementalStates
+from bot.runtime.dialogue_states import IncrementalStates
 from bot.settings import PROJECT_ROOT
 
 RASA = getattr(Domain.states_for_tracker_history, "__wrapped__",
@@ -53,7 +55,7 @@ CONVERSATION = [
 
 @pytest.fixture(scope="module")
 def domain():
-    return Domain.load(str(PROJECT_ROOT / "domain"))
+    return load_domain()
 
 
 def test_every_step_of_a_conversation_gives_rasas_states(domain):
@@ -89,9 +91,9 @@ def test_callers_may_edit_their_states(domain):
 
 
 def test_it_replaces_the_domain_method_when_the_server_starts(domain):
-    from bot.server import install_speedups
+    from bot.runtime import install
 
-    install_speedups()
+    install()
     assert isinstance(Domain.__dict__["states_for_tracker_history"], IncrementalStates)
     tracker = DialogueStateTracker.from_events("s", CONVERSATION, domain.slots)
     assert tracker.past_states(domain, ignore_rule_only_turns=True) == RASA(

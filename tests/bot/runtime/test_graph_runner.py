@@ -9,7 +9,7 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.graph_runner import plan_for, run_in_order
+from bot.runtime.graph_runner import plan_for, run_in_order
 from bot.settings import PROJECT_ROOT
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"

@@ -7,7 +7,7 @@ import sys
 
 import structlog
 
-from bot import log_privacy
+from bot.runtime import log_privacy
 
 
 def test_message_fields_and_traceback_locals_are_hidden(monkeypatch):

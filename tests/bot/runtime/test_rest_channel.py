@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from bot.channels.rest import request_problem
+from bot.runtime.channels.rest import request_problem
 
 
 @pytest.mark.parametrize("body, status", [

@@ -9,9 +9,11 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.server import _cached_validate, fast_dumps, install_speedups
+from bot.runtime import install
+from bot.runtime.fast_json import fast_dumps
+from bot.runtime.speedups import cached_validate
 
-validate = _cached_validate()
+validate = cached_validate()
 
 
 def test_action_server_responses_are_still_validated():
@@ -41,7 +43,7 @@ def test_requests_to_the_action_server_carry_the_same_json():
 
 
 def test_rasa_endpoint_sessions_use_the_fast_serialiser():
-    install_speedups()
+    install()
 
     async def serialiser():
         async with EndpointConfig("http://localhost:5055/webhook").session() as session:
@@ -86,7 +88,7 @@ def test_every_kind_of_valid_event_passes():
 def test_the_loaded_model_is_left_out_of_later_garbage_collections():
     import gc
 
-    from bot.server import _freezing_after_load
+    from bot.runtime.speedups import freezing_after_load
 
     model = [{"weights": list(range(100))} for _ in range(1000)]
 
@@ -95,7 +97,7 @@ def test_the_loaded_model_is_left_out_of_later_garbage_collections():
 
     gc.unfreeze()
     try:
-        assert asyncio.run(_freezing_after_load(load)("path", app=None)) is model
+        assert asyncio.run(freezing_after_load(load)("path", app=None)) is model
         assert gc.get_freeze_count() > 1000
     finally:
         gc.unfreeze()

@@ -15,8 +15,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.runtime.tracker_store import CachedSQLTrackerStore
 from bot.settings import load_settings
-from bot.tracker_store import CachedSQLTrackerStore
 
 DOMAIN = Domain.from_yaml("""
 version: "3.1"
@@ -130,7 +130,7 @@ def test_sqlite_runs_with_a_write_ahead_log(tmp_path):
 
 def test_the_review_inbox_finds_the_cached_store_database(tmp_path):
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text("tracker_store:\n  type: bot.tracker_store.CachedSQLTrackerStore\n"
+    endpoints.write_text("tracker_store:\n  type: bot.runtime.tracker_store.CachedSQLTrackerStore\n"
                          "  dialect: sqlite\n  db: /data/tracker.db\n")
     settings = load_settings(env={}, endpoints_file=endpoints)
     assert settings.tracker_store_url == "sqlite:////data/tracker.db"

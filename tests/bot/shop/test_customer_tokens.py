@@ -1,6 +1,10 @@
 import time
 
-from bot.auth import customer_from_metadata, issue_customer_token, verify_customer_token
+from bot.shop.customer_tokens import (
+    customer_from_metadata,
+    issue_customer_token,
+    verify_customer_token,
+)
 
 
 def test_valid_token_names_the_customer():

@@ -1,5 +1,6 @@
-from bot.nlu.classifier import collapse_ranking
-from bot.nlu.text_model import TextClassifierModel, normalise
+from bot.runtime.nlu.classifier import collapse_ranking
+from bot.text.classifier_model import TextClassifierModel
+from bot.text.normalise import normalise
 
 
 def test_normalise_removes_accents_numbers_and_emails():
@@ -37,7 +38,7 @@ def test_features_are_exactly_scikit_learns_tfidf():
 def test_sentence_embeddings_join_the_features_but_not_the_pickle():
     import pickle
 
-    from bot.nlu.text_model import TextModelConfig
+    from bot.text.classifier_model import TextModelConfig
 
     texts = ["where is my order", "track my parcel", "order status please",
              "cancel my order", "i want to cancel", "stop the order from shipping"]
@@ -54,7 +55,7 @@ def test_sentence_embeddings_join_the_features_but_not_the_pickle():
 
 
 def test_messages_the_tfidf_model_is_sure_about_skip_the_embedding(monkeypatch):
-    from bot.nlu.text_model import TextModelConfig
+    from bot.text.classifier_model import TextModelConfig
 
     texts = ["where is my order", "track my parcel", "order status please",
              "cancel my order", "i want to cancel", "stop the order from shipping",

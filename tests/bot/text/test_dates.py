@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.dates import find_dates
+from bot.text.dates import find_dates
 
 TODAY = date(2026, 11, 26)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from bot.language import choose_language, detect, requested_language
+from bot.text.language import choose_language, detect, requested_language
 
 
 @pytest.mark.parametrize("text, language", [

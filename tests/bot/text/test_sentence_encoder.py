@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bot.nlu.sentence_encoder import (
+from bot.text.sentence_encoder import (
     MINILM,
     MiniLMEncoder,
     WordPieceTokenizer,

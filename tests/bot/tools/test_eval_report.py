@@ -1,7 +1,7 @@
 import json
 
-from bot.eval_report import headline, regressions, write_report
-from bot.evaluation import Example, Prediction, Report
+from bot.tools.eval_report import headline, regressions, write_report
+from bot.tools.eval_results import Example, Prediction, Report
 
 
 def report(wrong: int) -> Report:

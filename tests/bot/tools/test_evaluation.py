@@ -1,6 +1,8 @@
 """The evaluation sets measure understanding: none of their examples is a training example."""
 
-from bot.evaluation import EVAL_DIR, Example, fingerprint, load_examples, seen_in_training
+from bot.text.normalise import fingerprint
+from bot.tools.eval_results import Example
+from bot.tools.evaluation import EVAL_DIR, load_examples, seen_in_training
 
 
 def test_fingerprint_ignores_markup_case_diacritics_punctuation_and_numbers():

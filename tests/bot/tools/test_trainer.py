@@ -1,12 +1,12 @@
 import pytest
 
-from bot.trainer.add_example import ExampleError, add_example
-from bot.trainer.checks import (
+from bot.text.nlu_data import read_examples
+from bot.tools.add_example import ExampleError, add_example
+from bot.tools.checks import (
     near_duplicates_across_labels,
     same_example_under_two_labels,
     too_few_examples,
 )
-from bot.trainer.data import read_examples
 
 ENGLISH = """version: "3.1"
 

@@ -6,7 +6,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.classifier import ShopIntentClassifier
+from bot.runtime.nlu.classifier import ShopIntentClassifier
 
 EXAMPLES = {
     "order_status": ["where is my order", "track my parcel", "order status please",
@@ -61,8 +61,8 @@ def test_an_empty_message_gets_no_intent(tmp_path):
 
 def test_the_embedding_is_computed_once_per_message_and_kept_out_of_the_output(
         tmp_path, monkeypatch):
-    from bot.nlu.classifier import message_embedding
-    from bot.nlu.text_model import TextClassifierModel
+    from bot.runtime.nlu.classifier import message_embedding
+    from bot.text.classifier_model import TextClassifierModel
 
     component = trained(tmp_path)
     calls = []

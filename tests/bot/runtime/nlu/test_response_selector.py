@@ -6,7 +6,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.response_selector import ShopResponseSelector
+from bot.runtime.nlu.response_selector import ShopResponseSelector
 
 EXAMPLES = {
     "faq/return_policy": ["how do returns work", "what is your return policy",

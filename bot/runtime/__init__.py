@@ -1,0 +1,95 @@
+"""Everything that plugs into or patches Rasa: the one place a Rasa upgrade has to look at.
+
+- Plugged in by configuration (no patching): the channels (``credentials.yml``), the tracker
+  store (``endpoints.yml``), the NLU components (``config.yml``).
+- Patched: the names below, all applied by :func:`install` and nowhere else.
+
+Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` unless named:
+
+- ``rasa.core.actions.action.RemoteAction._validate_action_result``: the schema of action
+  results checked once per process (``jsonschema.validate`` itself is left alone).
+- ``rasa.utils.endpoints.EndpointConfig.session``: request bodies serialised with ujson.
+- ``rasa.utils.endpoints.EndpointConfig.request``: custom actions answered in process
+  (:mod:`bot.runtime.action_runner`) when the endpoint names an ``actions_module``.
+- ``rasa.engine.runner.dask.DaskGraphRunner.run``: the graph run in order, without dask
+  (:mod:`bot.runtime.graph_runner`).
+- ``rasa.core.run.load_agent_on_start``: the loaded model frozen out of garbage collections.
+- ``rasa.shared.core.domain.Domain.states_for_tracker_history``: dialogue states built
+  incrementally (:mod:`bot.runtime.dialogue_states`).
+- ``rasa.utils.log_utils.configure_structlog`` (and ``rasa.__main__``'s name for it): no
+  personal data in logs (:mod:`bot.runtime.log_privacy`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import List
+
+#: The Rasa release every patch was written against.
+RASA_VERSION = "3.6.21"
+
+#: Each patched name, for the version error.
+PATCHED = (
+    "rasa.core.actions.action.RemoteAction._validate_action_result",
+    "rasa.utils.endpoints.EndpointConfig.session",
+    "rasa.utils.endpoints.EndpointConfig.request",
+    "rasa.engine.runner.dask.DaskGraphRunner.run",
+    "rasa.core.run.load_agent_on_start",
+    "rasa.shared.core.domain.Domain.states_for_tracker_history",
+    "rasa.utils.log_utils.configure_structlog",
+)
+
+_lock = threading.Lock()
+_installed: List[bool] = []
+
+
+class RasaVersionError(RuntimeError):
+    """The installed Rasa is not the one the patches were written for."""
+
+
+def check_rasa_version(installed: str) -> None:
+    """Refuse any Rasa but the one the patches know.
+
+    Raises:
+        RasaVersionError: naming the installed version and every patch that depends on it.
+    """
+    if installed != RASA_VERSION:
+        raise RasaVersionError(
+            f"Rasa {installed} is installed, but bot.runtime patches Rasa {RASA_VERSION}:"
+            f" {', '.join(PATCHED)}. Install rasa=={RASA_VERSION} (make setup) or review each"
+            " patch against the new version and update RASA_VERSION.")
+
+
+def install() -> None:
+    """Apply every patch to this process, once (later calls do nothing).
+
+    Raises:
+        RasaVersionError: another Rasa version is installed.
+    """
+    with _lock:
+        if _installed:
+            return
+        import rasa
+
+        check_rasa_version(rasa.__version__)
+        import rasa.core.run
+        from rasa.core.actions.action import RemoteAction
+        from rasa.engine.runner.dask import DaskGraphRunner
+        from rasa.shared.core.domain import Domain
+        from rasa.utils.endpoints import EndpointConfig
+
+        from bot.runtime import log_privacy, speedups
+        from bot.runtime.dialogue_states import IncrementalStates
+        from bot.runtime.graph_runner import run_in_order
+
+        RemoteAction._validate_action_result = speedups.validate_action_result
+        EndpointConfig.session = speedups.session_with_fast_json
+        speedups.http_request = EndpointConfig.request
+        EndpointConfig.request = speedups.request
+        DaskGraphRunner.run = run_in_order
+        rasa.core.run.load_agent_on_start = speedups.freezing_after_load(
+            rasa.core.run.load_agent_on_start)
+        Domain.states_for_tracker_history = IncrementalStates(
+            Domain.states_for_tracker_history)
+        log_privacy.install()
+        _installed.append(True)
