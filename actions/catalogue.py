@@ -167,7 +167,7 @@ class ActionAbandonedCart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        cart = services().handoff.latest_cart(tracker.sender_id) or {}
+        cart = services().shop_events.latest_cart(tracker.sender_id) or {}
         items = [str(item) for item in cart.get("items") or []]
         if not items:
             return []

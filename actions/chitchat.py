@@ -97,6 +97,7 @@ class ActionStoreFeedback(Action):
                   domain: DomainDict) -> List[EventType]:
         text = (tracker.latest_message.get("text") or "").strip()
         if text and not text.startswith("/"):
-            services().feedback.add(tracker.sender_id, text, channel(tracker), language(tracker))
+            services().feedback.add_feedback(tracker.sender_id, text, channel(tracker),
+                                             language(tracker))
         dispatcher.utter_message(response="utter_feedback_thanks")
         return []

@@ -63,7 +63,7 @@ def verifier() -> OrderVerifier:
     """Order verification within the limits of the settings."""
     svc = services()
     limits = svc.settings.limits
-    return OrderVerifier(svc.orders, svc.handoff,
+    return OrderVerifier(svc.orders, svc.limits,
                          Limit(limits.verify_failures, limits.verify_window_seconds))
 
 

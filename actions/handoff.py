@@ -63,7 +63,7 @@ def create_ticket(tracker: Tracker, reason: str) -> Optional[Ticket]:
     )
     limits = svc.settings.limits
     # The queue store also keeps the attempt counts (bot/limits.py).
-    return take_ticket(svc.handoff, svc.handoff, ticket, client_key(tracker),
+    return take_ticket(svc.handoff, svc.limits, ticket, client_key(tracker),
                        Limit(limits.tickets_per_client, limits.tickets_window_seconds)).ticket
 
 

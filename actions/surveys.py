@@ -39,7 +39,7 @@ def shopper(tracker: Tracker) -> str:
 def surveys_allowed(tracker: Tracker) -> bool:
     """False while the shopper's "no thanks" to surveys is remembered."""
     svc = services()
-    return may_ask(svc.handoff.survey_prefs(shopper(tracker)), datetime.now(),
+    return may_ask(svc.surveys.survey_prefs(shopper(tracker)), datetime.now(),
                    svc.settings.surveys.decline_days)
 
 
@@ -132,7 +132,7 @@ class ActionStoreCsat(Action):
         if rating is None:
             dispatcher.utter_message(response="utter_ask_csat")
             return []
-        answer = svc.handoff.record_survey(answer_for(tracker, "csat", rating, source_of(tracker)))
+        answer = svc.surveys.record_survey(answer_for(tracker, "csat", rating, source_of(tracker)))
         if answer.ticket_id:
             svc.handoff.update(answer.ticket_id, csat=rating)
         dispatcher.utter_message(response="utter_csat_sorry" if rating <= 2
@@ -140,9 +140,9 @@ class ActionStoreCsat(Action):
         who = shopper(tracker)
         now = datetime.now()
         next_question = None
-        if nps_due(svc.handoff.survey_prefs(who), now, svc.settings.surveys.nps_period_days,
+        if nps_due(svc.surveys.survey_prefs(who), now, svc.settings.surveys.nps_period_days,
                    svc.settings.surveys.decline_days):
-            svc.handoff.mark_nps_asked(who, now)
+            svc.surveys.mark_nps_asked(who, now)
             dispatcher.utter_message(response="utter_ask_nps")
             next_question = "nps"
         return [SlotSet("survey_response", answer.response_id), SlotSet("csat_ticket", None),
@@ -163,7 +163,7 @@ class ActionStoreNps(Action):
         if score is None:
             dispatcher.utter_message(response="utter_ask_nps")
             return []
-        answer = services().handoff.record_survey(answer_for(tracker, "nps", score, "bot"))
+        answer = services().surveys.record_survey(answer_for(tracker, "nps", score, "bot"))
         dispatcher.utter_message(response="utter_nps_thanks")
         return [SlotSet("survey_response", answer.response_id), SlotSet("survey_pending", None)]
 
@@ -178,10 +178,10 @@ class ActionDeclineSurvey(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         svc = services()
-        svc.handoff.decline_surveys(shopper(tracker))
+        svc.surveys.decline_surveys(shopper(tracker))
         asked = tracker.get_slot("survey_pending")
         if asked:
-            svc.handoff.record_survey(answer_for(tracker, asked, None, source_of(tracker),
+            svc.surveys.record_survey(answer_for(tracker, asked, None, source_of(tracker),
                                                  declined=True))
         dispatcher.utter_message(response="utter_survey_declined")
         return [SlotSet("survey_source", None), SlotSet("csat_ticket", None),
@@ -212,8 +212,9 @@ class ActionStoreSurveyComment(Action):
         svc = services()
         comment = tracker.get_slot("survey_comment") or ""
         response_id = tracker.get_slot("survey_response")
-        if not (response_id and svc.handoff.comment_survey(response_id, comment)):
-            svc.feedback.add(tracker.sender_id, comment, channel(tracker), language(tracker))
+        if not (response_id and svc.surveys.comment_survey(response_id, comment)):
+            svc.feedback.add_feedback(tracker.sender_id, comment, channel(tracker),
+                                      language(tracker))
         dispatcher.utter_message(response="utter_survey_comment_thanks")
         return [SlotSet("survey_comment", None)]
 
@@ -227,7 +228,8 @@ class ActionFollowupSurvey(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         svc = services()
-        event = svc.handoff.latest_shop_event(tracker.sender_id, ("delivered", "return_received"))
+        event = svc.shop_events.latest_shop_event(tracker.sender_id,
+                                                  ("delivered", "return_received"))
         if event is None or not surveys_allowed(tracker):
             return []
         lang = event.get("language") or tracker.get_slot("language") or "en"

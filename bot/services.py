@@ -6,21 +6,31 @@ import threading
 from dataclasses import dataclass
 from typing import List, Optional
 
-from bot.feedback import FeedbackStore, SQLiteFeedbackStore
+from bot.feedback import FeedbackStore
 from bot.handoff import HandoffQueue, build_handoff_queue
 from bot.kb import Entry, KnowledgeBaseSearch, load_entries, load_faq_examples, with_examples
+from bot.limits import AttemptLimits
 from bot.settings import Settings, load_settings
 from bot.shop import OrderService, build_order_service
+from bot.shop_events import ShopEvents
+from bot.surveys import SurveyStore
 
 
 @dataclass
 class Services:
-    """Everything behind the actions."""
+    """Everything behind the actions, each behind its own small Protocol.
+
+    With the embedded and the PostgreSQL stores, the queue, surveys, shop events, feedback and
+    limits are one database (one object); the actions only see the part they use.
+    """
 
     settings: Settings
     orders: OrderService
     handoff: HandoffQueue
+    surveys: SurveyStore
+    shop_events: ShopEvents
     feedback: FeedbackStore
+    limits: AttemptLimits
     kb_entries: List[Entry]
     kb_search: KnowledgeBaseSearch
 
@@ -33,11 +43,11 @@ def build_services(settings: Settings) -> Services:
     """Open the stores and build the KB index described by ``settings``."""
     entries = with_examples(load_entries(settings.kb_dir),
                             load_faq_examples(settings.nlu_dir))
+    queue = build_handoff_queue(settings)
     return Services(
         settings=settings,
         orders=build_order_service(settings),
-        handoff=build_handoff_queue(settings),
-        feedback=SQLiteFeedbackStore(settings.handoff_db_path.with_name("feedback.db")),
+        handoff=queue, surveys=queue, shop_events=queue, feedback=queue, limits=queue,
         kb_entries=entries,
         kb_search=KnowledgeBaseSearch(entries),
     )

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.feedback import SQLiteFeedbackStore
 from bot.handoff import SQLiteHandoffQueue
 from bot.kb import KnowledgeBaseSearch, load_entries, load_faq_examples, with_examples
 from bot.services import Services, set_services
@@ -45,9 +44,10 @@ def services(tmp_path: Path, orders: OrderService, kb_entries) -> Services:
     always_open = HandoffSettings(hours=tuple([(time(0), time(23, 59, 59))] * 7))
     settings = replace(load_settings(env={}), handoff_db_path=tmp_path / "handoff.db",
                        customer_token_secret="test-secret", handoff=always_open)
+    queue = SQLiteHandoffQueue(tmp_path / "handoff.db")
     built = Services(
-        settings=settings, orders=orders, handoff=SQLiteHandoffQueue(tmp_path / "handoff.db"),
-        feedback=SQLiteFeedbackStore(tmp_path / "feedback.db"), kb_entries=kb_entries,
+        settings=settings, orders=orders, handoff=queue, surveys=queue, shop_events=queue,
+        feedback=queue, limits=queue, kb_entries=kb_entries,
         kb_search=KnowledgeBaseSearch(kb_entries),
     )
     set_services(built)

@@ -12,14 +12,10 @@ from bot.handoff.context import (
 from bot.handoff.hours import estimate_wait_minutes, is_open, next_opening
 from bot.handoff.intake import Intake, take_ticket
 from bot.handoff.models import OPEN_STATES, STATUSES, Note, Ticket, TranscriptLine
-from bot.handoff.store import (
-    HandoffQueue,
-    PostgresHandoffQueue,
-    SQLHandoffQueue,
-    SQLiteHandoffQueue,
-    new_ticket_id,
-    priority_for,
-)
+from bot.handoff.postgres_queue import PostgresHandoffQueue
+from bot.handoff.queue import HandoffQueue, new_ticket_id, priority_for
+from bot.handoff.sql_queue import SQLHandoffQueue
+from bot.handoff.sqlite_queue import SQLiteHandoffQueue
 from bot.settings import Settings
 
 __all__ = [

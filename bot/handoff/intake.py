@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import List, Optional
 
 from bot.handoff.models import Ticket
-from bot.handoff.store import HandoffQueue
+from bot.handoff.queue import HandoffQueue
 from bot.limits import AttemptLimits, Key, Limit
 
 logger = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ CLOSED_STATES = ("resolved", "cancelled")
 
 
 class QueueDatabase(Protocol):
-    """The helpers of the SQL queue stores (``bot.handoff.store.SQLHandoffQueue``)."""
+    """The helpers of the SQL queue stores (``bot.handoff.sql_queue.SQLHandoffQueue``)."""
 
     def _transaction(self) -> ContextManager[Any]:
         """A cursor inside one committed transaction."""

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set
 
-from bot.feedback import SQLiteFeedbackStore
 from bot.privacy.base import Counts, Cutoffs, Shopper, ShopperData
 from bot.privacy.feedback_records import FeedbackRecords
 from bot.privacy.queue_records import (
@@ -82,16 +81,13 @@ class ShopperRecords:
         return Report(removed, failed)
 
 
-def build_shopper_records(settings: Settings, queue: Any,
-                          feedback: Optional[SQLiteFeedbackStore] = None) -> ShopperRecords:
+def build_shopper_records(settings: Settings, queue: Any) -> ShopperRecords:
     """The stores named by ``settings``, with the queue store already open.
 
     Args:
-        settings: Where the tracker store and the feedback file are.
+        settings: Where the tracker store is.
         queue: The handoff queue store (``SQLHandoffQueue``): tickets, surveys, review items,
-            shop events and rate-limit attempts live in its database.
-        feedback: The feedback store; by default the file ``bot.services`` opens, beside
-            the handoff database.
+            shop events, feedback and rate-limit attempts live in its database.
     """
     stores: List[ShopperData] = []
     if settings.tracker_store_url:
@@ -101,8 +97,7 @@ def build_shopper_records(settings: Settings, queue: Any,
                        " purged nor erased here")
     stores += [TicketRecords(queue), SurveyRecords(queue), ReviewRecords(queue),
                ShopEventRecords(queue), AttemptRecords(queue)]
-    feedback = feedback or SQLiteFeedbackStore(settings.handoff_db_path.with_name("feedback.db"))
-    stores.append(FeedbackRecords(feedback))
+    stores.append(FeedbackRecords(queue))
     return ShopperRecords(stores)
 
 

@@ -3,21 +3,18 @@
 import asyncio
 
 import pytest
-
-from tests.dialogue_model import load_domain
 from rasa.core.actions.action import ActionExtractSlots
 from rasa.core.channels import CollectingOutputChannel
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.training_data.message import Message
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import ActionBeginTask, ActionOrderStatus, ValidateOrderStatusForm
-from bot.settings import PROJECT_ROOT
 from tests.actions.helpers import entity, responses, slot_events, tracker
+from tests.dialogue_model import load_domain
 
 #: The slots a shopper's message may fill: answers to the bot's own questions, each checked by
 #: an action before anything is done with it. Every other slot is set by actions only.

@@ -32,7 +32,7 @@ async def test_feedback_is_stored(services):
     dispatcher = CollectingDispatcher()
     await ActionStoreFeedback().run(dispatcher, tracker(text="love the new fleece!",
                                                         intent="feedback"), {})
-    assert services.feedback.recent()[0][1] == "love the new fleece!"
+    assert services.feedback.recent_feedback()[0][1] == "love the new fleece!"
     assert responses(dispatcher) == ["utter_feedback_thanks"]
 
 

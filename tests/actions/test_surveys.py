@@ -52,7 +52,7 @@ async def test_rating_is_stored_with_what_the_conversation_was_about(services):
     dispatcher = CollectingDispatcher()
     events = await ActionStoreCsat().run(dispatcher, rating({"survey_source": "bot",
                                                              "language": "fi"}, 2), {})
-    stored = services.handoff.survey_responses()
+    stored = services.surveys.survey_responses()
     assert len(stored) == 1
     answer = stored[0]
     assert (answer.kind, answer.score, answer.source, answer.language) == ("csat", 2, "bot", "fi")
@@ -69,7 +69,7 @@ async def test_nps_is_asked_at_most_once_per_period(services):
     await ActionStoreCsat().run(again, rating({}, 4), {})
     assert responses(again) == ["utter_csat_thanks"]
     # After the period, the question comes back.
-    services.handoff.mark_nps_asked("conversation:shopper-1", datetime.now() - timedelta(days=91))
+    services.surveys.mark_nps_asked("conversation:shopper-1", datetime.now() - timedelta(days=91))
     later = CollectingDispatcher()
     await ActionStoreCsat().run(later, rating({}, 4), {})
     assert responses(later) == ["utter_csat_thanks", "utter_ask_nps"]
@@ -79,9 +79,9 @@ async def test_nps_score_is_stored_and_out_of_range_scores_are_asked_again(servi
     bad = CollectingDispatcher()
     await ActionStoreNps().run(bad, nps(11), {})
     assert responses(bad) == ["utter_ask_nps"]
-    assert services.handoff.survey_responses() == []
+    assert services.surveys.survey_responses() == []
     events = await ActionStoreNps().run(CollectingDispatcher(), nps(9), {})
-    assert [(a.kind, a.score) for a in services.handoff.survey_responses()] == [("nps", 9)]
+    assert [(a.kind, a.score) for a in services.surveys.survey_responses()] == [("nps", 9)]
     assert slot_events(events)["survey_pending"] is None
 
 
@@ -92,7 +92,7 @@ async def test_declining_is_remembered(services):
                                                         text="/survey_decline",
                                                         intent="survey_decline"), {})
     assert responses(dispatcher) == ["utter_survey_declined"]
-    assert [a.declined for a in services.handoff.survey_responses()] == [True]
+    assert [a.declined for a in services.surveys.survey_responses()] == [True]
     later = CollectingDispatcher()
     await ActionThank().run(later, tracker(text="thanks", intent="thank", events=SOLVED), {})
     assert responses(later) == ["utter_you_are_welcome"]
@@ -106,7 +106,7 @@ async def test_comment_is_attached_to_the_rating(services):
         {"survey_response": response_id, "survey_comment": "the courier was late"},
         text="the courier was late", intent="feedback"), {})
     assert responses(dispatcher) == ["utter_survey_comment_thanks"]
-    assert services.handoff.survey_responses()[0].comment == "the courier was late"
+    assert services.surveys.survey_responses()[0].comment == "the courier was late"
 
 
 async def test_rating_after_a_person_helped_is_kept_with_the_ticket(services):
@@ -123,7 +123,7 @@ async def test_rating_after_a_person_helped_is_kept_with_the_ticket(services):
     await ActionStoreCsat().run(CollectingDispatcher(), tracker(
         slots, text='/csat{"rating":"4"}', intent="csat", entities=[entity("rating", "4")]), {})
     assert services.handoff.get(ticket_id).csat == 4
-    answer = services.handoff.survey_responses()[0]
+    answer = services.surveys.survey_responses()[0]
     assert (answer.source, answer.human, answer.ticket_id) == ("human", True, ticket_id)
 
 
@@ -133,10 +133,10 @@ async def test_follow_up_after_delivery_asks_once_in_the_shoppers_language(servi
                                                                             "payload": "/x"}]},
         {"text": "Tilaus {order_id} toimitettu.", "buttons": [],
          "condition": [{"type": "slot", "name": "language", "value": "fi"}]}]}}
-    assert services.handoff.remember_shop_event(
+    assert services.shop_events.remember_shop_event(
         "delivered:10023", "shopper-1",
         {"kind": "delivered", "order_number": "10023", "language": "fi"})
-    assert not services.handoff.remember_shop_event(
+    assert not services.shop_events.remember_shop_event(
         "delivered:10023", "shopper-1", {"kind": "delivered", "order_number": "10023"})
     dispatcher = CollectingDispatcher()
     events = await ActionFollowupSurvey().run(dispatcher, tracker(), domain)
@@ -150,14 +150,14 @@ async def test_a_rating_nobody_asked_for_is_not_stored(services):
     dispatcher = CollectingDispatcher()
     events = await ActionStoreCsat().run(dispatcher, rating({"survey_pending": None}, 1), {})
     assert responses(dispatcher) == ["utter_please_rephrase"]
-    assert events == [] and services.handoff.survey_responses() == []
+    assert events == [] and services.surveys.survey_responses() == []
     # An NPS score is no different, and neither is a CSAT tap while NPS is the question.
     for action, message in ((ActionStoreNps(), nps(0, {"survey_pending": None})),
                             (ActionStoreCsat(), rating({"survey_pending": "nps"}, 5))):
         other = CollectingDispatcher()
         await action.run(other, message, {})
         assert responses(other) == ["utter_please_rephrase"]
-    assert services.handoff.survey_responses() == []
+    assert services.surveys.survey_responses() == []
 
 
 async def test_each_question_takes_one_answer(services):
@@ -170,7 +170,7 @@ async def test_each_question_takes_one_answer(services):
     again = CollectingDispatcher()
     await ActionStoreCsat().run(again, rating(slots, 1), {})  # the same buttons tapped again
     assert responses(again) == ["utter_please_rephrase"]
-    assert [(a.kind, a.score) for a in services.handoff.survey_responses()] == [("csat", 4)]
+    assert [(a.kind, a.score) for a in services.surveys.survey_responses()] == [("csat", 4)]
 
 
 async def test_no_surveys_please_is_honoured_but_not_counted_as_a_declined_question(services):
@@ -178,7 +178,7 @@ async def test_no_surveys_please_is_honoured_but_not_counted_as_a_declined_quest
     await ActionDeclineSurvey().run(dispatcher, tracker(text="/survey_decline",
                                                         intent="survey_decline"), {})
     assert responses(dispatcher) == ["utter_survey_declined"]
-    assert services.handoff.survey_responses() == []
+    assert services.surveys.survey_responses() == []
     later = CollectingDispatcher()
     await ActionThank().run(later, tracker(text="thanks", intent="thank", events=SOLVED), {})
     assert responses(later) == ["utter_you_are_welcome"]

@@ -131,7 +131,7 @@ def generate(conversations: int, end: datetime, seed: int = 7
 
 def _fill_store(queue: SQLHandoffQueue, tickets: List[Ticket],
                 answers: List[SurveyResponse]) -> None:
-    from bot.handoff.store import to_row
+    from bot.handoff.schema import to_row
     from bot.surveys.store import _row
 
     with queue._transaction() as cur:

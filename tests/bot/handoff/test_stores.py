@@ -122,7 +122,7 @@ def test_a_queue_written_by_an_earlier_version_is_upgraded(dialect, request, tmp
     import sqlite3
 
     from bot.handoff import PostgresHandoffQueue, SQLiteHandoffQueue
-    from bot.handoff.store import to_row
+    from bot.handoff.schema import to_row
 
     waiting = ticket("old-conversation")
     body = json.loads(to_row(waiting)[-1])

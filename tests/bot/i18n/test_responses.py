@@ -1,9 +1,9 @@
 from datetime import date
 
 from bot.i18n import LANGUAGES, format_date, format_money, status_name
-from bot.tools.domain_export import generated_files
 from bot.i18n.responses import load_catalog, problems, render_responses
 from bot.settings import PROJECT_ROOT
+from bot.tools.domain_export import generated_files
 
 CATALOG_DIR = PROJECT_ROOT / "data" / "responses"
 

@@ -1,9 +1,9 @@
 import pytest
 
 from bot.kb import KnowledgeBaseError, KnowledgeBaseSearch, load_entries
-from bot.tools.domain_export import render_faq
 from bot.kb.store import kb_problems
 from bot.settings import PROJECT_ROOT
+from bot.tools.domain_export import render_faq
 
 REQUIRED_KEYS = {
     "how_to_order", "return_policy", "shipping_options", "delivery_time",

@@ -24,7 +24,6 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.feedback import SQLiteFeedbackStore
 from bot.handoff import Ticket, TranscriptLine, new_ticket_id
 from bot.privacy import ShopperRecords, build_shopper_records
 from bot.review.inbox import ReviewInbox
@@ -101,8 +100,9 @@ def tracker(tracker_db: Path) -> SQLTrackerStore:
 
 
 @pytest.fixture
-def feedback(tmp_path: Path) -> SQLiteFeedbackStore:
-    return SQLiteFeedbackStore(tmp_path / "feedback.db")
+def feedback(store):
+    """Feedback lives in the queue database."""
+    return store
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ class World:
     settings: Settings
     queue: Any
     tracker: SQLTrackerStore
-    feedback: SQLiteFeedbackStore
+    feedback: Any
     records: ShopperRecords
     inbox: ReviewInbox
     tickets: dict
@@ -167,11 +167,11 @@ def world(store, tracker, feedback, settings, tmp_path) -> World:
     store.decline_surveys("customer:C-1002")
     store.remember_cart("cart-anna", "anna-chat", items=["Rain jacket"])
     store.remember_cart("cart-mikko", "mikko-chat", items=["Wool socks"])
-    feedback.add("anna-widget", "you could reach me at anna@example.com", "socketio", "en")
-    feedback.add("mikko-chat", "nice bot", "socketio", "en")
+    feedback.add_feedback("anna-widget", "you could reach me at anna@example.com", "socketio", "en")
+    feedback.add_feedback("mikko-chat", "nice bot", "socketio", "en")
     inbox = ReviewInbox(store, tmp_path, settings.tracker_store_url)
     inbox.refresh()
-    records = build_shopper_records(settings, store, feedback)
+    records = build_shopper_records(settings, store)
     return World(settings, store, tracker, feedback, records, inbox, tickets)
 
 
@@ -186,5 +186,5 @@ def everything(world: World) -> str:
 
     tracker_file = world.settings.tracker_store_url.replace("sqlite:///", "")
     parts += [str(row) for row in sqlite3.connect(tracker_file).execute("SELECT * FROM events")]
-    parts += [str(row) for row in world.feedback.recent(1000)]
+    parts += [str(row) for row in world.feedback.recent_feedback(1000)]
     return "\n".join(parts).lower()

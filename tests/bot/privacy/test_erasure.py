@@ -42,7 +42,7 @@ def test_erasure_by_email_leaves_nothing_that_names_her(world):
         "Mikko wants a refund"]
     assert world.queue.latest_cart("mikko-chat")["items"] == ["Wool socks"]
     assert {a.conversation_id for a in world.queue.survey_responses()} == {"mikko-chat"}
-    assert [row[0] for row in world.feedback.recent()] == ["mikko-chat"]
+    assert [row[0] for row in world.feedback.recent_feedback()] == ["mikko-chat"]
     assert {i.conversation_id for i in world.inbox.items()} == {"joanna-chat", "mikko-chat"}
     assert retrieve(world.tracker, "joanna-chat").get_slot("followup_email") == \
         "joanna@example.com"

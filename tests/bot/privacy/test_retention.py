@@ -41,13 +41,13 @@ def test_purge_removes_only_what_is_past_each_limit(store, tracker, feedback, se
     store.record_survey(answer("new-survey", "conversation:new-survey", created=ago(10)))
     store.decline_surveys("conversation:declined-long-ago", when=ago(400))
     store.decline_surveys("conversation:declined-lately", when=ago(100))
-    feedback.add("old-feedback", "meh", "rest", "en", now=ago(800).timestamp())
-    feedback.add("new-feedback", "nice", "rest", "en", now=ago(10).timestamp())
+    feedback.add_feedback("old-feedback", "meh", "rest", "en", now=ago(800).timestamp())
+    feedback.add_feedback("new-feedback", "nice", "rest", "en", now=ago(10).timestamp())
     store.record([("verify-email", "anna@example.com")], now=ago(2))
     store.record([("verify-email", "mikko@example.fi")], now=NOW)
     inbox = ReviewInbox(store, tmp_path, settings.tracker_store_url)
     assert inbox.refresh() == 2
-    records = build_shopper_records(settings, store, feedback)
+    records = build_shopper_records(settings, store)
 
     report = purge_expired(records, settings, NOW)
 
@@ -60,7 +60,7 @@ def test_purge_removes_only_what_is_past_each_limit(store, tracker, feedback, se
     assert [a.conversation_id for a in store.survey_responses()] == ["new-survey"]
     assert store.survey_prefs("conversation:declined-long-ago").declined_at is None
     assert store.survey_prefs("conversation:declined-lately").declined_at is not None
-    assert [row[0] for row in feedback.recent()] == ["new-feedback"]
+    assert [row[0] for row in feedback.recent_feedback()] == ["new-feedback"]
     assert [i.text for i in inbox.items()] == ["blah again"]
     assert report.removed == {"conversations": 1, "conversation_events": 2, "tickets": 2,
                               "ticket_notes": 1, "survey_answers": 1, "survey_prefs": 1,
@@ -73,7 +73,7 @@ def test_the_limits_come_from_the_settings(store, tracker, feedback, settings):
     settings = replace(settings, retention=RetentionSettings(conversations_days=30))
     store.remember_cart("cart-1", "chat-1", items=["Rain jacket"])
     save(tracker, "chat-1", [user("hi", "greet", NOW.timestamp())])
-    records = build_shopper_records(settings, store, feedback)
+    records = build_shopper_records(settings, store)
 
     purge_expired(records, settings, NOW + timedelta(days=29))
     assert store.latest_cart("chat-1")["items"] == ["Rain jacket"]
@@ -85,7 +85,7 @@ def test_the_limits_come_from_the_settings(store, tracker, feedback, settings):
 
 
 def test_no_tracker_database_yet_is_nothing_to_purge(store, feedback, settings, tmp_path):
-    records = build_shopper_records(settings, store, feedback)
+    records = build_shopper_records(settings, store)
     report = purge_expired(records, settings, NOW)
     assert report.failed == [] and report.removed["conversation_events"] == 0
     assert not (tmp_path / "tracker.db").exists()  # not created by looking

@@ -3,8 +3,6 @@
 import itertools
 
 import pytest
-
-from tests.dialogue_model import load_domain
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -18,7 +16,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.runtime.dialogue_states import IncrementalStates
-from bot.settings import PROJECT_ROOT
+from tests.dialogue_model import load_domain
 
 RASA = getattr(Domain.states_for_tracker_history, "__wrapped__",
                Domain.states_for_tracker_history)
