@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import customer_id, entity_order_number, latest_entity, money, services
-from actions.handoff import announce, create_ticket
+from actions.replies import announce, create_ticket, response_in_language
 from bot.payment import classify_payment_problem
 from bot.proactive import describe_items
 
@@ -131,9 +131,7 @@ class ActionPaymentHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        ticket = create_ticket(tracker, "payment_issue")
-        dispatcher.utter_message(response="utter_payment_handed_off")
-        return announce(dispatcher, tracker, ticket)
+        return announce(dispatcher, tracker, create_ticket(tracker, "payment_issue"))
 
 
 class ActionRecommendProducts(Action):
@@ -176,15 +174,3 @@ class ActionAbandonedCart(Action):
         dispatcher.utter_message(text=variation["text"].format(items=describe_items(items)),
                                  buttons=variation.get("buttons") or [])
         return [SlotSet("language", language)] if cart.get("language") else []
-
-
-def response_in_language(domain: DomainDict, name: str, language: str) -> Dict[Text, Any]:
-    """The variation of a response for a language (the default one when there is none).
-
-    Needed when a message goes out before the conversation's language slot can be set."""
-    variations = (domain.get("responses") or {}).get(name) or [{"text": ""}]
-    for variation in variations:
-        for condition in variation.get("condition") or []:
-            if condition.get("name") == "language" and condition.get("value") == language:
-                return variation
-    return next((v for v in variations if not v.get("condition")), variations[0])

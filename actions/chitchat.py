@@ -10,10 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import channel, customer_id, language, services
-from bot.text.language import requested_language
-
-#: What a shopper said that the bot did not understand.
-NOT_UNDERSTOOD = {"nlu_fallback", "out_of_scope"}
+from actions.replies import not_understood
 
 
 class ActionGreet(Action):
@@ -45,23 +42,6 @@ def greeted_before(events: List[Dict[str, Any]]) -> bool:
     return False
 
 
-def misunderstood_in_a_row(events: List[Dict[str, Any]]) -> int:
-    """How many of the latest shopper messages in a row the bot did not understand."""
-    count = 0
-    for event in reversed(events):
-        if event.get("event") == "session_started":
-            break
-        if event.get("event") != "user":
-            continue
-        if not str(event.get("text") or "").strip() or requested_language(event.get("text")):
-            continue  # an empty message or a language request is not a misunderstanding
-        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent not in NOT_UNDERSTOOD:
-            break
-        count += 1
-    return count
-
-
 class ActionNotUnderstood(Action):
     """Say so honestly; after two misunderstandings in a row, offer a person."""
 
@@ -70,21 +50,7 @@ class ActionNotUnderstood(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        if not (tracker.latest_message.get("text") or "").strip():
-            dispatcher.utter_message(response="utter_empty_message")
-            return []
-        if requested_language(tracker.latest_message.get("text") or ""):
-            # "in English please": the language slot is already switched; say so in it.
-            dispatcher.utter_message(response="utter_language_switched")
-            return []
-        if misunderstood_in_a_row(tracker.events) >= 2:
-            dispatcher.utter_message(response="utter_still_not_understood")
-            dispatcher.utter_message(response="utter_offer_handoff")
-            return [SlotSet("offered_handoff", True), SlotSet("handoff_reason", "misunderstanding")]
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        dispatcher.utter_message(
-            response="utter_out_of_scope" if intent == "out_of_scope" else "utter_please_rephrase")
-        return []
+        return not_understood(dispatcher, tracker)
 
 
 class ActionStoreFeedback(Action):

@@ -14,9 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.catalogue import response_in_language
-from actions.chitchat import ActionNotUnderstood
 from actions.common import channel, customer_id, language, latest_entity, services
+from actions.replies import not_understood, response_in_language
 from bot.surveys import (
     SurveyResponse,
     bot_resolved,
@@ -126,7 +125,7 @@ class ActionStoreCsat(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         if not pending(tracker, "csat"):
-            return await ActionNotUnderstood().run(dispatcher, tracker, domain)
+            return not_understood(dispatcher, tracker)
         svc = services()
         rating = parse_score(latest_entity(tracker, "rating"), "csat")
         if rating is None:
@@ -158,7 +157,7 @@ class ActionStoreNps(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         if not pending(tracker, "nps"):
-            return await ActionNotUnderstood().run(dispatcher, tracker, domain)
+            return not_understood(dispatcher, tracker)
         score = parse_score(latest_entity(tracker, "score"), "nps")
         if score is None:
             dispatcher.utter_message(response="utter_ask_nps")

@@ -96,3 +96,18 @@ def test_one_name_one_meaning():
             stems.setdefault(stem, set()).add(name)
     clashes = {stem: sorted(names) for stem, names in stems.items() if len(names) > 1}
     assert not clashes, clashes
+
+
+#: Action modules that only hold what several actions share (no actions of their own).
+SHARED_ACTION_MODULES = {"actions.common", "actions.replies", "actions.order_forms"}
+
+
+def test_action_modules_do_not_import_each_other():
+    for path in (PROJECT_ROOT / "actions").glob("*.py"):
+        for imported in imports(path):
+            if imported.startswith("actions.") and imported.count(".") == 1:
+                assert imported in SHARED_ACTION_MODULES or path.stem in (
+                    "__init__",), f"{path.name} imports {imported}"
+            if imported.startswith("actions.") and imported.count(".") == 2:
+                assert imported.rsplit(".", 1)[0] in SHARED_ACTION_MODULES, \
+                    f"{path.name} imports {imported}"

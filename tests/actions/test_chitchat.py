@@ -71,7 +71,8 @@ async def test_abandoned_cart_message_names_the_items_in_the_shoppers_language(s
 
 
 async def test_a_language_request_is_answered_and_not_counted_as_a_misunderstanding(services):
-    from actions.chitchat import ActionNotUnderstood, misunderstood_in_a_row
+    from actions.chitchat import ActionNotUnderstood
+    from actions.replies import misunderstood_in_a_row
     from tests.actions.helpers import user_event
 
     dispatcher = CollectingDispatcher()
