@@ -1,6 +1,9 @@
-"""Start everything on localhost: the action server and the Rasa server; stop both on Ctrl-C.
+"""Start everything on localhost: the Rasa server (with the custom actions in process) and the
+console server (agent console, dashboard, review inbox, demo shop); stop them on Ctrl-C.
 
-``python -m bot.tools.run`` (what ``make run`` calls) waits until both answer and prints the URLs.
+``python -m bot.tools.run`` (what ``make run`` calls) generates the installation's secrets on
+first start (``var/secrets.env``), waits until every server answers and prints the URLs, with a
+warning for every default that is not fit for production.
 """
 
 from __future__ import annotations
@@ -211,7 +214,7 @@ class Stack:
             self.named[name] = process
 
     def wait_until_ready(self, timeout: float = 180.0) -> None:
-        """Block until both servers answer their health checks."""
+        """Block until every server of the stack answers its health check."""
         deadline = time.monotonic() + timeout
         pending = {f"{self.console_url}/health", *[f"{url}/" for url in self.rasa_urls]}
         if "actions" in self.named:
@@ -234,7 +237,7 @@ class Stack:
                 time.sleep(0.5)
 
     def stop(self) -> None:
-        """Stop both servers (SIGTERM, then SIGKILL after a grace period)."""
+        """Stop every server of the stack (SIGTERM, then SIGKILL after a grace period)."""
         for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
