@@ -12,14 +12,34 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
-from bot.handoff import ROLES, build_handoff_queue
+from bot.handoff import ROLES, AgentAccounts, build_handoff_queue
 from bot.handoff.rasa_client import RasaConversationControl
-from bot.settings import SettingsError, check_production, load_settings
+from bot.settings import Settings, SettingsError, check_production, load_settings
+
+if TYPE_CHECKING:
+    from bot.console.app import ConsoleStore
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Run the command; the exit status (2 for a configuration error)."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        if args.command == "serve":
+            check_production(settings)
+    except SettingsError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    queue = build_handoff_queue(settings)
+    if args.command == "serve":
+        return _serve(args, settings, queue)
+    return _manage_accounts(args, queue)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The commands and their options."""
     parser = argparse.ArgumentParser(prog="python -m bot.console", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -39,21 +59,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     remove = commands.add_parser("remove-agent", help="delete an account; logs the agent out")
     remove.add_argument("username")
     commands.add_parser("list-agents", help="show every account")
-    args = parser.parse_args(argv)
-    try:
-        settings = load_settings()
-        if args.command == "serve":
-            check_production(settings)
-    except SettingsError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
-    queue = build_handoff_queue(settings)
+    return parser
+
+
+def _manage_accounts(args: argparse.Namespace, accounts: AgentAccounts) -> int:
+    """add-agent, set-password, remove-agent and list-agents."""
     if args.command in ("add-agent", "set-password"):
         password = sys.stdin.readline().rstrip("\n") if args.password_stdin else \
             getpass.getpass(f"password for {args.username}: ")
         try:
-            agent = queue.add_agent(args.username, password, args.role, args.name) \
-                if args.command == "add-agent" else queue.set_password(args.username, password)
+            agent = accounts.add_agent(args.username, password, args.role, args.name) \
+                if args.command == "add-agent" else accounts.set_password(args.username, password)
         except KeyError:
             print(f"no agent {args.username!r}", file=sys.stderr)
             return 1
@@ -63,15 +79,18 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{agent.username} ({agent.role}) is ready")
         return 0
     if args.command == "remove-agent":
-        if not queue.remove_agent(args.username):
+        if not accounts.remove_agent(args.username):
             print(f"no agent {args.username!r}", file=sys.stderr)
             return 1
         print(f"{args.username} is removed")
         return 0
-    if args.command == "list-agents":
-        for agent in queue.list_agents():
-            print(f"{agent.username}\t{agent.role}\t{agent.display_name}")
-        return 0
+    for agent in accounts.list_agents():
+        print(f"{agent.username}\t{agent.role}\t{agent.display_name}")
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings, queue: ConsoleStore) -> int:
+    """Run the console server until it is stopped."""
     from bot.console.app import create_app
     from bot.console.erasure_api import schedule_daily_purge
     from bot.shop import build_order_service

@@ -21,9 +21,9 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.handoff import Agent, SQLHandoffQueue
+from bot.handoff import Agent, AgentAccounts
 from bot.handoff.agents import QUEUE_ROLES
-from bot.limits import Key, Limit
+from bot.limits import AttemptLimits, Key, Limit
 from bot.settings import LimitSettings
 
 COOKIE = "console_session"
@@ -67,7 +67,7 @@ def current_agent(request: Request, touch: bool = True) -> Optional[Agent]:
         request: the request.
         touch: mark a session's agent as online (off for cheap re-checks).
     """
-    queue: SQLHandoffQueue = request.app.ctx.queue
+    accounts: AgentAccounts = request.app.ctx.queue
     given = _bearer(request)
     if given is not None:
         if not _token_matches(request, given):
@@ -81,7 +81,7 @@ def current_agent(request: Request, touch: bool = True) -> Optional[Agent]:
         return None
     if request.method not in ("GET", "HEAD") and request.headers.get("x-console") != "1":
         return None  # cross-site form posts cannot set this header
-    return queue.session_agent(session, touch=touch)
+    return accounts.session_agent(session, touch=touch)
 
 
 def require(request: Request, roles: Sequence[str] = QUEUE_ROLES,
@@ -149,10 +149,10 @@ def login_limits(limits: LimitSettings) -> Tuple[Limit, ...]:
                  for n in range(BACKOFF_ROUNDS))
 
 
-def login_retry_after(queue: SQLHandoffQueue, keys: Sequence[Key], limits: LimitSettings,
+def login_retry_after(attempts: AttemptLimits, keys: Sequence[Key], limits: LimitSettings,
                       now: Optional[datetime] = None) -> Optional[float]:
     """Seconds until these keys may try to log in again, or None when they may now."""
-    waits = [queue.retry_after(keys, limit, now) for limit in login_limits(limits)]
+    waits = [attempts.retry_after(keys, limit, now) for limit in login_limits(limits)]
     return max((w for w in waits if w is not None), default=None)
 
 

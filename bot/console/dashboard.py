@@ -55,27 +55,30 @@ def parse_filters(args: Any, timezone: str, today: Optional[date] = None) -> Fil
     return Filters(since, until, language, channel, timezone)
 
 
-def dashboard_blueprint() -> Blueprint:
-    dashboard = Blueprint("dashboard")
+async def report_for(request: Request, filters: Filters) -> KpiReport:
+    """The KPI report for the filters, kept for a minute (reading the stores takes a while)."""
+    app = request.app
+    cache: Dict[Tuple, _Cached] = app.ctx.kpi_cache
+    key = (filters.since, filters.until, filters.language, filters.channel)
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit.at < CACHE_SECONDS:
+        return hit.report
+    settings = app.ctx.settings
+    source = SQLEventSource(settings.tracker_store_url)
+    loop = asyncio.get_running_loop()
+    # Reading a large tracker store takes a while: off the event loop.
+    report = await loop.run_in_executor(
+        None, kpi_report, source, app.ctx.queue, filters,
+        settings.surveys.repeat_contact_days)
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = _Cached(time.monotonic(), report)
+    return report
 
-    async def report_for(request: Request, filters: Filters) -> KpiReport:
-        app = request.app
-        cache: Dict[Tuple, _Cached] = app.ctx.kpi_cache
-        key = (filters.since, filters.until, filters.language, filters.channel)
-        hit = cache.get(key)
-        if hit is not None and time.monotonic() - hit.at < CACHE_SECONDS:
-            return hit.report
-        settings = app.ctx.settings
-        source = SQLEventSource(settings.tracker_store_url)
-        loop = asyncio.get_running_loop()
-        # Reading a large tracker store takes a while: off the event loop.
-        report = await loop.run_in_executor(
-            None, kpi_report, source, app.ctx.queue, filters,
-            settings.surveys.repeat_contact_days)
-        if len(cache) > 64:
-            cache.clear()
-        cache[key] = _Cached(time.monotonic(), report)
-        return report
+
+def dashboard_blueprint() -> Blueprint:
+    """The dashboard page, and the KPIs as JSON and as CSV."""
+    dashboard = Blueprint("dashboard")
 
     @dashboard.get("/dashboard")
     async def page(request: Request) -> HTTPResponse:

@@ -33,7 +33,16 @@ def own_conversation(request: Request) -> Optional[str]:
 
 
 def demo_blueprint() -> Blueprint:
+    """The demo shop under ``/demo``: its pages, its data and the shop events it plays."""
     demo = Blueprint("demo_shop", url_prefix="/demo")
+    add_pages(demo)
+    add_shop_events(demo)
+    add_shop_data(demo)
+    return demo
+
+
+def add_pages(demo: Blueprint) -> None:
+    """The shop, cart and account pages: one page that reads its data from the API."""
 
     @demo.get("/")
     async def shop(request: Request) -> HTTPResponse:
@@ -42,6 +51,14 @@ def demo_blueprint() -> Blueprint:
     @demo.get("/cart")
     async def cart_page(request: Request) -> HTTPResponse:
         return await response.file(request.app.ctx.static / "demo.html")
+
+    @demo.get("/account")
+    async def account_page(request: Request) -> HTTPResponse:
+        return await response.file(request.app.ctx.static / "demo.html")
+
+
+def add_shop_events(demo: Blueprint) -> None:
+    """Buttons that play the shop's backend: signed events for the caller's own chat."""
 
     @demo.post("/api/abandon")
     async def abandon(request: Request) -> HTTPResponse:
@@ -72,9 +89,9 @@ def demo_blueprint() -> Blueprint:
         signature = sign(request.app.ctx.settings.shop_events_secret or "", event)
         return await handle_order_event(request.app, event, signature)
 
-    @demo.get("/account")
-    async def account_page(request: Request) -> HTTPResponse:
-        return await response.file(request.app.ctx.static / "demo.html")
+
+def add_shop_data(demo: Blueprint) -> None:
+    """What the pages show: the products, and the demo customer's account with a token."""
 
     @demo.get("/api/products")
     async def products(request: Request) -> HTTPResponse:
@@ -101,5 +118,3 @@ def demo_blueprint() -> Blueprint:
                         "items": o.describe_items()}
                        for o in orders.recent_orders(DEMO_CUSTOMER, limit=10)],
         })
-
-    return demo

@@ -10,6 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.proactive import SIGNATURE_HEADER, parse_abandoned_cart, parse_order_event, signature_ok
+from bot.shop_events import ShopEvents
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +51,9 @@ async def handle_abandoned_cart(app: Sanic, body: bytes,
         return refusal
     if not cart.items:
         return response.json({"sent": False, "reason": "empty cart"})
-    if not app.ctx.queue.remember_cart(cart.cart_id, cart.session_id, items=cart.items,
-                                       language=cart.language):
+    events: ShopEvents = app.ctx.queue
+    if not events.remember_cart(cart.cart_id, cart.session_id, items=cart.items,
+                                language=cart.language):
         return response.json({"sent": False, "reason": "already nudged"})
     # The action reads the cart from the queue store: a conversation that has not
     # started yet would lose slots set from outside when Rasa opens its session.
@@ -63,7 +65,8 @@ async def handle_order_event(app: Sanic, body: bytes, signature: Optional[str]) 
     event, refusal = read_event(app, body, signature, parse_order_event)
     if event is None:
         return refusal
-    if not app.ctx.queue.remember_shop_event(
+    events: ShopEvents = app.ctx.queue
+    if not events.remember_shop_event(
             event.key, event.session_id,
             {"kind": event.kind, "order_number": event.order_number,
              "language": event.language}):

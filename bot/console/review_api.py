@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Set
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -16,14 +17,30 @@ TRAINER_ROLES = ("trainer", "admin")
 
 
 def review_blueprint() -> Blueprint:
+    """The review inbox page, its items and labels, and the live model."""
     review = Blueprint("review_inbox")
+    add_inbox_routes(review)
+    add_label_routes(review)
+    add_model_routes(review)
+    return review
 
-    def inbox(request: Request) -> ReviewInbox:
-        if getattr(request.app.ctx, "review", None) is None:
-            settings = request.app.ctx.settings
-            request.app.ctx.review = ReviewInbox(request.app.ctx.queue, settings.nlu_dir,
-                                                 settings.tracker_store_url)
-        return request.app.ctx.review
+
+def inbox(request: Request) -> ReviewInbox:
+    """The app's review inbox, opened on first use over the queue store."""
+    if getattr(request.app.ctx, "review", None) is None:
+        settings = request.app.ctx.settings
+        request.app.ctx.review = ReviewInbox(request.app.ctx.queue, settings.nlu_dir,
+                                             settings.tracker_store_url)
+    return request.app.ctx.review
+
+
+def known_labels(request: Request) -> Set[str]:
+    """The intents and FAQ keys of the training data."""
+    return {e.label for e in read_examples(request.app.ctx.settings.nlu_dir)}
+
+
+def add_inbox_routes(review: Blueprint) -> None:
+    """The inbox page, and the messages to review (refreshed from the tracker store)."""
 
     @review.get("/review")
     async def page(request: Request) -> HTTPResponse:
@@ -44,11 +61,15 @@ def review_blueprint() -> Blueprint:
                           args.get("until"))
         return response.json({"items": [asdict(item) for item in found]})
 
+
+def add_label_routes(review: Blueprint) -> None:
+    """The labels a trainer may choose, and labelling messages as training examples."""
+
     @review.get("/api/review/labels")
     @guarded
     async def labels(request: Request) -> HTTPResponse:
         require(request, roles=TRAINER_ROLES)
-        known = sorted({e.label for e in read_examples(request.app.ctx.settings.nlu_dir)})
+        known = sorted(known_labels(request))
         return response.json({"labels": known + [label for label in SPECIAL_LABELS
                                                  if label not in known]})
 
@@ -61,11 +82,14 @@ def review_blueprint() -> Blueprint:
         if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
             return response.json({"error": "'event_ids' must be a list of numbers"},
                                  status=400)
-        known = {e.label for e in read_examples(request.app.ctx.settings.nlu_dir)}
-        if chosen not in known | set(SPECIAL_LABELS):
+        if chosen not in known_labels(request) | set(SPECIAL_LABELS):
             return response.json({"error": "unknown label"}, status=400)
         written = inbox(request).label(ids, chosen, trainer.username)
         return response.json({"labelled": len(ids), "files": written})
+
+
+def add_model_routes(review: Blueprint) -> None:
+    """Which model Rasa runs, and loading the newest trained one."""
 
     @review.get("/api/model")
     @guarded
@@ -87,8 +111,6 @@ def review_blueprint() -> Blueprint:
             return response.json({"error": "no trained model: run make train"}, status=404)
         await request.app.ctx.control.load_model(str(path))
         return response.json(model_info(str(path)))
-
-    return review
 
 
 def model_info(model_file: str) -> dict:

@@ -98,68 +98,101 @@ def _slot_value(data: Optional[str]) -> Any:
 
 def read_conversations(rows: Iterable[Row]) -> List[Conversation]:
     """Fold the events into conversations (sessions with at least one shopper message)."""
-    open_: Dict[str, Conversation] = {}
-    language: Dict[str, str] = {}
-    customer: Dict[str, str] = {}
-    done: List[Conversation] = []
-
-    def close(sender: str) -> None:
-        conversation = open_.pop(sender, None)
-        if conversation is not None and conversation.user_times:
-            done.append(conversation)
-
+    sessions = _Sessions()
     for sender, kind, stamp, intent, action, data in rows:
         stamp = float(stamp or 0.0)
         if kind == "session_started":
-            close(sender)
-            continue
-        if kind == "slot":
-            if action == "language":
-                value = _slot_value(data)
-                if isinstance(value, str) and value:
-                    language[sender] = value
-                    if sender in open_:
-                        open_[sender].language = value
-            elif action == "customer_id":
-                value = _slot_value(data)
-                if isinstance(value, str) and value:
-                    customer[sender] = value
-                    if sender in open_:
-                        open_[sender].shopper = f"customer:{value}"
-            elif action == HANDOFF_SLOT and sender in open_ and _slot_value(data):
-                if open_[sender].handoff_at is None:
-                    open_[sender].handoff_at = stamp
-            continue
-        conversation = open_.get(sender)
-        if conversation is None:
-            if kind != "user":
+            sessions.close(sender)
+        elif kind == "slot":
+            sessions.set_slot(sender, action, data, stamp)
+        else:
+            conversation = sessions.conversation_of(sender, kind, stamp)
+            if conversation is None:
                 continue  # bot messages before the shopper wrote (proactive) start nothing
-            conversation = open_[sender] = Conversation(
-                sender, stamp, language=language.get(sender, "en"),
-                shopper=f"customer:{customer[sender]}" if sender in customer
+            conversation.ended = max(conversation.ended, stamp)
+            if kind == "user":
+                _add_user_message(conversation, stamp, intent, data)
+            elif kind == "bot":
+                _add_bot_message(conversation, stamp, data)
+    return sessions.finish()
+
+
+class _Sessions:
+    """The fold's state: each sender's open conversation, and the language and customer
+    known from their slots (which outlive a session)."""
+
+    def __init__(self) -> None:
+        self.open: Dict[str, Conversation] = {}
+        self.language: Dict[str, str] = {}
+        self.customer: Dict[str, str] = {}
+        self.done: List[Conversation] = []
+
+    def close(self, sender: str) -> None:
+        """End the sender's conversation; it counts if the shopper wrote in it."""
+        conversation = self.open.pop(sender, None)
+        if conversation is not None and conversation.user_times:
+            self.done.append(conversation)
+
+    def set_slot(self, sender: str, slot: Optional[str], data: Optional[str],
+                 stamp: float) -> None:
+        """Keep the language, the customer and when the conversation was handed off."""
+        conversation = self.open.get(sender)
+        if slot == "language":
+            value = _slot_value(data)
+            if isinstance(value, str) and value:
+                self.language[sender] = value
+                if conversation is not None:
+                    conversation.language = value
+        elif slot == "customer_id":
+            value = _slot_value(data)
+            if isinstance(value, str) and value:
+                self.customer[sender] = value
+                if conversation is not None:
+                    conversation.shopper = f"customer:{value}"
+        elif slot == HANDOFF_SLOT and conversation is not None and _slot_value(data):
+            if conversation.handoff_at is None:
+                conversation.handoff_at = stamp
+
+    def conversation_of(self, sender: str, kind: str, stamp: float) -> Optional[Conversation]:
+        """The sender's open conversation; a shopper's message starts one."""
+        conversation = self.open.get(sender)
+        if conversation is None and kind == "user":
+            conversation = self.open[sender] = Conversation(
+                sender, stamp, language=self.language.get(sender, "en"),
+                shopper=f"customer:{self.customer[sender]}" if sender in self.customer
                 else f"conversation:{sender}")
-        conversation.ended = max(conversation.ended, stamp)
-        if kind == "user":
-            conversation.user_times.append(stamp)
-            if conversation.channel == "unknown" and data:
-                found = _CHANNEL.search(data)
-                if found:
-                    conversation.channel = found.group(1)
-            if intent and intent not in conversation.intents:
-                conversation.intents.append(intent)
-        elif kind == "bot":
-            if data and _AGENT.search(data):
-                if conversation.first_agent_reply is None:
-                    conversation.first_agent_reply = stamp
-                continue
-            if conversation.first_bot_reply is None:
-                conversation.first_bot_reply = stamp
-            conversation.last_bot_message = stamp
-            if data:
-                found = _FAQ.search(data)
-                if found:
-                    conversation.faq_answers.append((found.group(1), stamp))
-    for sender in list(open_):
-        close(sender)
-    done.sort(key=lambda c: c.started)
-    return done
+        return conversation
+
+    def finish(self) -> List[Conversation]:
+        """Every conversation, the open ones closed, in the order they started."""
+        for sender in list(self.open):
+            self.close(sender)
+        self.done.sort(key=lambda c: c.started)
+        return self.done
+
+
+def _add_user_message(conversation: Conversation, stamp: float, intent: Optional[str],
+                      data: Optional[str]) -> None:
+    """A shopper's message: its time, the channel (from the first) and a new intent."""
+    conversation.user_times.append(stamp)
+    if conversation.channel == "unknown" and data:
+        found = _CHANNEL.search(data)
+        if found:
+            conversation.channel = found.group(1)
+    if intent and intent not in conversation.intents:
+        conversation.intents.append(intent)
+
+
+def _add_bot_message(conversation: Conversation, stamp: float, data: Optional[str]) -> None:
+    """A message to the shopper: an agent's first reply, or the bot's replies and FAQ answers."""
+    if data and _AGENT.search(data):
+        if conversation.first_agent_reply is None:
+            conversation.first_agent_reply = stamp
+        return
+    if conversation.first_bot_reply is None:
+        conversation.first_bot_reply = stamp
+    conversation.last_bot_message = stamp
+    if data:
+        found = _FAQ.search(data)
+        if found:
+            conversation.faq_answers.append((found.group(1), stamp))

@@ -165,6 +165,26 @@ def _bucket(day: date, weekly: bool) -> str:
     return monday.isoformat()
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """A conversation the report counts, with its ticket, topic and whether it repeats one."""
+
+    conversation: Conversation
+    ticket: Optional[Ticket]
+    topic: Optional[str]
+    repeat: bool
+
+    @property
+    def handed(self) -> bool:
+        """Whether the conversation went to a person."""
+        return self.ticket is not None or self.conversation.handoff_at is not None
+
+    @property
+    def handoff_time(self) -> Optional[float]:
+        """When it went to a person: the ticket's creation, else the handoff slot's time."""
+        return self.ticket.created_at.timestamp() if self.ticket else self.conversation.handoff_at
+
+
 def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
             answers: Sequence[SurveyResponse], filters: Filters,
             repeat_days: int = 7) -> KpiReport:
@@ -173,15 +193,29 @@ def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
     ``conversations`` may include earlier ones (for repeat contacts); only those that start
     inside the range are counted.
     """
-    zone = ZoneInfo(filters.timezone)
-    low, high = filters.bounds()
     report = KpiReport(filters={"since": filters.since.isoformat(),
                                 "until": filters.until.isoformat(),
                                 "language": filters.language, "channel": filters.channel,
                                 "timezone": filters.timezone})
-    ticket_of = _attach_tickets(conversations, tickets)
+    counted = _counted(conversations, tickets, filters, repeat_days)
+    report.conversations = len(counted)
+    csat, nps = _count_surveys(report, answers, filters)
+    _count_activity(report, counted, ZoneInfo(filters.timezone))
+    _count_handoffs(report, counted)
+    _count_tasks(report, counted)
+    report.complaint_topics = _complaint_topics(counted)
+    report.faq_to_fix = _faq_to_fix(counted, _low_rated_faqs(csat))
+    report.trend = _trend(csat, nps, weekly=(filters.until - filters.since).days > 31)
+    report.by_language = _breakdown(counted, csat, nps, "language")
+    report.by_channel = _breakdown(counted, csat, nps, "channel")
+    return report
 
-    # Repeat contacts look back over every conversation given, in time order.
+
+def _repeat_contacts(conversations: Sequence[Conversation], repeat_days: int) -> Dict[int, bool]:
+    """By index: whether the shopper asked about the same topic within ``repeat_days`` before.
+
+    Looks back over every conversation given, in time order.
+    """
     last_topic_time: Dict[Tuple[str, str], float] = {}
     repeat: Dict[int, bool] = {}
     for index, conversation in enumerate(conversations):
@@ -193,25 +227,23 @@ def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
         repeat[index] = previous is not None and \
             conversation.started - previous <= repeat_days * 86400
         last_topic_time[key] = conversation.started
+    return repeat
 
-    chosen = [(i, c) for i, c in enumerate(conversations)
-              if low <= c.started < high and _matches(filters, c.language, c.channel)]
-    report.conversations = len(chosen)
 
-    intents: Counter = Counter()
-    reasons: Counter = Counter()
-    complaints: Counter = Counter()
-    repeats: Counter = Counter()
-    heat = [[0] * 24 for _ in WEEKDAYS]
-    faq_answered: Counter = Counter()
-    faq_handoff: Counter = Counter()
-    faq_low: Counter = Counter()
-    faq_bad: Counter = Counter()
-    first_bot, first_human, resolve_bot, resolve_human = [], [], [], []
-    groups: Dict[str, Dict[str, List[Tuple[bool, bool, bool]]]] = {
-        "language": defaultdict(list), "channel": defaultdict(list)}
+def _counted(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
+             filters: Filters, repeat_days: int) -> List[_Counted]:
+    """The conversations that start inside the range and match the filters."""
+    low, high = filters.bounds()
+    ticket_of = _attach_tickets(conversations, tickets)
+    repeat = _repeat_contacts(conversations, repeat_days)
+    return [_Counted(c, ticket_of.get(i), topic(c), bool(repeat.get(i)))
+            for i, c in enumerate(conversations)
+            if low <= c.started < high and _matches(filters, c.language, c.channel)]
 
-    # Survey answers of the chosen range and filters.
+
+def _count_surveys(report: KpiReport, answers: Sequence[SurveyResponse],
+                   filters: Filters) -> Tuple[List[SurveyResponse], List[SurveyResponse]]:
+    """Fill in CSAT, NPS and declined surveys; the CSAT and NPS answers that count."""
     low_dt, high_dt = filters.naive_bounds()
     picked = [a for a in answers if low_dt <= a.created_at < high_dt
               and _matches(filters, a.language, a.channel)]
@@ -220,15 +252,15 @@ def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
     report.surveys_declined = sum(1 for a in picked if a.declined)
     report.csat, report.csat_answers = _mean([a.score for a in csat]), len(csat)
     report.nps, report.nps_answers = nps_score([a.score for a in nps]), len(nps)
-    low_rated: Dict[str, set] = defaultdict(set)  # conversation -> FAQ keys rated 1-2
-    for answer in csat:
-        if answer.score <= 2:
-            low_rated[answer.conversation_id].update(answer.faq_keys)
+    return csat, nps
 
-    for index, c in chosen:
-        ticket = ticket_of.get(index)
-        handed = ticket is not None or c.handoff_at is not None
-        is_task = topic(c) is not None
+
+def _count_activity(report: KpiReport, counted: Sequence[_Counted], zone: ZoneInfo) -> None:
+    """Fill in the top intents, the busiest hours and the bot's first response times."""
+    intents: Counter = Counter()
+    heat = [[0] * 24 for _ in WEEKDAYS]
+    first_bot = []
+    for c in (item.conversation for item in counted):
         for intent in c.intents:
             if intent not in NOT_TOPICS:
                 intents[intent] += 1
@@ -237,80 +269,130 @@ def compute(conversations: Sequence[Conversation], tickets: Sequence[Ticket],
             heat[local.weekday()][local.hour] += 1
         if c.first_bot_reply is not None:
             first_bot.append(c.first_bot_reply - c.user_times[0])
-        if handed:
-            report.handoffs += 1
-            reasons[ticket.reason if ticket else "talk_to_human"] += 1
-            start = ticket.created_at.timestamp() if ticket else c.handoff_at
-            if c.first_agent_reply is not None and start is not None:
-                first_human.append(c.first_agent_reply - start)
-            elif ticket and ticket.claimed_at:
-                first_human.append(ticket.claimed_at.timestamp() - start)
-            if ticket and ticket.resolved_at and ticket.status == "resolved":
-                resolve_human.append(ticket.resolved_at.timestamp() - start)
-        if is_task:
-            report.task_conversations += 1
-            if not handed:
-                report.contained += 1
-                if c.last_bot_message is not None:
-                    resolve_bot.append(c.last_bot_message - c.user_times[0])
-            if repeat.get(index):
-                report.repeat_contacts += 1
-                repeats[topic(c)] += 1
+    report.top_intents = intents.most_common(10)
+    report.busiest_hours = heat
+    report.first_response_bot = Durations.of(first_bot)
+
+
+def _count_handoffs(report: KpiReport, counted: Sequence[_Counted]) -> None:
+    """Fill in the handoffs, their reasons and the people's response and resolution times."""
+    reasons: Counter = Counter()
+    first_human, resolve_human = [], []
+    for item in counted:
+        if not item.handed:
+            continue
+        c, ticket, start = item.conversation, item.ticket, item.handoff_time
+        report.handoffs += 1
+        reasons[ticket.reason if ticket else "talk_to_human"] += 1
+        if c.first_agent_reply is not None and start is not None:
+            first_human.append(c.first_agent_reply - start)
+        elif ticket and ticket.claimed_at:
+            first_human.append(ticket.claimed_at.timestamp() - start)
+        if ticket and ticket.resolved_at and ticket.status == "resolved":
+            resolve_human.append(ticket.resolved_at.timestamp() - start)
+    report.handoff_rate = _rate(report.handoffs, report.conversations)
+    report.handoff_reasons = reasons.most_common()
+    report.first_response_human = Durations.of(first_human)
+    report.resolution_human = Durations.of(resolve_human)
+
+
+def _count_tasks(report: KpiReport, counted: Sequence[_Counted]) -> None:
+    """Fill in containment, the bot's resolution times and repeat contacts (tasks only)."""
+    repeats: Counter = Counter()
+    resolve_bot = []
+    for item in counted:
+        if item.topic is None:
+            continue
+        report.task_conversations += 1
+        if not item.handed:
+            report.contained += 1
+            c = item.conversation
+            if c.last_bot_message is not None:
+                resolve_bot.append(c.last_bot_message - c.user_times[0])
+        if item.repeat:
+            report.repeat_contacts += 1
+            repeats[item.topic] += 1
+    report.containment = _rate(report.contained, report.task_conversations)
+    report.repeat_rate = _rate(report.repeat_contacts, report.task_conversations)
+    report.repeat_topics = repeats.most_common(10)
+    report.resolution_bot = Durations.of(resolve_bot)
+
+
+def _complaint_topics(counted: Sequence[_Counted]) -> List[Tuple[str, int]]:
+    """What complaints were about: the tasks and FAQ answers of their conversations."""
+    complaints: Counter = Counter()
+    for item in counted:
+        c, ticket = item.conversation, item.ticket
         if "complaint" in c.intents or (ticket and ticket.reason == "complaint"):
             about = [i for i in c.intents if i in TASK_INTENTS and i != "faq"]
             about += [f"faq/{key}" for key, _ in c.faq_answers]
             for name in dict.fromkeys(about) or ["general"]:
                 complaints[name] += 1
-        handoff_time = (ticket.created_at.timestamp() if ticket else c.handoff_at)
+    return complaints.most_common(10)
+
+
+def _low_rated_faqs(csat: Sequence[SurveyResponse]) -> Dict[str, set]:
+    """By conversation: the FAQ keys answered in it when it was rated 1 or 2."""
+    low_rated: Dict[str, set] = defaultdict(set)
+    for answer in csat:
+        if answer.score <= 2:
+            low_rated[answer.conversation_id].update(answer.faq_keys)
+    return low_rated
+
+
+def _faq_to_fix(counted: Sequence[_Counted],
+                low_rated: Dict[str, set]) -> List[Dict[str, Any]]:
+    """The FAQ answers most often followed by a handoff or a low rating (at most ten)."""
+    answered: Counter = Counter()
+    then_handoff: Counter = Counter()
+    rated_low: Counter = Counter()
+    bad: Counter = Counter()
+    for item in counted:
+        c, handoff_time = item.conversation, item.handoff_time
         for key in dict.fromkeys(k for k, _ in c.faq_answers):
-            faq_answered[key] += 1
+            answered[key] += 1
             answered_at = min(t for k, t in c.faq_answers if k == key)
             handed_after = handoff_time is not None and handoff_time >= answered_at
-            rated_low = key in low_rated.get(c.conversation_id, ())
-            faq_handoff[key] += handed_after
-            faq_low[key] += rated_low
-            faq_bad[key] += handed_after or rated_low
-        for name, value in (("language", c.language), ("channel", c.channel)):
-            groups[name][value].append((is_task, is_task and not handed, handed))
+            low = key in low_rated.get(c.conversation_id, ())
+            then_handoff[key] += handed_after
+            rated_low[key] += low
+            bad[key] += handed_after or low
+    fix = [{"faq": key, "answered": count, "then_handoff": then_handoff[key],
+            "low_rating": rated_low[key], "share": round(bad[key] / count, 3)}
+           for key, count in answered.items() if bad[key]]
+    return sorted(fix, key=lambda f: (-f["share"], -f["answered"]))[:10]
 
-    weekly = (filters.until - filters.since).days > 31
+
+def _trend(csat: Sequence[SurveyResponse], nps: Sequence[SurveyResponse],
+           weekly: bool) -> List[Dict[str, Any]]:
+    """CSAT and NPS per day, or per week (from Monday) when ``weekly``."""
     trend: Dict[str, Dict[str, List[int]]] = defaultdict(lambda: {"csat": [], "nps": []})
-    for answer in csat + nps:
+    for answer in list(csat) + list(nps):
         trend[_bucket(answer.created_at.date(), weekly)][answer.kind].append(answer.score)
-    report.trend = [{"period": period, "csat": _mean(v["csat"]), "csat_answers": len(v["csat"]),
-                     "nps": nps_score(v["nps"]), "nps_answers": len(v["nps"])}
-                    for period, v in sorted(trend.items())]
+    return [{"period": period, "csat": _mean(v["csat"]), "csat_answers": len(v["csat"]),
+             "nps": nps_score(v["nps"]), "nps_answers": len(v["nps"])}
+            for period, v in sorted(trend.items())]
 
-    report.containment = _rate(report.contained, report.task_conversations)
-    report.handoff_rate = _rate(report.handoffs, report.conversations)
-    report.repeat_rate = _rate(report.repeat_contacts, report.task_conversations)
-    report.handoff_reasons = reasons.most_common()
-    report.repeat_topics = repeats.most_common(10)
-    report.top_intents = intents.most_common(10)
-    report.complaint_topics = complaints.most_common(10)
-    report.first_response_bot = Durations.of(first_bot)
-    report.first_response_human = Durations.of(first_human)
-    report.resolution_bot = Durations.of(resolve_bot)
-    report.resolution_human = Durations.of(resolve_human)
-    report.busiest_hours = heat
-    fix = []
-    for key, count in faq_answered.items():
-        bad = faq_bad[key]
-        if bad:
-            fix.append({"faq": key, "answered": count, "then_handoff": faq_handoff[key],
-                        "low_rating": faq_low[key], "share": round(bad / count, 3)})
-    report.faq_to_fix = sorted(fix, key=lambda f: (-f["share"], -f["answered"]))[:10]
-    for name, target in (("language", report.by_language), ("channel", report.by_channel)):
-        for value, rows in sorted(groups[name].items()):
-            tasks = sum(1 for r in rows if r[0])
-            scores_c = [a.score for a in csat if getattr(a, name) == value]
-            scores_n = [a.score for a in nps if getattr(a, name) == value]
-            target[value] = Breakdown(
-                conversations=len(rows), containment=_rate(sum(1 for r in rows if r[1]), tasks),
-                handoff_rate=_rate(sum(1 for r in rows if r[2]), len(rows)),
-                csat=_mean(scores_c), csat_answers=len(scores_c),
-                nps=nps_score(scores_n), nps_answers=len(scores_n))
-    return report
+
+def _breakdown(counted: Sequence[_Counted], csat: Sequence[SurveyResponse],
+               nps: Sequence[SurveyResponse], name: str) -> Dict[str, Breakdown]:
+    """KPIs per language or per channel (``name``), in the order of their values."""
+    groups: Dict[str, List[Tuple[bool, bool, bool]]] = defaultdict(list)
+    for item in counted:
+        is_task = item.topic is not None
+        value = getattr(item.conversation, name)
+        groups[value].append((is_task, is_task and not item.handed, item.handed))
+    found: Dict[str, Breakdown] = {}
+    for value, rows in sorted(groups.items()):
+        tasks = sum(1 for r in rows if r[0])
+        scores_c = [a.score for a in csat if getattr(a, name) == value]
+        scores_n = [a.score for a in nps if getattr(a, name) == value]
+        found[value] = Breakdown(
+            conversations=len(rows), containment=_rate(sum(1 for r in rows if r[1]), tasks),
+            handoff_rate=_rate(sum(1 for r in rows if r[2]), len(rows)),
+            csat=_mean(scores_c), csat_answers=len(scores_c),
+            nps=nps_score(scores_n), nps_answers=len(scores_n))
+    return found
 
 
 def to_csv(report: KpiReport) -> str:

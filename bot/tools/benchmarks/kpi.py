@@ -12,6 +12,7 @@ import random
 import sqlite3
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator, List, Tuple
@@ -34,10 +35,31 @@ EVENTS_TABLE = ("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(
                 " type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255),"
                 " action_name VARCHAR(255), data TEXT)")
 Row = Tuple[str, str, float, object, object, str]
+SPAN = 90 * 86400  # seconds of history
+META = '"metadata": {"model_id": "m", "assistant_id": "northwind-shop-assistant"}'
 
 
 def _pick(rng: random.Random, weighted) -> str:
     return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
+
+
+@dataclass
+class _Visit:
+    """One synthetic conversation: who writes, when, in which language and channel, about what;
+    its events go to ``rows``."""
+
+    rows: List[Row]
+    n: int
+    sender: str
+    t: float
+    language: str
+    channel: str
+    task: str
+
+    def add(self, kind: str, at: float, intent=None, action=None, extra: str = "") -> None:
+        """One event, in the JSON shape the SQL tracker store writes."""
+        data = f'{{"event": "{kind}", "timestamp": {at}, {META}{extra}}}'
+        self.rows.append((self.sender, kind, at, intent, action, data))
 
 
 def generate(conversations: int, end: datetime, seed: int = 7
@@ -47,86 +69,114 @@ def generate(conversations: int, end: datetime, seed: int = 7
     rows: List[Row] = []
     tickets: List[Ticket] = []
     answers: List[SurveyResponse] = []
-    span = 90 * 86400
-    start_of = end.timestamp() - span
-    meta = '"metadata": {"model_id": "m", "assistant_id": "northwind-shop-assistant"}'
+    start_of = end.timestamp() - SPAN
     for n in range(conversations):
-        sender = f"s{n % (conversations * 3 // 4 or 1):07d}"  # some shoppers come back
-        # Busier in office hours and on Mondays.
-        t = start_of + rng.random() * span
-        hour = datetime.fromtimestamp(t).hour
-        if hour < 8 and rng.random() < 0.6:
-            t += 9 * 3600
-        language, channel = _pick(rng, LANGUAGES), _pick(rng, CHANNELS)
-        task = _pick(rng, TASKS)
-
-        def add(kind: str, at: float, intent=None, action=None, extra: str = "",
-                sender: str = sender) -> None:
-            data = f'{{"event": "{kind}", "timestamp": {at}, {meta}{extra}}}'
-            rows.append((sender, kind, at, intent, action, data))
-
-        add("action", t - 1, action="action_session_start",
-            extra=', "name": "action_session_start"')
-        add("session_started", t - 1)
-        add("slot", t, action="language", extra=f', "name": "language", "value": "{language}"')
-        for turn, intent in enumerate(("greet", task) if rng.random() < 0.3 else (task,)):
-            at = t + turn * 20
-            add("user", at, intent=intent,
-                extra=f', "text": "...", "parse_data": {{"intent": {{"name": "{intent}",'
-                      f' "confidence": 0.9}}}}, "input_channel": "{channel}"')
-            add("action", at + 0.1, action="action_listen", extra=', "name": "action_listen"')
-            utter = f"utter_faq/{rng.choice(FAQ_KEYS)}" if intent == "faq" else f"utter_{intent}"
-            if intent in FORM_TASKS:  # what a form turn writes: slot resets, form, questions
-                for slot in TASK_SLOTS:
-                    add("slot", at + 0.1, action=slot, extra=f', "name": "{slot}", "value": null')
-                add("action", at + 0.1, action=f"{intent}_form",
-                    extra=f', "name": "{intent}_form"')
-                for step, slot in enumerate(("order_number", "email"), start=1):
-                    add("bot", at + 0.2, extra=', "text": "...", "metadata": {"utter_action":'
-                                               f' "utter_ask_{slot}"}}')
-                    add("action", at + 0.3, action="action_listen",
-                        extra=', "name": "action_listen"')
-                    at += 15 * step
-                    add("user", at, intent="inform",
-                        extra=f', "text": "...", "input_channel": "{channel}"')
-                    add("slot", at + 0.1, action=slot, extra=f', "name": "{slot}", "value": "x"')
-            add("bot", at + 0.2 + rng.random(),
-                extra=f', "text": "...", "metadata": {{"utter_action": "{utter}"}}')
-            add("action", at + 1.3, action="action_listen", extra=', "name": "action_listen"')
-        end_t = t + 60
-        handed = task == "payment_issue" or rng.random() < 0.12
-        complaint = rng.random() < 0.05
-        if complaint:
-            add("user", end_t, intent="complaint",
-                extra=f', "text": "...", "input_channel": "{channel}"')
-            handed = True
-        if handed:
-            add("action", end_t + 1, action="action_handoff", extra=', "name": "action_handoff"')
-            add("slot", end_t + 1, action="handoff_ticket",
-                extra=f', "name": "handoff_ticket", "value": "H-{n:08d}"')
-            created = datetime.fromtimestamp(end_t + 1)
-            claimed = created + timedelta(seconds=rng.randint(30, 900))
-            tickets.append(Ticket(
-                f"H-{n:08d}", sender, "complaint" if complaint else (
-                    "payment_issue" if task == "payment_issue" else "talk_to_human"),
-                "s", status="resolved", language=language, channel=channel,
-                created_at=created, claimed_at=claimed, agent="alice",
-                resolved_at=claimed + timedelta(seconds=rng.randint(60, 1800))))
-            add("bot", claimed.timestamp() + 5,
-                extra=', "text": "...", "metadata": {"agent": "alice"}')
-        if rng.random() < 0.3:
-            score = rng.choices([1, 2, 3, 4, 5], [5, 5, 10, 30, 50])[0]
-            answers.append(SurveyResponse(
-                "csat", "human" if handed else "bot", sender, f"conversation:{sender}", score,
-                language, channel, human=handed, intents=[task],
-                created_at=datetime.fromtimestamp(end_t + 300), response_id=f"S-{n:09d}"))
-        if rng.random() < 0.08:
-            answers.append(SurveyResponse(
-                "nps", "bot", sender, f"conversation:{sender}", rng.randint(0, 10), language,
-                channel, created_at=datetime.fromtimestamp(end_t + 320),
-                response_id=f"N-{n:09d}"))
+        visit = _visit(rng, rows, n, conversations, start_of)
+        visit.add("action", visit.t - 1, action="action_session_start",
+                  extra=', "name": "action_session_start"')
+        visit.add("session_started", visit.t - 1)
+        visit.add("slot", visit.t, action="language",
+                  extra=f', "name": "language", "value": "{visit.language}"')
+        _turns(rng, visit)
+        end_t = visit.t + 60
+        handed = _handoff(rng, visit, end_t, tickets)
+        _survey_answers(rng, visit, end_t, handed, answers)
     rows.sort(key=lambda r: r[2])
     return rows, tickets, answers
+
+
+def _visit(rng: random.Random, rows: List[Row], n: int, conversations: int,
+           start_of: float) -> _Visit:
+    """The ``n``-th conversation's shopper, start, language, channel and task."""
+    sender = f"s{n % (conversations * 3 // 4 or 1):07d}"  # some shoppers come back
+    # Busier in office hours and on Mondays.
+    t = start_of + rng.random() * SPAN
+    hour = datetime.fromtimestamp(t).hour
+    if hour < 8 and rng.random() < 0.6:
+        t += 9 * 3600
+    language, channel = _pick(rng, LANGUAGES), _pick(rng, CHANNELS)
+    return _Visit(rows, n, sender, t, language, channel, _pick(rng, TASKS))
+
+
+def _turns(rng: random.Random, visit: _Visit) -> None:
+    """The shopper's turns (sometimes a greeting first, then the task) and the bot's answers."""
+    for turn, intent in enumerate(("greet", visit.task) if rng.random() < 0.3
+                                  else (visit.task,)):
+        at = visit.t + turn * 20
+        visit.add("user", at, intent=intent,
+                  extra=f', "text": "...", "parse_data": {{"intent": {{"name": "{intent}",'
+                        f' "confidence": 0.9}}}}, "input_channel": "{visit.channel}"')
+        visit.add("action", at + 0.1, action="action_listen", extra=', "name": "action_listen"')
+        utter = f"utter_faq/{rng.choice(FAQ_KEYS)}" if intent == "faq" else f"utter_{intent}"
+        if intent in FORM_TASKS:
+            at = _form_turn(visit, intent, at)
+        visit.add("bot", at + 0.2 + rng.random(),
+                  extra=f', "text": "...", "metadata": {{"utter_action": "{utter}"}}')
+        visit.add("action", at + 1.3, action="action_listen", extra=', "name": "action_listen"')
+
+
+def _form_turn(visit: _Visit, intent: str, at: float) -> float:
+    """What a form turn writes: slot resets, the form, its questions and the shopper's answers.
+
+    Returns:
+        The time of the last answer.
+    """
+    for slot in TASK_SLOTS:
+        visit.add("slot", at + 0.1, action=slot, extra=f', "name": "{slot}", "value": null')
+    visit.add("action", at + 0.1, action=f"{intent}_form", extra=f', "name": "{intent}_form"')
+    for step, slot in enumerate(("order_number", "email"), start=1):
+        visit.add("bot", at + 0.2, extra=', "text": "...", "metadata": {"utter_action":'
+                                         f' "utter_ask_{slot}"}}')
+        visit.add("action", at + 0.3, action="action_listen", extra=', "name": "action_listen"')
+        at += 15 * step
+        visit.add("user", at, intent="inform",
+                  extra=f', "text": "...", "input_channel": "{visit.channel}"')
+        visit.add("slot", at + 0.1, action=slot, extra=f', "name": "{slot}", "value": "x"')
+    return at
+
+
+def _handoff(rng: random.Random, visit: _Visit, end_t: float, tickets: List[Ticket]) -> bool:
+    """Payment problems, complaints and some others go to a person: a resolved ticket and an
+    agent's reply. Returns whether this conversation did."""
+    handed = visit.task == "payment_issue" or rng.random() < 0.12
+    complaint = rng.random() < 0.05
+    if complaint:
+        visit.add("user", end_t, intent="complaint",
+                  extra=f', "text": "...", "input_channel": "{visit.channel}"')
+        handed = True
+    if handed:
+        visit.add("action", end_t + 1, action="action_handoff",
+                  extra=', "name": "action_handoff"')
+        visit.add("slot", end_t + 1, action="handoff_ticket",
+                  extra=f', "name": "handoff_ticket", "value": "H-{visit.n:08d}"')
+        created = datetime.fromtimestamp(end_t + 1)
+        claimed = created + timedelta(seconds=rng.randint(30, 900))
+        tickets.append(Ticket(
+            f"H-{visit.n:08d}", visit.sender, "complaint" if complaint else (
+                "payment_issue" if visit.task == "payment_issue" else "talk_to_human"),
+            "s", status="resolved", language=visit.language, channel=visit.channel,
+            created_at=created, claimed_at=claimed, agent="alice",
+            resolved_at=claimed + timedelta(seconds=rng.randint(60, 1800))))
+        visit.add("bot", claimed.timestamp() + 5,
+                  extra=', "text": "...", "metadata": {"agent": "alice"}')
+    return handed
+
+
+def _survey_answers(rng: random.Random, visit: _Visit, end_t: float, handed: bool,
+                    answers: List[SurveyResponse]) -> None:
+    """A CSAT rating for some conversations, an NPS answer for fewer."""
+    sender, language, channel = visit.sender, visit.language, visit.channel
+    if rng.random() < 0.3:
+        score = rng.choices([1, 2, 3, 4, 5], [5, 5, 10, 30, 50])[0]
+        answers.append(SurveyResponse(
+            "csat", "human" if handed else "bot", sender, f"conversation:{sender}", score,
+            language, channel, human=handed, intents=[visit.task],
+            created_at=datetime.fromtimestamp(end_t + 300), response_id=f"S-{visit.n:09d}"))
+    if rng.random() < 0.08:
+        answers.append(SurveyResponse(
+            "nps", "bot", sender, f"conversation:{sender}", rng.randint(0, 10), language,
+            channel, created_at=datetime.fromtimestamp(end_t + 320),
+            response_id=f"N-{visit.n:09d}"))
 
 
 def _fill_store(queue: SQLHandoffQueue, tickets: List[Ticket],
