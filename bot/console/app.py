@@ -35,12 +35,12 @@ from bot.handoff import (
     AgentAccounts,
     HandoffQueue,
     Ticket,
-    estimate_wait_minutes,
     is_open,
     transcript_from_events,
 )
 from bot.handoff.canned import load_canned, search
 from bot.handoff.rasa_client import ConversationControl
+from bot.handoff.tickets import QueueLoad
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.limits import AttemptLimits
 from bot.settings import Settings
@@ -332,15 +332,13 @@ def queue_listing(app: Sanic, statuses: List[str], language: Optional[str]) -> D
     queue: HandoffQueue = app.ctx.queue
     accounts: AgentAccounts = app.ctx.queue
     tickets = [t for t in queue.list_tickets(statuses) if not language or t.language == language]
-    online = len(accounts.agents_online())
-    recent = queue.handling_minutes()
-    default = app.ctx.settings.handoff.default_handling_minutes
+    load = QueueLoad.now(queue, accounts, app.ctx.settings.handoff.default_handling_minutes)
     items = []
     for ticket in tickets:
         position = queue.position(ticket.ticket_id)
-        wait = estimate_wait_minutes(position, online, recent, default) if position else None
-        items.append(ticket_summary(ticket, queue, wait))
-    return {"tickets": items, "agents_online": online, "open": is_open(app.ctx.settings.handoff)}
+        items.append(ticket_summary(ticket, queue, load.wait_for(position) if position else None))
+    return {"tickets": items, "agents_online": load.agents_online,
+            "open": is_open(app.ctx.settings.handoff)}
 
 
 async def ticket_detail(request: Request, ticket: Ticket) -> Dict[str, Any]:

@@ -83,9 +83,30 @@ def request_person(queue: HandoffQueue, limits: AttemptLimits, settings: Setting
                        allowed, now=now)
 
 
+@dataclass(frozen=True)
+class QueueLoad:
+    """How busy the team is right now: what every wait estimate is made from (the shopper's
+    announcement, the queue updates and the console's list alike)."""
+
+    agents_online: int
+    recent_minutes: Sequence[float]
+    default_minutes: float
+
+    @classmethod
+    def now(cls, queue: HandoffQueue, agents: AgentAccounts,
+            default_handling_minutes: float) -> "QueueLoad":
+        """The load as the stores see it now (two reads, however many tickets it serves)."""
+        return cls(len(agents.agents_online()), tuple(queue.handling_minutes()),
+                   default_handling_minutes)
+
+    def wait_for(self, position: int) -> int:
+        """Estimated minutes until an agent takes the ticket at this place in the queue."""
+        return estimate_wait_minutes(position, self.agents_online, self.recent_minutes,
+                                     self.default_minutes)
+
+
 def wait_minutes(queue: HandoffQueue, agents: AgentAccounts, ticket_id: str,
                  default_handling_minutes: float) -> int:
-    """Estimated minutes until an agent takes a waiting ticket (what the shopper is told and
-    what the console shows)."""
-    return estimate_wait_minutes(queue.position(ticket_id) or 1, len(agents.agents_online()),
-                                 queue.handling_minutes(), default_handling_minutes)
+    """Estimated minutes until an agent takes a waiting ticket."""
+    load = QueueLoad.now(queue, agents, default_handling_minutes)
+    return load.wait_for(queue.position(ticket_id) or 1)
