@@ -347,7 +347,7 @@ async def ticket_detail(request: Request, ticket: Ticket) -> Dict[str, Any]:
     orders: Optional[OrderService] = request.app.ctx.orders
     transcript = await _transcript(request, ticket)
     order = _verified_order(orders, ticket)
-    customer = orders.customer(ticket.customer_id) if orders and ticket.customer_id else None
+    customer = _customer(orders, ticket)
     detail = ticket_summary(ticket, queue)
     detail.update({
         "transcript": [asdict(line) for line in transcript],
@@ -370,6 +370,19 @@ async def _transcript(request: Request, ticket: Ticket) -> List[Any]:
     except Exception as error:  # noqa: BLE001 - fall back to the stored transcript
         logger.warning("tracker unavailable for a ticket: %s", type(error).__name__)
         return ticket.transcript
+
+
+def _customer(orders: Optional[OrderService], ticket: Ticket) -> Optional[Any]:
+    """Who the shopper is: the logged-in customer, or the owner of the order they verified
+    (by number and email), so that the agent and the canned replies know their name."""
+    if orders is None:
+        return None
+    if ticket.customer_id:
+        return orders.customer(ticket.customer_id)
+    if ticket.order_verified and ticket.order_number:
+        found = orders.shop.get_order(ticket.order_number)
+        return orders.customer(found.customer_id) if found is not None else None
+    return None
 
 
 def _verified_order(orders: Optional[OrderService], ticket: Ticket) -> Optional[Dict[str, Any]]:

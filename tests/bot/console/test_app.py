@@ -219,3 +219,22 @@ def test_trainers_see_the_live_model_and_can_load_the_newest(app, control):
     agent = login(app)
     _, response = app.test_client.post("/api/model/reload", **agent)
     assert response.status == 403
+
+
+def test_a_shopper_verified_by_email_is_named_on_the_ticket(app, queue):
+    from bot.handoff import Ticket, TranscriptLine, new_ticket_id
+
+    verified = queue.create(Ticket(
+        ticket_id=new_ticket_id(), conversation_id="rest:by-email", reason="talk_to_human",
+        summary="Shopper asked for a person", language="en", channel="rest",
+        order_number="10023", order_verified=True, customer_id=None,
+        transcript=[TranscriptLine("shopper", "where is 10023", 1.0, "order_status", 0.8)]))
+    unverified = queue.create(Ticket(
+        ticket_id=new_ticket_id(), conversation_id="rest:guess", reason="talk_to_human",
+        summary="Shopper asked for a person", language="en", channel="rest",
+        order_number="10023", order_verified=False, customer_id=None))
+    auth = login(app)
+    _, response = app.test_client.get(f"/api/tickets/{verified.ticket_id}", **auth)
+    assert response.json["customer"]["first_name"] == "Anna"
+    _, response = app.test_client.get(f"/api/tickets/{unverified.ticket_id}", **auth)
+    assert response.json["customer"] is None  # a number alone proves nothing
