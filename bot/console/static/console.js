@@ -45,7 +45,7 @@
       item.tabIndex = 0;
       if (t.priority === 1) item.classList.add("urgent");
       if (t.status === "active") item.classList.add("active");
-      item.setAttribute("aria-selected", String(t.ticket_id === selected));
+      item.setAttribute("aria-current", String(t.ticket_id === selected));
       const head = el("div");
       head.append(el("span", t.status === "waiting" ? "#" + t.position + " waiting" : "with " + t.agent, "badge"),
         el("span", t.language, "badge"), el("span", t.channel, "badge"),
@@ -139,7 +139,7 @@
     loadCanned(); loadAgents();
     detailTimer = setInterval(loadDetail, 1500);
     document.querySelectorAll("#queue li").forEach((li) =>
-      li.setAttribute("aria-selected", String(li.dataset.ticket === ticketId)));
+      li.setAttribute("aria-current", String(li.dataset.ticket === ticketId)));
   }
 
   async function act(path, body, message) {
