@@ -1,0 +1,192 @@
+"""The support mailbox as a channel: polls IMAP, answers through SMTP.
+
+Configured in ``credentials.yml`` under ``bot.runtime.channels.mail.EmailInput``; the passwords
+come from the environment (``EMAIL_IMAP_PASSWORD``, ``EMAIL_SMTP_PASSWORD``), never from the
+file. Polling starts with the server (a listener on the channel's blueprint) and stops with it.
+What is done with each email is decided in :mod:`bot.email`; this module only connects it to
+Rasa: the NLU for the intent, a dialogue turn whose messages are collected into one reply, and
+an output channel that sends a person's answers (handoff) as emails in the shopper's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import imaplib
+import logging
+import os
+import smtplib
+from email.message import EmailMessage
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+
+from rasa.core.channels.channel import (
+    CollectingOutputChannel,
+    InputChannel,
+    OutputChannel,
+    UserMessage,
+)
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.email import CHANNEL, EmailDesk, ImapMailbox, MailboxSettings, MailServer, SmtpSender
+from bot.email.triage import Understanding
+from bot.limits import Limit
+from bot.runtime.channels.scoped import ScopedOutput, scope_messages
+
+logger = logging.getLogger(__name__)
+
+IMAP_PASSWORD_ENV = "EMAIL_IMAP_PASSWORD"
+SMTP_PASSWORD_ENV = "EMAIL_SMTP_PASSWORD"
+
+
+class EmailOutput(OutputChannel):
+    """Sends a person's answers (and anything else said outside a turn) as emails."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    def __init__(self, channel: "EmailInput") -> None:
+        self.channel = channel
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        desk = self.channel.desk
+        if desk is None or not await desk.send_agent_message(recipient_id, text):
+            logger.warning("email not sent: no thread known for the conversation")
+
+
+class EmailInput(InputChannel):
+    """The support mailbox: one IMAP folder in, one SMTP server out."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return CHANNEL
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        settings = dict(credentials or {})
+        missing = [key for key in ("address", "imap_host", "imap_user", "smtp_host")
+                   if not settings.get(key)]
+        if missing:
+            raise ValueError(f"email channel: credentials.yml lacks {', '.join(missing)}")
+        imap = MailServer(str(settings["imap_host"]), int(settings.get("imap_port", 993)),
+                          str(settings["imap_user"]), os.environ.get(IMAP_PASSWORD_ENV, ""),
+                          str(settings.get("imap_security", "ssl")))
+        smtp = MailServer(str(settings["smtp_host"]), int(settings.get("smtp_port", 587)),
+                          str(settings.get("smtp_user") or ""),
+                          os.environ.get(SMTP_PASSWORD_ENV, ""),
+                          str(settings.get("smtp_security", "starttls")))
+        address = str(settings["address"]).strip().lower()
+        mailbox = MailboxSettings(
+            address=address, team=str(settings.get("team") or "Customer service"),
+            chat_url=str(settings.get("chat_url") or ""),
+            own_addresses=tuple(str(a).strip().lower()
+                                for a in settings.get("own_addresses") or ()),
+            outgoing_limit=Limit(int(settings.get("emails_per_hour", 4)), 3600))
+        return cls(ImapMailbox(imap, str(settings.get("mailbox") or "INBOX")), SmtpSender(smtp),
+                   mailbox, float(settings.get("poll_seconds", 30)))
+
+    def __init__(self, inbox: ImapMailbox, outbox: SmtpSender, mailbox: MailboxSettings,
+                 poll_seconds: float = 30) -> None:
+        self.inbox = inbox
+        self.outbox = outbox
+        self.mailbox = mailbox
+        self.poll_seconds = poll_seconds
+        self.desk: Optional[EmailDesk] = None
+        self._poller: Optional["asyncio.Task[None]"] = None
+
+    def get_output_channel(self) -> OutputChannel:
+        return ScopedOutput(EmailOutput(self), self.name())
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        mail = Blueprint("email_webhook", __name__)
+        on_new_message = scope_messages(self.name(), on_new_message)
+
+        @mail.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self._poller else "stopped"})
+
+        @mail.listener("after_server_start")
+        async def start_polling(app: Sanic, _: Any) -> None:
+            self.desk = self.build_desk(_understanding(app), _conversation(on_new_message))
+            self._poller = asyncio.ensure_future(self.poll_forever())
+
+        @mail.listener("before_server_stop")
+        async def stop_polling(_: Sanic, __: Any) -> None:
+            if self._poller is not None:
+                self._poller.cancel()
+                self._poller = None
+
+        return mail
+
+    def build_desk(self, understand: Callable[[str], Awaitable[Understanding]],
+                   converse: Callable[[str, str, Dict[str, Any]],
+                                      Awaitable[List[Dict[str, Any]]]]) -> EmailDesk:
+        """The desk that handles this mailbox's emails, with the process's services."""
+        from bot.services import get_services
+        from bot.text.language import detect
+
+        services = get_services()
+        return EmailDesk(self.mailbox, services.settings, services.orders, services.handoff,
+                         services.limits, send=self.send, understand=understand,
+                         converse=converse, detect_language=lambda text: detect(text).language)
+
+    async def send(self, message: EmailMessage) -> None:
+        """Send one email on a worker thread; a failure is logged, never raised into a turn."""
+        try:
+            await _in_thread(self.outbox.send, message)
+        except (smtplib.SMTPException, OSError) as error:
+            logger.warning("email could not be sent: %s", type(error).__name__)
+
+    async def poll_once(self) -> int:
+        """Handle every new email of the mailbox once; returns how many there were."""
+        assert self.desk is not None, "build_desk first"
+        fetched = await _in_thread(self.inbox.fetch_unseen)
+        for uid, raw in fetched:
+            try:
+                outcome = await self.desk.handle(raw)
+                logger.info("email handled: %s", outcome.skipped or outcome.route)
+            except Exception:  # one bad email must not stop the mailbox
+                logger.exception("email could not be handled")
+            # Seen once handled (or failed), so a crash repeats at most the current email.
+            await _in_thread(self.inbox.mark_seen, [uid])
+        return len(fetched)
+
+    async def poll_forever(self) -> None:
+        """Poll until cancelled; a mailbox that cannot be reached is tried again next time."""
+        while True:
+            try:
+                await self.poll_once()
+            except (imaplib.IMAP4.error, OSError) as error:
+                logger.warning("mailbox poll failed: %s", type(error).__name__)
+            await asyncio.sleep(self.poll_seconds)
+
+
+async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
+    # asyncio.to_thread arrived in Python 3.9; the project still runs on 3.8.
+    return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+def _understanding(app: Sanic) -> Callable[[str], Awaitable[Understanding]]:
+    async def understand(text: str) -> Understanding:
+        agent = getattr(app.ctx, "agent", None)
+        if agent is None or not agent.is_ready():
+            return Understanding(None, 0.0)
+        parsed = await agent.parse_message(text)
+        intent = parsed.get("intent") or {}
+        return Understanding(intent.get("name"), float(intent.get("confidence") or 0.0))
+
+    return understand
+
+
+def _conversation(on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                  ) -> Callable[[str, str, Dict[str, Any]], Awaitable[List[Dict[str, Any]]]]:
+    async def converse(conversation: str, text: str,
+                       metadata: Dict[str, Any]) -> List[Dict[str, Any]]:
+        collector = CollectingOutputChannel()
+        address = conversation.split(":", 1)[1]
+        await on_new_message(UserMessage(text[:10_000], collector, address,
+                                         input_channel=CHANNEL, metadata=metadata))
+        return collector.messages
+
+    return converse
