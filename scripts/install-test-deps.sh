@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the tests need beyond Python when it is missing: a real PostgreSQL server and
-# Chromium for the browser tests (Debian/Ubuntu packages; needs root or sudo), and axe-core, the
-# accessibility checker the browser tests run in the page (from the npm registry, into
+# Installs what the tests need beyond Python when it is missing: a real PostgreSQL server, Redis
+# and nginx (make cluster), Chromium for the browser tests (Debian/Ubuntu packages; needs root
+# or sudo), and axe-core, the accessibility checker the browser tests run in the page (from the npm registry, into
 # $AXE_CORE_DIR, by default ~/.cache/shop-assistant-axe, outside the repository).
 set -euo pipefail
 
@@ -11,6 +11,9 @@ missing=()
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+# make cluster and tests/cluster start their own Redis (lock store) and nginx (load balancer).
+command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 need_axe=0
 [ -f "$AXE_CORE_DIR/node_modules/axe-core/axe.min.js" ] || need_axe=1
 if [ "$need_axe" -eq 1 ] && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
