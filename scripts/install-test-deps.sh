@@ -14,6 +14,8 @@ command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 # make cluster and tests/cluster start their own Redis (lock store) and nginx (load balancer).
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# tests/email start their own Dovecot (IMAP) holding the support mailbox.
+[ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 need_axe=0
 [ -f "$AXE_CORE_DIR/node_modules/axe-core/axe.min.js" ] || need_axe=1
 if [ "$need_axe" -eq 1 ] && ! command -v npm >/dev/null 2>&1; then missing+=(npm); fi
