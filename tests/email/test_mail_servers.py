@@ -116,3 +116,35 @@ async def test_a_thread_of_three_through_real_servers(channel, imap_server, smtp
     answer = smtp_server.received[-1]
     assert answer["To"] == ANNA and answer["In-Reply-To"] == "<t3@client.test>"
     assert "new pair" in text_of(answer)
+
+
+def test_polling_starts_and_stops_with_the_server(channel, imap_server, smtp_server, services):
+    """The channel's blueprint starts polling when the server starts; without a loaded model
+    nothing is understood, so the email goes to a person."""
+    import asyncio
+
+    from sanic import Sanic, response
+
+    async def on_new_message(message) -> None:  # the dialogue is not reached on this route
+        raise AssertionError("no dialogue without a model")
+
+    Sanic.test_mode = True
+    app = Sanic("email_channel_test")
+    app.ctx.agent = None
+    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/email")
+
+    @app.get("/sent")
+    async def sent(_):
+        for _ in range(100):
+            if smtp_server.received:
+                break
+            await asyncio.sleep(0.1)
+        return response.json({"sent": len(smtp_server.received)})
+
+    imap_server.deliver(shopper_email("Hello there, I have a question about socks."))
+    _, health = app.test_client.get("/webhooks/email/")
+    assert health.json == {"status": "ok"}
+    _, result = app.test_client.get("/sent")
+    assert result.json == {"sent": 1}
+    ticket = services.handoff.open_ticket_for(f"email:{ANNA}")
+    assert ticket is not None and ticket.ticket_id in text_of(smtp_server.received[0])
