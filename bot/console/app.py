@@ -58,6 +58,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 MAX_TEXT = 4000
+#: Channels that get no queue-place updates.
+QUIET_CHANNELS = frozenset({"email"})
 STREAM_TICK_SECONDS = 1.0  # how often the live queue stream looks for changes
 
 #: What an agent does with a ticket they hold: ``(request, agent, ticket) -> response``.
@@ -468,7 +470,7 @@ async def send_reply(request: Request, agent: Agent, ticket: Ticket, text: str) 
     """The agent's message to the shopper; 502 when Rasa does not take it."""
     try:
         await request.app.ctx.control.send_agent_message(ticket.conversation_id, text,
-                                                         agent.username)
+                                                         agent.username, agent.display_name)
     except Exception as error:  # noqa: BLE001
         logger.warning("reply not delivered: %s", type(error).__name__)
         return _error(502, "the message could not be delivered")
@@ -595,7 +597,8 @@ async def queue_notifier(app: Sanic, interval: float) -> None:
         try:
             for ticket in queue.list_tickets(("waiting",)):
                 position = queue.position(ticket.ticket_id)
-                if position is None or ticket.after_hours:
+                # An email per queue place would be a flood: email shoppers hear from a person.
+                if position is None or ticket.after_hours or ticket.channel in QUIET_CHANNELS:
                     continue
                 previous = app.ctx.announced.get(ticket.ticket_id)
                 if previous is not None and position < previous:

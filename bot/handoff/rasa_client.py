@@ -19,6 +19,13 @@ def api_jwt(secret: str, ttl_seconds: int = 300) -> str:
                        "iat": now, "exp": now + ttl_seconds}, secret, algorithm="HS256")
 
 
+#: Events that end the form the bot was running, if any, and its pending question.
+ABANDON_QUESTION = (
+    {"event": "active_loop", "name": None},
+    {"event": "slot", "name": "requested_slot", "value": None},
+)
+
+
 class ConversationControl(Protocol):
     """What the console needs from Rasa (a fake stands in for it in unit tests)."""
 
@@ -28,8 +35,10 @@ class ConversationControl(Protocol):
     async def take_over(self, conversation_id: str, agent_name: str) -> None:
         """Pause the bot and tell the shopper who joined."""
 
-    async def send_agent_message(self, conversation_id: str, text: str, agent: str) -> None:
-        """Deliver an agent's message on the shopper's channel."""
+    async def send_agent_message(self, conversation_id: str, text: str, agent: str,
+                                 display_name: Optional[str] = None) -> None:
+        """Deliver an agent's message on the shopper's channel (``agent`` is the account,
+        ``display_name`` what the shopper sees)."""
 
     async def hand_back(self, conversation_id: str, action: str) -> None:
         """Resume the bot and run an action in the conversation (e.g. ``action_ask_csat``)."""
@@ -88,14 +97,17 @@ class RasaConversationControl:
     async def take_over(self, conversation_id: str, agent_name: str) -> None:
         await self._events(conversation_id, [
             {"event": "slot", "name": "agent_name", "value": agent_name},
+            # A question the bot was asking (the after-hours email, an order form) no longer
+            # applies once a person talks: it is not asked again when the bot is back.
+            *ABANDON_QUESTION,
             {"event": "pause"},
         ])
         await self._execute(conversation_id, "utter_agent_joined")
 
-    async def send_agent_message(self, conversation_id: str, text: str, agent: str) -> None:
-        await self._events(conversation_id, [
-            {"event": "bot", "text": text, "metadata": {"agent": agent}},
-        ])
+    async def send_agent_message(self, conversation_id: str, text: str, agent: str,
+                                 display_name: Optional[str] = None) -> None:
+        metadata = {"agent": agent, "agent_name": display_name or agent}
+        await self._events(conversation_id, [{"event": "bot", "text": text, "metadata": metadata}])
 
     async def hand_back(self, conversation_id: str, action: str) -> None:
         await self._events(conversation_id, [{"event": "resume"}])

@@ -17,7 +17,8 @@ class FakeConversationControl:
     async def take_over(self, conversation_id: str, agent_name: str) -> None:
         self.calls.append(("take_over", conversation_id, agent_name))
 
-    async def send_agent_message(self, conversation_id: str, text: str, agent: str) -> None:
+    async def send_agent_message(self, conversation_id: str, text: str, agent: str,
+                                 display_name=None) -> None:
         self.calls.append(("send", conversation_id, text))
         self.events.setdefault(conversation_id, []).append(
             {"event": "bot", "text": text, "timestamp": 9.0, "metadata": {"agent": agent}})

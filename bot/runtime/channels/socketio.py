@@ -40,6 +40,20 @@ def _client_address(environ: Dict[str, Any]) -> Optional[str]:
     return environ.get("REMOTE_ADDR")
 
 
+class ShopSocketIOOutput(SocketIOOutput):
+    """Rasa's socket.io output, with the agent's name on a person's messages (Rasa's own sends
+    only the text, so the widget could not tell a person from the bot)."""
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        agent = kwargs.get("agent_name") or kwargs.get("agent")
+        if not agent:
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part,
+                                                    "metadata": {"agent": str(agent)[:80]}})
+
+
 class ShopSocketIOInput(SocketIOInput):
     """socket.io input for the web chat widget (same events and URL as Rasa's)."""
 
@@ -57,6 +71,11 @@ class ShopSocketIOInput(SocketIOInput):
         """The conversation key of a session id the assistant issued, else None."""
         public = session_public_id(session_id, self.settings.session_secret)
         return scoped(self.name(), public) if public else None
+
+    def get_output_channel(self) -> Optional[SocketIOOutput]:
+        if self.sio is None:
+            return super().get_output_channel()
+        return ShopSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
@@ -108,7 +127,7 @@ class ShopSocketIOInput(SocketIOInput):
             environ = sio.get_environ(sid, namespace=self.namespace) or {}
             client = client_key(_client_address(environ), self.settings.session_secret)
             await on_new_message(UserMessage(
-                text, SocketIOOutput(sio, self.bot_message_evt), conversation,
+                text, ShopSocketIOOutput(sio, self.bot_message_evt), conversation,
                 input_channel=self.name(), metadata=clean_metadata(metadata, client)))
 
         return blueprint
