@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import tarfile
 from dataclasses import asdict
-from typing import Set
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Optional, Set
 
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -47,6 +53,8 @@ def add_inbox_routes(review: Blueprint) -> None:
         agent = request.app.ctx.queue.session_agent(request.cookies.get(COOKIE, ""))
         if agent is None:
             return response.redirect("/login")
+        if agent.role not in TRAINER_ROLES:
+            return response.text("The review inbox is for trainers and admins.", status=403)
         return await response.file(request.app.ctx.static / "review.html")
 
     @review.get("/api/review")
@@ -100,27 +108,70 @@ def add_model_routes(review: Blueprint) -> None:
         except Exception as error:  # noqa: BLE001
             return response.json({"error": f"Rasa unavailable ({type(error).__name__})"},
                                  status=502)
-        return response.json(model_info(status.get("model_file") or ""))
+        info = await asyncio.to_thread(model_info, status.get("model_file") or "",
+                                       models_dir(request), status.get("model_id"))
+        return response.json(info)
 
     @review.post("/api/model/reload")
     @guarded
     async def reload(request: Request) -> HTTPResponse:
         require(request, roles=TRAINER_ROLES)
-        path = request.app.ctx.settings.project_root / "models" / "current.tar.gz"
+        path = models_dir(request) / "current.tar.gz"
         if not path.exists():
             return response.json({"error": "no trained model: run make train"}, status=404)
         await request.app.ctx.control.load_model(str(path))
-        return response.json(model_info(str(path)))
+        return response.json(await asyncio.to_thread(model_info, str(path), path.parent))
 
 
-def model_info(model_file: str) -> dict:
-    """Which model is live and when it was trained (the archive's modification time)."""
-    import os
-    from datetime import datetime
+def models_dir(request: Request) -> Path:
+    """Where ``make train`` puts the models."""
+    return request.app.ctx.settings.project_root / "models"
 
-    trained = None
-    if model_file and os.path.exists(model_file):
-        trained = datetime.fromtimestamp(os.path.getmtime(model_file)).isoformat(
-            timespec="seconds")
-    return {"model_file": os.path.basename(model_file) if model_file else None,
-            "trained_at": trained}
+
+def model_info(model_file: str, models: Path, model_id: Optional[str] = None) -> Dict[str, Any]:
+    """Which model is live and when it was trained.
+
+    Rasa's ``/status`` names only the archive (``current.tar.gz``), so it is looked up in
+    ``models`` too. The date is the ``trained_at`` of the archive's ``metadata.json``, else
+    the file's modification time. When Rasa gives its ``model_id`` and the archive on disk is
+    another model (trained since, not loaded yet), the date is not the live model's: then
+    ``trained_at`` is None and ``newer_model`` is true.
+    """
+    if not model_file:
+        return {"model_file": None, "trained_at": None, "newer_model": False}
+    path = Path(model_file)
+    if not path.is_file():
+        path = models / path.name
+    trained, newer = None, False
+    if path.is_file():
+        metadata = _model_metadata(str(path), path.stat().st_mtime)
+        if model_id and metadata.get("model_id") and metadata["model_id"] != model_id:
+            newer = True
+        else:
+            trained = metadata.get("trained_at") or datetime.fromtimestamp(
+                path.stat().st_mtime).isoformat(timespec="seconds")
+    return {"model_file": path.name, "trained_at": trained, "newer_model": newer}
+
+
+@lru_cache(maxsize=8)
+def _model_metadata(path: str, mtime: float) -> Dict[str, Any]:
+    """``trained_at`` (to the second) and ``model_id`` of a Rasa model archive; empty when it
+    has none. Cached per file and modification time: reading a model takes about a second."""
+    try:
+        with tarfile.open(path, "r:gz") as archive:
+            for member in archive:
+                if member.name.lstrip("/") == "metadata.json":
+                    handle = archive.extractfile(member)
+                    data = json.load(handle) if handle is not None else {}
+                    break
+            else:
+                return {}
+    except (OSError, tarfile.TarError, ValueError):
+        return {}
+    trained = data.get("trained_at")
+    if isinstance(trained, str):
+        try:
+            trained = datetime.fromisoformat(trained).isoformat(timespec="seconds")
+        except ValueError:
+            trained = None
+    return {"trained_at": trained, "model_id": data.get("model_id")}

@@ -62,11 +62,20 @@ class Durations:
 
 @dataclass
 class Breakdown:
-    """KPIs for one language or one channel."""
+    """KPIs for one language or one channel.
+
+    ``solved_by_bot``, ``handed_to_person`` and ``other`` split the same conversations and add
+    up to 1: a task (order, product, FAQ) done without a person; a conversation that went to a
+    person; neither (the shopper left, chatted, or was not understood). ``containment`` is
+    the share of conversations *with a task* solved without a person, as in the summary.
+    """
 
     conversations: int = 0
     containment: Optional[float] = None
     handoff_rate: Optional[float] = None
+    solved_by_bot: Optional[float] = None
+    handed_to_person: Optional[float] = None
+    other: Optional[float] = None
     csat: Optional[float] = None
     csat_answers: int = 0
     nps: Optional[float] = None
@@ -387,9 +396,13 @@ def _breakdown(counted: Sequence[_Counted], csat: Sequence[SurveyResponse],
         tasks = sum(1 for r in rows if r[0])
         scores_c = [a.score for a in csat if getattr(a, name) == value]
         scores_n = [a.score for a in nps if getattr(a, name) == value]
+        solved = _rate(sum(1 for r in rows if r[1]), len(rows))
+        handed = _rate(sum(1 for r in rows if r[2]), len(rows))
         found[value] = Breakdown(
             conversations=len(rows), containment=_rate(sum(1 for r in rows if r[1]), tasks),
-            handoff_rate=_rate(sum(1 for r in rows if r[2]), len(rows)),
+            handoff_rate=handed, solved_by_bot=solved, handed_to_person=handed,
+            # The rest, so that the three shares add up to exactly 1 after rounding.
+            other=round(1 - solved - handed, 3) if rows else None,
             csat=_mean(scores_c), csat_answers=len(scores_c),
             nps=nps_score(scores_n), nps_answers=len(scores_n))
     return found

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS review_masking (
 )
 """
 SPECIAL_LABELS = ("out_of_scope", "junk")
+#: Intents that ask for a person: a handoff after one of them, understood with confidence, is
+#: the bot doing its job, not a message to relabel.
+HANDOFF_REQUESTS = frozenset({"talk_to_human", "complaint"})
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,23 @@ def _reason(parse: Dict[str, Any], unsure_below: float, faq_below: float) -> Opt
     return None
 
 
+def _handoff_requested(parse: Dict[str, Any], confident_at: float) -> bool:
+    """Whether the message confidently asked for a person (so a handoff after it was right)."""
+    intent = parse.get("intent") or {}
+    return intent.get("name") in HANDOFF_REQUESTS and \
+        float(intent.get("confidence") or 0.0) >= confident_at
+
+
 def find_candidates(events: Sequence[Dict[str, Any]], low_csat: set,
-                    unsure_below: float = 0.6, faq_below: float = 0.6) -> List[ReviewItem]:
+                    unsure_below: float = 0.6, faq_below: float = 0.6,
+                    confident_at: float = 0.8) -> List[ReviewItem]:
     """Messages that fell back, were unsure, preceded a handoff, or sit in a low-rated chat;
-    masked."""
+    masked.
+
+    A handoff right after a message that asked for a person with at least ``confident_at``
+    confidence was understood and handled correctly: it is not a candidate (unless its
+    conversation was rated low).
+    """
     by_conversation: Dict[str, List[Dict[str, Any]]] = {}
     for event in events:
         by_conversation.setdefault(event["sender_id"], []).append(event)
@@ -102,7 +118,8 @@ def find_candidates(events: Sequence[Dict[str, Any]], low_csat: set,
             parse = data.get("parse_data") or {}
             reason = _reason(parse, unsure_below, faq_below)
             following = [r.get("action_name") for r in rows[index + 1:index + 4]]
-            if reason is None and "action_handoff" in following:
+            if reason is None and "action_handoff" in following \
+                    and not _handoff_requested(parse, confident_at):
                 reason = "handoff"
             if reason is None and conversation in low_csat:
                 reason = "low_rating"

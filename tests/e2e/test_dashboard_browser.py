@@ -53,6 +53,15 @@ def test_lead_reads_the_kpis_of_real_conversations(stack, browser, tmp_path):
     assert drawn == ["complaints", "heat", "intents", "reasons", "trend"]
     top = page.evaluate("window.dashboardCharts.intents.data.labels")
     assert "faq" in top
+    for chart in ("heat", "trend", "intents"):
+        expect(page.locator(f"#{chart}-empty")).to_be_hidden()
+    # The per-language shares split the same conversations: they add up to 100 %.
+    caption = page.locator("#by-language").locator("xpath=..").locator("caption")
+    expect(caption).to_contain_text("add up to 100 %")
+    for row in page.locator("#by-language tr").all():
+        cells = row.locator("td").all_inner_texts()
+        shares = [float(cell.rstrip(" %")) for cell in cells[2:5]]
+        assert sum(shares) == pytest.approx(100, abs=0.15), cells
 
     # The figures follow the filters: English only, then a month before anyone wrote.
     page.select_option("#language", "en")
@@ -65,6 +74,10 @@ def test_lead_reads_the_kpis_of_real_conversations(stack, browser, tmp_path):
     page.fill("#until", "2025-01-31")
     page.click("#apply")
     expect(page.locator("#k-conversations")).to_have_text("0")
+    # Every chart says it has nothing to show, rather than showing empty axes.
+    for chart in ("heat", "trend", "intents", "reasons", "complaints"):
+        expect(page.locator(f"#{chart}-empty")).to_have_text("No data yet for these filters")
+        expect(page.locator(f"#{chart}-empty")).to_be_visible()
     with page.expect_download() as download:
         page.click("#csv")
     text = (tmp_path / "kpis.csv")

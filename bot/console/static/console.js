@@ -59,6 +59,17 @@
     }
   }
 
+  // How sure the bot was of an intent. A tapped button ("/intent{...}") was not guessed at all.
+  // Whole percent, except near certainty, where "100 %" would hide 99.5-99.9 %: one decimal,
+  // rounded down so that only a certain intent reads 100 %.
+  function confidence(intent) {
+    if (String(intent.text || "").startsWith("/")) return "button";
+    const c = Number(intent.confidence) || 0;
+    if (c >= 1) return "100 %";
+    if (c >= 0.995) return (Math.floor(c * 1000) / 10).toFixed(1) + " %";
+    return Math.min(99, Math.round(c * 100)) + " %";
+  }
+
   function renderDetail(t) {
     $("ticket").hidden = false;
     $("ticket-title").textContent = t.ticket_id + " · " + t.status + (t.agent ? " · " + t.agent : "");
@@ -73,7 +84,7 @@
       ["Language / channel", t.language + " / " + t.channel],
       ["Reason", t.reason + (t.after_hours ? " (after hours)" : "")],
       ["Follow-up email", t.followup_email || "-"],
-      ["Detected intents", (t.intents || []).map((i) => i.intent + " " + Math.round(i.confidence * 100) + "%").join(", ") || "-"],
+      ["Detected intents", (t.intents || []).map((i) => i.intent + " " + confidence(i)).join(", ") || "-"],
       ["Slots", Object.entries(t.slots || {}).map(([k, v]) => k + "=" + v).join(", ") || "-"],
     ];
     for (const [key, value] of rows) context.append(el("dt", key), el("dd", value));
@@ -175,8 +186,7 @@
   $("language-filter").addEventListener("change", () => renderQueue(lastQueue));
 
   async function start() {
-    me = (await api("GET", "/me")).agent;
-    $("me").textContent = me.display_name + " (" + me.role + ")";
+    me = (await api("GET", "/me")).agent; // the header (nav.js) shows who it is
     const data = await api("GET", "/tickets");
     $("online").textContent = data.agents_online + " agent(s) online" + (data.open ? "" : " · outside opening hours");
     lastQueue = data.tickets; renderQueue(lastQueue);

@@ -14,6 +14,9 @@
     return p;
   }
 
+  // A chart without data says so, instead of showing empty axes.
+  function noData(id, empty) { $(id + "-empty").hidden = !empty; }
+
   function draw(id, config) {
     if (charts[id]) charts[id].destroy();
     charts[id] = new Chart($(id), config);
@@ -21,6 +24,7 @@
   }
 
   function bars(id, pairs, label, colour) {
+    noData(id, pairs.length === 0);
     draw(id, {
       type: "bar",
       data: { labels: pairs.map((p) => p[0]), datasets: [{ label, data: pairs.map((p) => p[1]), backgroundColor: colour }] },
@@ -32,6 +36,7 @@
     const data = [];
     let max = 1;
     matrix.forEach((hours, d) => hours.forEach((v, h) => { data.push({ x: h, y: DAYS[d], v }); max = Math.max(max, v); }));
+    noData("heat", data.every((cell) => !cell.v));
     draw("heat", {
       type: "matrix",
       data: { datasets: [{
@@ -54,6 +59,7 @@
   }
 
   function trend(rows) {
+    noData("trend", !rows.some((r) => r.csat != null || r.nps != null));
     draw("trend", {
       type: "line",
       data: { labels: rows.map((r) => r.period), datasets: [
@@ -72,7 +78,7 @@
     body.replaceChildren();
     for (const [name, g] of Object.entries(groups)) {
       const row = el("tr");
-      for (const v of [name, g.conversations, pct(g.containment), pct(g.handoff_rate),
+      for (const v of [name, g.conversations, pct(g.solved_by_bot), pct(g.handed_to_person), pct(g.other),
         g.csat == null ? "-" : `${g.csat} (${g.csat_answers})`, g.nps == null ? "-" : `${g.nps} (${g.nps_answers})`]) row.append(el("td", v));
       body.append(row);
     }

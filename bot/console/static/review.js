@@ -12,10 +12,16 @@
     if (!response.ok) throw new Error(data.error || response.statusText);
     return data;
   }
+  // No label is chosen beforehand: a default one would be saved by a careless click.
+  function canApply() { $("apply").disabled = !$("bulk-label").value; }
   async function loadLabels() {
     const data = await api("GET", "/api/review/labels");
+    const none = el("option", "choose the intent…"); none.value = "";
+    $("bulk-label").replaceChildren(none);
     for (const label of data.labels) { const o = el("option", label); o.value = label; $("bulk-label").append(o); }
+    canApply();
   }
+  $("bulk-label").addEventListener("change", canApply);
   async function load() {
     const params = new URLSearchParams();
     for (const id of ["language", "intent", "since", "until"]) if ($(id).value) params.set(id, $(id).value);
@@ -42,22 +48,28 @@
   $("reload").addEventListener("click", () => load().catch((e) => { $("status").textContent = e.message; }));
   $("apply").addEventListener("click", async () => {
     const ids = [...document.querySelectorAll(".pick:checked")].map((b) => Number(b.closest("tr").dataset.event));
-    if (!ids.length) return;
+    if (!$("bulk-label").value) return;
+    if (!ids.length) { $("status").textContent = "Select the messages to label first."; return; }
     try {
       const result = await api("POST", "/api/review/label", { event_ids: ids, label: $("bulk-label").value });
+      $("bulk-label").value = "";
+      canApply();
       await load();
       $("status").textContent = "Labelled " + result.labelled + " · " + $("status").textContent;
     } catch (e) { $("status").textContent = e.message; }
   });
   async function showModel() {
     const info = await api("GET", "/api/model");
-    $("model").textContent = "Live model: " + (info.model_file || "?") + (info.trained_at ? ", trained " + info.trained_at : "");
+    let text = "Live model " + (info.model_file || "unknown");
+    if (info.trained_at) text = "Live model trained " + new Date(info.trained_at).toLocaleString() + " (" + info.model_file + ")";
+    else if (info.newer_model) text += " (a newer model is trained: load it to use it)";
+    $("model").textContent = text;
   }
   $("load-model").addEventListener("click", async () => {
     $("model").textContent = "Loading the newest model…";
     try { await api("POST", "/api/model/reload"); await showModel(); }
     catch (e) { $("status").textContent = e.message; }
   });
-  showModel().catch(() => {});
+  showModel().catch((e) => { $("model").textContent = "Live model unknown: " + e.message; });
   loadLabels().then(load).catch((e) => { $("status").textContent = e.message; });
 })();

@@ -77,6 +77,17 @@ def test_per_language_and_channel(stores):
     assert report.by_channel["telegram"].handoff_rate == 1.0
 
 
+def test_the_per_language_shares_split_the_same_conversations(stores):
+    report = kpi_report(*stores, WEEK)
+    for group in list(report.by_language.values()) + list(report.by_channel.values()):
+        assert group.solved_by_bot + group.handed_to_person + group.other == pytest.approx(1.0)
+        # Solved by the bot never counts a conversation that went to a person.
+        assert group.solved_by_bot <= 1 - group.handed_to_person
+    english = report.by_language["en"]
+    assert english.handed_to_person == english.handoff_rate
+    assert english.solved_by_bot <= english.containment
+
+
 def test_filters_narrow_everything(stores):
     finnish = kpi_report(*stores, Filters(WEEK.since, WEEK.until, language="fi",
                                           timezone=WEEK.timezone))

@@ -47,6 +47,21 @@ def test_candidates_are_the_messages_the_bot_struggled_with():
     assert 2 not in found and 8 not in found  # confident, and a button payload
 
 
+def test_confident_handoff_requests_that_were_handled_are_not_review_items():
+    events = [
+        user(1, "g", "can i talk to a real person", "talk_to_human", 0.98),
+        action(2, "g", "action_handoff"),
+        user(3, "h", "this is a scandal, my boots fell apart", "complaint", 0.93),
+        action(4, "h", "action_handoff"),
+        user(5, "i", "someone real pls", "talk_to_human", 0.7),  # right, but not sure of it
+        action(6, "i", "action_handoff"),
+    ]
+    found = {item.event_id: item for item in find_candidates(events, low_csat={"h"})}
+    assert 1 not in found
+    assert found[3].reason == "low_rating"  # the handoff was right, the rating was not
+    assert found[5].reason == "handoff"
+
+
 def tracker_db(path):
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT,"
