@@ -34,6 +34,9 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 #: Positional placeholders of the DB-API parameter styles.
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
+#: Seconds a new connection to a database server may take before the turn fails.
+CONNECT_TIMEOUT_SECONDS = 5
+
 #: A cached session: the newest event id of the conversation and its session's events.
 _Entry = Tuple[int, List[Event]]
 
@@ -91,6 +94,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             if sqlite_wal:
                 sa.event.listen(self.engine, "connect", _write_ahead_log)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        else:
+            self._reconnecting_engine()
         self._capacity = max(0, int(cached_conversations))
         self._cache: "OrderedDict[Text, _Entry]" = OrderedDict()
         self._lock = threading.Lock()
@@ -98,6 +103,27 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         table = self.engine.dialect.identifier_preparer.format_table(self.SQLEvent.__table__)
         self._newest_sql = (f"SELECT max(id) FROM {table} WHERE sender_id = {placeholder}"
                             if placeholder else None)
+
+    def _reconnecting_engine(self) -> None:
+        """A database server's engine that survives the server's restart.
+
+        Rasa's engine hands out pooled connections without checking them: after a restart of
+        PostgreSQL each stale one fails a turn. Each is now checked before use (one round trip)
+        and replaced when dead, and a connection attempt gives up after
+        ``CONNECT_TIMEOUT_SECONDS``, so that while the server is down a read or write fails at
+        once instead of hanging the turn (Rasa's fail-safe wrapper then answers from memory;
+        docs/deployment.md). Rasa's pool settings (``SQL_POOL_SIZE`` ...) are kept.
+        """
+        from rasa.core.tracker_store import create_engine_kwargs
+
+        url = self.engine.url
+        options = create_engine_kwargs(url)
+        if self.engine.dialect.name == "postgresql":
+            options["connect_args"] = {**options.get("connect_args", {}),
+                                       "connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        self.engine.dispose()
+        self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
     def _newest_id(self, session: Any, sender_id: Text) -> Optional[int]:
         """The id of the conversation's newest stored event (``None`` when it has none).
