@@ -15,7 +15,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore
 
-.PHONY: setup run train test test-deps deploy example lint validate eval bench domain clean
+.PHONY: setup run cluster train test test-deps deploy example lint validate eval bench domain clean
 
 $(VENV)/.installed: pyproject.toml scripts/setup.sh scripts/encoder-requirements.txt
 	@bash scripts/setup.sh
@@ -40,6 +40,10 @@ train: setup $(MODEL)
 
 run: setup $(MODEL)
 	$(PY) -m bot.tools.run
+
+# PostgreSQL, Redis, nginx, three Rasa replicas and two consoles on localhost (docs/deployment.md).
+cluster: setup test-deps $(MODEL)
+	$(PY) -m bot.tools.cluster
 
 test-deps:
 	@bash scripts/install-test-deps.sh

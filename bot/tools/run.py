@@ -72,12 +72,16 @@ class Stack:
     #: Serve with Rasa as it ships (`rasa run`, Rasa's SQL tracker store): the benchmarks'
     #: reference for what bot.runtime.server and bot.runtime.tracker_store save.
     stock_rasa: bool = False
-    #: More Rasa servers on the next ports, sharing the tracker store. A conversation must
-    #: always reach the same one (route by sender), since the lock store is per process.
+    #: More Rasa servers on the next ports, sharing the tracker store; any of them serves any
+    #: message. Two messages of one conversation at the same moment are serialised only by a
+    #: shared lock store (Redis, as bot/tools/cluster.py sets up); the in-memory one guards its
+    #: own process.
     rasa_replicas: int = 1
+    #: More console servers on the next ports, sharing the queue store (PostgreSQL).
+    console_replicas: int = 1
     #: The running processes by name: "actions" (only with a separate action server, i.e.
     #: without ``actions_module`` in endpoints.yml, and always for ``stock_rasa``), "rasa",
-    #: "rasa-2" ..., "console".
+    #: "rasa-2" ..., "console", "console-2" ....
     named: Dict[str, subprocess.Popen] = field(default_factory=dict)
     #: The environment the servers were started with.
     env: Dict[str, str] = field(default_factory=dict)
@@ -119,6 +123,12 @@ class Stack:
     def console_origins(self) -> List[str]:
         """The web origins of the console's own pages (the demo shop embeds the widget)."""
         return [f"http://localhost:{self.console_port}", f"http://127.0.0.1:{self.console_port}"]
+
+    @property
+    def console_urls(self) -> List[str]:
+        """Every console server of the stack (the first is ``console_url``)."""
+        return [f"http://localhost:{self.console_port + k}"
+                for k in range(self.console_replicas)]
 
     @property
     def actions_url(self) -> str:
@@ -207,6 +217,10 @@ class Stack:
             replica = list(commands["rasa"])
             replica[replica.index("--port") + 1] = str(self.rasa_port + k)
             commands[f"rasa-{k + 1}"] = replica
+        for k in range(1, self.console_replicas):
+            console = list(commands["console"])
+            console[console.index("--port") + 1] = str(self.console_port + k)
+            commands[f"console-{k + 1}"] = console
         for name, command in commands.items():
             log = open(log_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
             process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log,
@@ -216,7 +230,8 @@ class Stack:
     def wait_until_ready(self, timeout: float = 180.0) -> None:
         """Block until every server of the stack answers its health check."""
         deadline = time.monotonic() + timeout
-        pending = {f"{self.console_url}/health", *[f"{url}/" for url in self.rasa_urls]}
+        pending = {*[f"{url}/health" for url in self.console_urls],
+                   *[f"{url}/" for url in self.rasa_urls]}
         if "actions" in self.named:
             pending.add(f"{self.actions_url}/health")
         while pending:

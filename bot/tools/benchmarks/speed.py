@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Sequence, Union
+from typing import Iterator, List, Sequence, Union
 
 import aiohttp
 
@@ -68,12 +68,12 @@ async def _turn(session: aiohttp.ClientSession, url: str, sender: str, text: str
     sink.seconds.append(time.perf_counter() - started)
 
 
-async def _shopper(session, url: str, sender: str, turns: int, pause: float,
+async def _shopper(session, urls: Iterator[str], sender: str, turns: int, pause: float,
                    sink: Latencies, rng: random.Random, start: float) -> None:
     if start:
         await asyncio.sleep(start)
     for index in range(turns):
-        await _turn(session, url, sender, CONVERSATION[index % len(CONVERSATION)], sink)
+        await _turn(session, next(urls), sender, CONVERSATION[index % len(CONVERSATION)], sink)
         if pause:
             await asyncio.sleep(pause * rng.uniform(0.5, 1.5))
 
@@ -84,11 +84,14 @@ async def run_load(url: Union[str, Sequence[str]], shoppers: int, turns: int, pa
 
     With pauses, each shopper's first message comes at a random moment of the first pause, as
     when shoppers are already chatting; ``together`` sends every first message at the same
-    instant instead (a burst of ``shoppers`` turns at once). With several URLs (Rasa replicas)
-    each conversation sticks to one, chosen by its sender. ``token`` is the integrator's
-    token the REST channel asks of server-to-server callers.
+    instant instead (a burst of ``shoppers`` turns at once). With several URLs (Rasa replicas
+    without a load balancer) the turns go to them in turn, round-robin, so one conversation's
+    turns move between replicas as behind nginx (``make cluster``: give its one URL). A
+    shopper sends a turn only after the previous one's reply, so even without a shared lock
+    store no two turns of one conversation overlap. ``token`` is the integrator's token the
+    REST channel asks of server-to-server callers.
     """
-    urls = [url] if isinstance(url, str) else list(url)
+    urls = itertools.cycle([url] if isinstance(url, str) else list(url))
     sink = Latencies([])
     rng = random.Random(1)
     timeout = aiohttp.ClientTimeout(total=120)
@@ -100,8 +103,7 @@ async def run_load(url: Union[str, Sequence[str]], shoppers: int, turns: int, pa
         senders = [f"{tag}-{i}-{time.time_ns()}" for i in range(shoppers)]
         starts = [0.0 if together else rng.uniform(0, pause) for _ in senders]
         await asyncio.gather(*[
-            _shopper(session, urls[zlib.crc32(sender.encode()) % len(urls)], sender, turns,
-                     pause, sink, rng, start)
+            _shopper(session, urls, sender, turns, pause, sink, rng, start)
             for sender, start in zip(senders, starts)])
         sink.wall = time.perf_counter() - started
     return sink
