@@ -1,0 +1,2 @@
+-- The second database: Rasa's conversations (the queue lives in POSTGRES_DB, "assistant").
+CREATE DATABASE rasa OWNER assistant;
