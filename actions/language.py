@@ -10,6 +10,11 @@ from rasa_sdk.types import DomainDict
 
 from bot.text.language import choose_language
 
+#: Slots whose answer is the shopper's own text (mapped ``from_text`` in domain.yml): an
+#: address or a product name says little about the language the shopper speaks.
+FREE_TEXT_SLOTS = {"new_address", "change_request", "return_reason", "product",
+                   "payment_method", "payment_details", "survey_comment"}
+
 
 class ValidatePredefinedSlots(ValidationAction):
     """Rasa calls this global slot-mapping action on every turn."""
@@ -29,5 +34,6 @@ class ValidatePredefinedSlots(ValidationAction):
         metadata = message.get("metadata") or {}
         reported = metadata.get("language") if isinstance(metadata, dict) else None
         chosen = choose_language(current, message.get("text") or "", message.get("language"),
-                                 reported if isinstance(reported, str) else None)
+                                 reported if isinstance(reported, str) else None,
+                                 free_text=tracker.get_slot("requested_slot") in FREE_TEXT_SLOTS)
         return {"language": chosen} if chosen != current else {}

@@ -23,6 +23,15 @@ from bot.text.normalise import normalise
 
 #: How sure a detection must be to switch away from the conversation's language.
 SWITCH_CONFIDENCE = 0.8
+#: A less sure detection switches too when the message is plainly not in the conversation's
+#: language: short English requests ("I want to talk to a human", "my order number is 10023") rank
+#: English first at 0.5-0.8 only, because their words also occur in the other languages' chats.
+LIKELY_CONFIDENCE = 0.5
+#: ... that is, when the conversation's language scores at most this for the message, the
+#: message has this many words or more ("rain jacket" or a street and a town are names more
+#: than a language), and it does not answer a free-text question (an address, a reason).
+UNLIKELY_CURRENT = 0.1
+LIKELY_WORDS = 3
 #: How sure the first detection must be to set the conversation's language.
 FIRST_CONFIDENCE = 0.45
 
@@ -35,6 +44,9 @@ _REQUESTS = {
     "id": r"\b(bahasa indonesia|pakai bahasa|in indonesian|indonesian please)\b",
     "nb": r"\b(på norsk|pa norsk|in norwegian|norwegian please|norjaksi|snakk norsk)\b",
 }
+
+
+_EMAIL = re.compile(r"\S+@\S+")
 
 
 def requested_language(text: str) -> Optional[str]:
@@ -127,7 +139,7 @@ def detect(text: str, model: Optional[LanguageModel] = None) -> Detection:
 
 
 def choose_language(current: Optional[str], text: str, detection: Optional[Dict],
-                    reported: Optional[str] = None) -> Optional[str]:
+                    reported: Optional[str] = None, free_text: bool = False) -> Optional[str]:
     """The conversation's language after this message.
 
     Args:
@@ -135,6 +147,8 @@ def choose_language(current: Optional[str], text: str, detection: Optional[Dict]
         text: The shopper's message.
         detection: ``Detection.as_dict()`` of the message, from the NLU pipeline.
         reported: A language the widget or channel reports (metadata ``language``).
+        free_text: The message answers a free-text question (an address, a product, a
+            reason): its words are often names, so only a sure detection switches.
     """
     asked = requested_language(text)
     if asked:
@@ -145,7 +159,20 @@ def choose_language(current: Optional[str], text: str, detection: Optional[Dict]
         if reported in LANGUAGES:
             return reported if not (name and confidence >= SWITCH_CONFIDENCE) else name
         return name if name in LANGUAGES and confidence >= FIRST_CONFIDENCE else None
-    words = len(re.findall(r"[^\W\d_]+", text or ""))
-    if name in LANGUAGES and name != current and confidence >= SWITCH_CONFIDENCE and words >= 2:
+    words = words_in(text)
+    if name not in LANGUAGES or name == current or words < 2:
+        return current
+    if confidence >= SWITCH_CONFIDENCE:
+        return name
+    scores = {item.get("name"): float(item.get("confidence") or 0.0)
+              for item in (detection or {}).get("ranking") or []}
+    if confidence >= LIKELY_CONFIDENCE and words >= LIKELY_WORDS and not free_text \
+            and current in scores and scores[current] <= UNLIKELY_CURRENT:
         return name
     return current
+
+
+def words_in(text: str) -> int:
+    """How many words a message has to detect a language from (email addresses and numbers
+    are no words: "order 10023, anna@example.com" has one)."""
+    return len(re.findall(r"[^\W\d_]+", _EMAIL.sub(" ", text or "")))
