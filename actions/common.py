@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from bot.handoff.hours import TeamHours
 from bot.i18n import format_date, format_money, language_or_default, status_name
 from bot.limits import Limit
 from bot.services import Services, get_services
+from bot.settings import Settings
 from bot.shop import Order, OrderVerifier, normalise_order_number, still_verified
 from bot.shop.customer_tokens import customer_from_metadata
 
@@ -19,12 +23,28 @@ from bot.shop.customer_tokens import customer_from_metadata
 TASK_SLOTS = (
     "new_address", "address_confirmed", "cancel_confirmed", "change_request", "change_confirmed",
     "change_hint", "return_reason", "payment_method", "payment_details", "payment_problem",
+    "unmatched_email",
 )
 
 
 def services() -> Services:
     """The process-wide services."""
     return get_services()
+
+
+_hours_lock = threading.Lock()
+_hours: List[Tuple[Settings, TeamHours]] = []
+
+
+def settings_now() -> Settings:
+    """The settings, with the team's hours and holidays as the endpoints file says now (they
+    may change while the assistant runs: ``TeamHours``)."""
+    settings = services().settings
+    with _hours_lock:
+        if not _hours or _hours[0][0] is not settings:
+            _hours[:] = [(settings, TeamHours.of(settings))]
+        hours = _hours[0][1].current()
+    return settings if hours is settings.handoff else dataclasses.replace(settings, handoff=hours)
 
 
 def customer_id(tracker: Tracker) -> Optional[str]:

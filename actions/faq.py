@@ -1,8 +1,11 @@
-"""Answer FAQs only when the chosen answer itself is confident; otherwise suggest or hand off."""
+"""Answer FAQs only when the chosen answer itself is confident; otherwise suggest or hand off.
+An answer that covers the question only in general says so first and offers a person
+("Our page ... doesn't mention sale items specifically")."""
 
 from __future__ import annotations
 
-from typing import List, Text
+import threading
+from typing import List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -10,6 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import language, latest_entity, services
+from bot.kb import AnswerCoverage
+from bot.services import Services
 
 
 def selected_answer(tracker: Tracker) -> tuple:
@@ -21,9 +26,31 @@ def selected_answer(tracker: Tracker) -> tuple:
             float(response.get("confidence") or 0.0))
 
 
-def _answer(dispatcher: CollectingDispatcher, key: str) -> List[EventType]:
+_coverage_lock = threading.Lock()
+_coverage: List[Tuple[Services, AnswerCoverage]] = []
+
+
+def coverage(svc: Services) -> AnswerCoverage:
+    """What the KB's answers speak to, built once per services from the training data."""
+    with _coverage_lock:
+        if not _coverage or _coverage[0][0] is not svc:
+            _coverage[:] = [(svc, AnswerCoverage.from_training_data(svc.kb_entries,
+                                                                    svc.settings.nlu_dir))]
+        return _coverage[0][1]
+
+
+def _answer(dispatcher: CollectingDispatcher, key: str, topic: str = "",
+            title: str = "") -> List[EventType]:
+    """Give the KB answer; when it covers the question only in general (``topic`` is what it
+    does not mention), say so first and offer a person."""
+    if topic:
+        dispatcher.utter_message(response="utter_faq_not_specific", topic=topic, title=title)
     dispatcher.utter_message(response=f"utter_faq/{key}")
-    return [SlotSet("last_faq", key)]
+    if not topic:
+        return [SlotSet("last_faq", key)]
+    dispatcher.utter_message(response="utter_offer_handoff")
+    return [SlotSet("last_faq", key), SlotSet("offered_handoff", True),
+            SlotSet("handoff_reason", "faq_not_specific")]
 
 
 class ActionAnswerFaq(Action):
@@ -39,8 +66,12 @@ class ActionAnswerFaq(Action):
         if chosen and svc.kb_entry(chosen):
             return _answer(dispatcher, chosen)
         key, confidence = selected_answer(tracker)
-        if key and confidence >= svc.settings.faq_confidence_threshold and svc.kb_entry(key):
-            return _answer(dispatcher, key)
+        entry = svc.kb_entry(key) if key else None
+        if entry is not None and confidence >= svc.settings.faq_confidence_threshold:
+            lang = language(tracker)
+            topic = coverage(svc).unmentioned(tracker.latest_message.get("text") or "", entry,
+                                              lang)
+            return _answer(dispatcher, entry.key, topic, entry.title_in(lang))
         text = tracker.latest_message.get("text") or ""
         hits = svc.kb_search.search(text, top=3, min_score=svc.settings.kb_search_min_score)
         if hits:

@@ -101,7 +101,11 @@ class OrderFormValidation(FormValidationAction, ABC):
         customer = customer_id(tracker)
         if customer and services().orders.owns(customer, number):
             return {"order_number": number, "verified_order": number, **verification_time()}
-        email = tracker.get_slot("email")
+        if "email" in tracker.slots_to_validate():
+            # Number and email in one message: validate_email checks the pair, once.
+            return {"order_number": number, "verified_order": None}
+        # After a pair that matched nothing, a corrected number is checked with that email.
+        email = tracker.get_slot("email") or tracker.get_slot("unmatched_email")
         if email:
             return {"order_number": number, **_check(number, email, dispatcher, tracker)}
         return {"order_number": number, "verified_order": None}
@@ -131,20 +135,24 @@ class OrderFormValidation(FormValidationAction, ABC):
 
 def _check(number: str, email: str, dispatcher: CollectingDispatcher,
            tracker: Tracker) -> Dict[Text, Any]:
-    """Verify the pair; on failure count it, forget both and say how many tries remain. When
-    the pair may not be tried (or this failure was the last one allowed), the form ends and
-    the task action says so (``utter_verification_locked``)."""
+    """Verify the pair; on failure count it and say how many tries remain, without saying
+    which of the two was wrong. The number is kept and the email asked again; the email is
+    kept aside (``unmatched_email``), so that a corrected number is checked with it: the
+    shopper corrects whichever was mistyped. When the pair may not be tried (or this failure
+    was the last one allowed), the form ends and the task action says so
+    (``utter_verification_locked``)."""
     result = verifier().verify(number, email, client_key(tracker))
     if result.order is not None:
-        return {"verified_order": number, "verification_failures": 0, **verification_time()}
+        return {"verified_order": number, "verification_failures": 0, "unmatched_email": None,
+                **verification_time()}
     if result.locked:
         return {"verification_locked": True, "order_number": None, "email": None,
-                "verified_order": None}
+                "unmatched_email": None, "verified_order": None}
     failures = int(tracker.get_slot("verification_failures") or 0) + 1
     remaining = services().settings.max_verification_attempts - failures
     if remaining > 0:
         dispatcher.utter_message(response="utter_verification_failed", remaining=remaining)
-    return {"verification_failures": failures, "order_number": None, "email": None,
+    return {"verification_failures": failures, "email": None, "unmatched_email": email,
             "verified_order": None}
 
 
@@ -159,7 +167,8 @@ def not_verified(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[Eve
     a person is offered, who can check the shopper's identity in other ways."""
     reset: List[EventType] = [SlotSet("verification_failures", 0),
                               SlotSet("verification_locked", None),
-                              SlotSet("order_number", None), SlotSet("email", None)]
+                              SlotSet("order_number", None), SlotSet("email", None),
+                              SlotSet("unmatched_email", None)]
     if tracker.get_slot("verification_locked") or verifier().refusal(client_key(tracker)):
         dispatcher.utter_message(response="utter_verification_locked")
         return reset + offer_handoff(dispatcher, "verification_locked")

@@ -16,6 +16,7 @@ from actions.common import (
     customer_id,
     language,
     services,
+    settings_now,
     verified_order_id,
     when,
 )
@@ -40,7 +41,7 @@ def create_ticket(tracker: Tracker, reason: str) -> Optional[Ticket]:
         customer_id=customer,
         customer_name=f"{person.first_name} {person.last_name}" if person else None,
         customer_email=person.email if person else None)
-    return request_person(svc.handoff, svc.limits, svc.settings, request).ticket
+    return request_person(svc.handoff, svc.limits, settings_now(), request).ticket
 
 
 def wait(ticket: Ticket) -> int:
@@ -61,7 +62,7 @@ def announce(dispatcher: CollectingDispatcher, tracker: Tracker,
         return events
     events.append(SlotSet("handoff_ticket", ticket.ticket_id))
     if ticket.after_hours:
-        opening = next_opening(svc.settings.handoff)
+        opening = next_opening(settings_now().handoff)
         dispatcher.utter_message(response="utter_handoff_after_hours",
                                  ticket_id=ticket.ticket_id, phone=svc.settings.shop_phone,
                                  opens=f"{when(tracker, opening)} {opening:%H:%M}"

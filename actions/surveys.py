@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -109,11 +109,15 @@ class ActionAskCsat(Action):
                   domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(response="utter_handoff_back_to_bot")
         ticket = tracker.get_slot("handoff_ticket")
+        # The ticket is resolved: whatever the bot asked before the person came (the
+        # after-hours email, an order form) no longer applies and is not asked again.
+        done: List[EventType] = [ActiveLoop(None), SlotSet("requested_slot", None),
+                                 SlotSet("handoff_ticket", None)]
         if not surveys_allowed(tracker):
-            return [SlotSet("handoff_ticket", None)]
+            return done
         dispatcher.utter_message(response="utter_ask_csat")
-        return [SlotSet("csat_ticket", ticket), SlotSet("survey_source", "human"),
-                SlotSet("handoff_ticket", None), SlotSet("survey_pending", "csat")]
+        return done + [SlotSet("csat_ticket", ticket), SlotSet("survey_source", "human"),
+                       SlotSet("survey_pending", "csat")]
 
 
 class ActionStoreCsat(Action):

@@ -24,6 +24,7 @@ REASON_TEXT = {
     "not_allowed": "needs something the bot may not do",
     "return_window_closed": "wants to return after the return window",
     "faq_unanswered": "asked a question the knowledge base could not answer",
+    "faq_not_specific": "asked something the knowledge base answers only in general",
 }
 
 _MAX_TEXT = 2000

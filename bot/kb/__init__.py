@@ -1,5 +1,6 @@
 """The knowledge base: entries in data/kb/, search over them, export to the domain."""
 
+from bot.kb.coverage import AnswerCoverage
 from bot.kb.search import Hit, KnowledgeBaseSearch
 from bot.kb.store import (
     Button,
@@ -12,6 +13,6 @@ from bot.kb.store import (
 )
 
 __all__ = [
-    "Button", "Entry", "Hit", "KnowledgeBaseError", "KnowledgeBaseSearch", "Link",
+    "AnswerCoverage", "Button", "Entry", "Hit", "KnowledgeBaseError", "KnowledgeBaseSearch", "Link",
     "load_entries", "load_faq_examples", "with_examples",
 ]

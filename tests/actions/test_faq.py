@@ -44,3 +44,31 @@ async def test_chosen_suggestion_is_answered(services):
         text='/faq{"faq_key":"gift_cards"}', intent="faq",
         entities=[entity("faq_key", "gift_cards")]), {})
     assert responses(dispatcher) == ["utter_faq/gift_cards"]
+
+
+async def test_an_answer_that_covers_the_question_only_in_general_says_so(services):
+    for text, lang, topic in [("Can I return sale items?", "en", "sale items"),
+                              ("Voiko alennustuotteita palauttaa?", "fi", "alennustuotteita"),
+                              ("İndirimli ürünleri iade edebilir miyim?", "tr",
+                               "İndirimli ürünleri"),
+                              ("Чи можна повернути товари зі знижкою?", "uk",
+                               "товари зі знижкою")]:
+        dispatcher = CollectingDispatcher()
+        events = await ActionAnswerFaq().run(dispatcher, tracker(
+            {"language": lang}, text=text, intent="faq",
+            response_selector=selector("return_policy", 0.99)), {})
+        assert responses(dispatcher) == ["utter_faq_not_specific", "utter_faq/return_policy",
+                                         "utter_offer_handoff"], text
+        assert dispatcher.messages[0]["topic"] == topic
+        assert dispatcher.messages[0]["title"] == services.kb_entry(
+            "return_policy").title_in(lang)
+        assert slot_events(events)["offered_handoff"] is True
+
+
+async def test_questions_the_answer_speaks_to_get_it_plainly(services):
+    for text in ("what is your return policy", "can I return boots I have worn",
+                 "do I pay for the return label", "palautusoikeus?"):
+        dispatcher = CollectingDispatcher()
+        await ActionAnswerFaq().run(dispatcher, tracker(
+            text=text, intent="faq", response_selector=selector("return_policy", 0.99)), {})
+        assert responses(dispatcher) == ["utter_faq/return_policy"], text

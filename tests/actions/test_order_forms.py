@@ -20,10 +20,44 @@ async def test_wrong_email_counts_a_failure_and_reveals_nothing(services):
     form, dispatcher = ValidateOrderStatusForm(), CollectingDispatcher()
     result = form.validate_email("mikko.korhonen@example.fi", dispatcher,
                                  tracker({"order_number": "10023"}), {})
-    assert result == {"email": None, "verification_failures": 1, "order_number": None,
-                      "verified_order": None}
+    # The number is kept and the email asked again; which of the two was wrong is not said.
+    assert result == {"email": None, "verification_failures": 1, "verified_order": None,
+                      "unmatched_email": "mikko.korhonen@example.fi"}
     assert responses(dispatcher) == ["utter_verification_failed"]
     assert dispatcher.messages[0]["remaining"] == 2
+
+
+async def test_a_corrected_email_after_a_typo_verifies_the_kept_number(services):
+    form, dispatcher = ValidateOrderStatusForm(), CollectingDispatcher()
+    after_typo = {"order_number": "10023", "unmatched_email": "anna.virtanen@exampel.com",
+                  "verification_failures": 1, "requested_slot": "email"}
+    result = form.validate_email("anna.virtanen@example.com", dispatcher, tracker(after_typo), {})
+    assert result["verified_order"] == "10023" and result["unmatched_email"] is None
+    assert result["verification_failures"] == 0 and dispatcher.messages == []
+
+
+async def test_a_corrected_number_after_a_typo_is_checked_with_the_email_given(services):
+    form, dispatcher = ValidateOrderStatusForm(), CollectingDispatcher()
+    after_typo = {"order_number": "10032", "unmatched_email": "anna.virtanen@example.com",
+                  "verification_failures": 1, "requested_slot": "email"}
+    result = form.validate_order_number("10023", dispatcher, tracker(after_typo), {})
+    assert result["order_number"] == "10023" and result["verified_order"] == "10023"
+    # ... and another wrong number counts like any failed pair.
+    again = form.validate_order_number("10025", CollectingDispatcher(), tracker(after_typo), {})
+    assert again["order_number"] == "10025" and again["verified_order"] is None
+    assert again["verification_failures"] == 2
+
+
+async def test_number_and_email_in_one_message_are_checked_once(services):
+    form, dispatcher = ValidateOrderStatusForm(), CollectingDispatcher()
+    both = tracker({"order_number": "10023", "email": "someone@example.com"},
+                   events=[{"event": "slot", "name": "order_number", "value": "10023"},
+                           {"event": "slot", "name": "email", "value": "someone@example.com"}])
+    both.events.insert(0, both.events.pop())  # the message first, then the slot candidates
+    events = await form.run(dispatcher, both, {"forms": {"order_status_form": {
+        "required_slots": ["order_number", "email"]}}})
+    assert responses(dispatcher) == ["utter_verification_failed"]
+    assert slot_events(events)["verification_failures"] == 1
 
 
 async def test_matching_email_verifies_the_order(services):

@@ -182,3 +182,15 @@ async def test_no_surveys_please_is_honoured_but_not_counted_as_a_declined_quest
     later = CollectingDispatcher()
     await ActionThank().run(later, tracker(text="thanks", intent="thank", events=SOLVED), {})
     assert responses(later) == ["utter_you_are_welcome"]
+
+
+async def test_a_question_asked_before_the_person_came_is_not_asked_again(services):
+    # After hours the bot asked for an email (followup_form); then an agent took the ticket
+    # and resolved it: the bot is back, asks for the rating, and the form is over.
+    dispatcher = CollectingDispatcher()
+    events = await ActionAskCsat().run(dispatcher, tracker(
+        {"handoff_ticket": "T-1", "requested_slot": "followup_email"},
+        active_loop="followup_form"), {})
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    assert slot_events(events)["requested_slot"] is None
+    assert responses(dispatcher) == ["utter_handoff_back_to_bot", "utter_ask_csat"]

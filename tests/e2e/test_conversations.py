@@ -14,9 +14,9 @@ def test_order_status_needs_number_and_matching_email(chat):
 
 def test_wrong_emails_reveal_nothing_and_end_with_an_offer_of_a_person(chat, stack):
     chat.text("where is my order")
-    for _attempt in range(3):
-        chat.text("10023")
-        reply = chat.text("someone.else@example.com")
+    chat.text("10023")
+    for attempt in range(3):  # the number is kept; the email is asked again
+        reply = chat.text(f"someone.else{attempt}@example.com")
         assert "Posti" not in reply and "Rain jacket" not in reply
     assert "couldn't match" in reply and "person" in reply
     assert "ticket" in chat.text("yes please").lower()

@@ -49,3 +49,26 @@ def test_hours_are_configured_in_endpoints(tmp_path):
     endpoints.write_text("handoff:\n  timezone: Mars/Olympus\n")
     with pytest.raises(SettingsError, match="handoff.timezone"):
         load_settings(env={}, endpoints_file=endpoints)
+
+
+def test_team_hours_follow_the_endpoints_file_while_running(tmp_path):
+    import os
+
+    import yaml
+
+    from bot.handoff.hours import TeamHours
+
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text(yaml.safe_dump({"handoff": {"hours": {"mon": "09:00-17:00"}}}))
+    read = lambda path: load_settings(env={}, endpoints_file=path).handoff  # noqa: E731
+    hours = TeamHours(read(endpoints), endpoints, read)
+    assert hours.current().holidays == ()
+    endpoints.write_text(yaml.safe_dump({"handoff": {"hours": {"mon": "09:00-17:00"},
+                                                     "holidays": ["2026-03-16"]}}))
+    os.utime(endpoints, ns=(1, 1))  # a change within the file system's time resolution
+    closed = hours.current()
+    assert closed.holidays == (date(2026, 3, 16),)
+    assert not is_open(closed, at(2026, 3, 16, 10, 0))
+    endpoints.write_text("handoff: [not, a, mapping]")
+    os.utime(endpoints, ns=(2, 2))
+    assert hours.current() is closed  # a broken file keeps the hours read last
