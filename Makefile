@@ -68,9 +68,16 @@ eval: setup $(MODEL)
 deploy: setup $(MODEL)
 	$(PY) -m bot.tools.deploy
 
-# Add a training example: make example LABEL=order_status LANG=fi TEXT="missä paketti"
+# Add a training example: make example LABEL=product_info LANG=fi TEXT='onko [sadetakki](product) M-koossa'
+# TEXT reaches the Python module through the environment exactly as typed (entity markup,
+# quotes and $ intact); LANG counts only when given on make's command line (not the locale's).
+ifdef TEXT
+override TEXT := $(value TEXT)
+export TEXT
+endif
 example: setup
-	$(PY) -m bot.tools.add_example --label "$(LABEL)" --language "$(or $(LANG),en)" "$(TEXT)"
+	$(PY) -m bot.tools.add_example --label "$(LABEL)" \
+		--language "$(if $(filter command line,$(origin LANG)),$(LANG),en)"
 
 bench: setup $(MODEL)
 	$(PY) -m bot.tools.benchmarks

@@ -9,10 +9,30 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import customer_id, entity_order_number, latest_entity, money, services
+from actions.common import (
+    customer_id,
+    entity_order_number,
+    language,
+    latest_entity,
+    money,
+    services,
+)
+from actions.order_forms import shop_unavailable
 from actions.replies import announce, create_ticket, response_in_language
+from bot.i18n import join_list
 from bot.payment import classify_payment_problem
 from bot.proactive import describe_items
+from bot.shop import Product, ShopUnavailable
+
+
+def categories(tracker: Tracker) -> str:
+    """What the shop sells, from its catalogue's categories: "jackets, boots and socks"."""
+    return join_list(services().orders.categories(), language(tracker))
+
+
+def price(tracker: Tracker, product: Product) -> str:
+    """A product's price in the shop's currency, as the conversation's language writes it."""
+    return money(tracker, product.price, services().settings.profile.currency)
 
 
 class ActionBeginProduct(Action):
@@ -24,6 +44,10 @@ class ActionBeginProduct(Action):
         product = latest_entity(tracker, "product")
         if product is None and follows_product_answer(tracker.events):
             product = tracker.get_slot("last_product")  # "and the price?", "in M?"
+        if product is None and services().orders.categories():
+            # "What do you sell?", "do you have something for rain?": what there is, before
+            # the form asks which product.
+            dispatcher.utter_message(response="utter_we_sell", categories=categories(tracker))
         return [SlotSet("product", product), SlotSet("size", latest_entity(tracker, "size"))]
 
 
@@ -46,27 +70,40 @@ class ValidateProductForm(FormValidationAction):
         text = " ".join(str(value or "").split())[:100]
         if not text:
             return {"product": None}  # nothing named: the question is asked again
-        if services().orders.find_product(text) is None:
-            dispatcher.utter_message(response="utter_product_not_found", product=text)
+        try:
+            product = services().orders.find_product(text)
+        except ShopUnavailable:  # the form ends; action_product_info has nothing to add
+            offer = {event["name"]: event["value"] for event in shop_unavailable(dispatcher)}
+            return {"product": None, "requested_slot": None, **offer}
+        if product is None:
+            dispatcher.utter_message(response="utter_product_not_found", product=text,
+                                     categories=categories(tracker))
             return {"product": None}
-        return {"product": text}
+        return {"product": product.name}
 
 
 class ActionProductInfo(Action):
-    """Price, sizes in stock and colours from the catalogue."""
+    """Price, sizes in stock, colours and the description from the shop's catalogue (the
+    description answers "is it waterproof?")."""
 
     def name(self) -> Text:
         return "action_product_info"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        product = services().orders.find_product(tracker.get_slot("product"))
+        named = tracker.get_slot("product")
+        if not named:
+            return []  # the form ended without a product (and said why)
+        try:
+            product = services().orders.find_product(named)
+        except ShopUnavailable:
+            return [SlotSet("product", None)] + shop_unavailable(dispatcher)
         if product is None:
-            dispatcher.utter_message(response="utter_product_not_found",
-                                     product=tracker.get_slot("product") or "")
+            dispatcher.utter_message(response="utter_product_not_found", product=named,
+                                     categories=categories(tracker))
             return [SlotSet("product", None)]
         size = (tracker.get_slot("size") or "").upper()
-        args = {"name": product.name, "price": money(tracker, product.price)}
+        args = {"name": product.name, "price": price(tracker, product)}
         if size and size in [s.upper() for s in product.sizes]:
             in_stock = size in [s.upper() for s in product.sizes_in_stock]
             dispatcher.utter_message(
@@ -76,7 +113,8 @@ class ActionProductInfo(Action):
         elif product.sizes_in_stock:
             dispatcher.utter_message(response="utter_product_info",
                                      sizes=", ".join(product.sizes_in_stock),
-                                     colours=", ".join(product.colours) or "-", **args)
+                                     colours=", ".join(product.colours) or "-",
+                                     description=product.description, **args)
         else:
             dispatcher.utter_message(response="utter_product_sold_out", **args)
         return [SlotSet("product", None), SlotSet("size", None),
@@ -143,14 +181,22 @@ class ActionRecommendProducts(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         customer = customer_id(tracker) or tracker.get_slot("customer_id")
-        if not customer or services().orders.customer(customer) is None:
-            dispatcher.utter_message(response="utter_recommend_login")
+        try:
+            known = bool(customer) and services().orders.customer(customer) is not None
+            picks = services().orders.recommendations(customer) if known else []
+        except ShopUnavailable:  # suggestions can wait: no need to bother a person
+            dispatcher.utter_message(response="utter_recommend_nothing")
             return []
-        picks = services().orders.recommendations(customer)
+        if not known:
+            example = services().orders.example_product()
+            dispatcher.utter_message(response="utter_recommend_login",
+                                     categories=categories(tracker),
+                                     product_example=example.name.lower() if example else "")
+            return []
         if not picks:
             dispatcher.utter_message(response="utter_recommend_nothing")
             return []
-        buttons = [{"title": f"{p.name} ({money(tracker, p.price)})",
+        buttons = [{"title": f"{p.name} ({price(tracker, p)})",
                     "payload": f'/product_info{{"product":"{p.name.lower()}"}}'} for p in picks]
         dispatcher.utter_message(response="utter_recommendations", buttons=buttons,
                                  products=", ".join(p.name for p in picks))

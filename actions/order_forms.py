@@ -24,9 +24,18 @@ from actions.common import (
     verified_order_id,
     verifier,
 )
-from bot.shop import Decision, Order, normalise_email, normalise_order_number
+from bot.shop import Decision, Order, ShopUnavailable, normalise_email, normalise_order_number
 
 VERIFICATION_SLOTS = ("order_number", "email")
+#: The handoff reason (and ticket reason) when the shop's system does not answer.
+SHOP_UNAVAILABLE = "shop_unavailable"
+
+
+def shop_unavailable(dispatcher: CollectingDispatcher) -> List[EventType]:
+    """The shop's system did not answer: say so and offer a person. Nothing the shopper typed
+    was wrong, so nothing counts against the verification limits."""
+    dispatcher.utter_message(response="utter_shop_unavailable")
+    return [SlotSet("offered_handoff", True), SlotSet("handoff_reason", SHOP_UNAVAILABLE)]
 
 
 def verification_slots(tracker: Tracker) -> List[Text]:
@@ -80,7 +89,10 @@ class OrderFormValidation(FormValidationAction, ABC):
         # A verification that ran out during the form: the email is asked again.
         expired = expired_verification(tracker)
         tracker.add_slots(expired)
-        return expired + await super().run(dispatcher, tracker, domain)
+        try:
+            return expired + await super().run(dispatcher, tracker, domain)
+        except ShopUnavailable:  # the form ends; the task action stays silent (run below)
+            return expired + shop_unavailable(dispatcher) + [SlotSet("requested_slot", None)]
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -198,10 +210,15 @@ class OrderTaskAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        order: Optional[Order] = verified_order(tracker)
-        if order is None:
-            return not_verified(dispatcher, tracker)
-        decision = self.decision(order)
-        if not decision.allowed:
-            return self.refuse(dispatcher, tracker, order, decision)
-        return await self.act(dispatcher, tracker, order)
+        if tracker.get_slot("handoff_reason") == SHOP_UNAVAILABLE:
+            return []  # the form has just told the shopper that the shop is not answering
+        try:
+            order: Optional[Order] = verified_order(tracker)
+            if order is None:
+                return not_verified(dispatcher, tracker)
+            decision = self.decision(order)
+            if not decision.allowed:
+                return self.refuse(dispatcher, tracker, order, decision)
+            return await self.act(dispatcher, tracker, order)
+        except ShopUnavailable:
+            return shop_unavailable(dispatcher)

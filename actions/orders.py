@@ -22,12 +22,22 @@ from actions.common import (
     when,
 )
 from actions.order_forms import (
+    SHOP_UNAVAILABLE,
     OrderFormValidation,
     OrderTaskAction,
     expired_verification,
     offer_handoff,
+    shop_unavailable,
 )
-from bot.shop import Decision, Order, OrderState, ShopError, normalise_email, parse_address
+from bot.shop import (
+    Decision,
+    Order,
+    OrderState,
+    ShopError,
+    ShopUnavailable,
+    normalise_email,
+    parse_address,
+)
 from bot.shop.changes import LineChange, parse_line_change
 
 ORDER_TASKS = {
@@ -63,6 +73,8 @@ class ActionBeginTask(Action):
             events.append(SlotSet("email", email))
         customer = customer_id(tracker)
         events.append(SlotSet("customer_id", customer))
+        if tracker.get_slot("handoff_reason") == SHOP_UNAVAILABLE:  # a new try, a new answer
+            events += [SlotSet("offered_handoff", False), SlotSet("handoff_reason", None)]
         if intent == "change_order":
             events += change_from_first_message(tracker, number or known)
         return events
@@ -100,7 +112,10 @@ class ActionAskOrderNumber(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         customer = customer_id(tracker)
-        orders = services().orders.recent_orders(customer) if customer else []
+        try:
+            orders = services().orders.recent_orders(customer) if customer else []
+        except ShopUnavailable:
+            orders = []  # the shopper can still type the number
         if orders:
             task = FORM_TASKS.get(tracker.active_loop_name or "")
             likely = services().orders.likely_order(customer, task)
@@ -118,6 +133,11 @@ class ActionAskOrderNumber(Action):
         else:
             dispatcher.utter_message(response="utter_ask_order_number")
         return []
+
+
+def stop_asking(dispatcher: CollectingDispatcher) -> List[EventType]:
+    """The shop stopped answering while a form was asking: say so and end the form."""
+    return shop_unavailable(dispatcher) + [SlotSet("requested_slot", None)]
 
 
 # -- order status and refunds ------------------------------------------------------------------
@@ -259,6 +279,8 @@ class ActionSaveAddress(OrderTaskAction):
         address, _ = parse_address(text, current.name, current.country)
         try:
             updated = services().orders.change_address(order, address)
+        except ShopUnavailable:
+            return done + shop_unavailable(dispatcher)
         except ShopError:
             dispatcher.utter_message(response="utter_order_changed_meanwhile")
             return done
@@ -292,7 +314,10 @@ class ActionAskCancelConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        order = verified_order(tracker)
+        try:
+            order = verified_order(tracker)
+        except ShopUnavailable:
+            return stop_asking(dispatcher)
         if order is None:
             return []
         fee = services().orders.cancellation(order).fee
@@ -324,6 +349,8 @@ class ActionCancelOrder(OrderTaskAction):
             return done
         try:
             cancelled = services().orders.cancel(order)
+        except ShopUnavailable:
+            return done + shop_unavailable(dispatcher)
         except ShopError:
             dispatcher.utter_message(response="utter_order_changed_meanwhile")
             return done
@@ -353,7 +380,9 @@ def checked_change(text: str, order: Optional[Order], dispatcher: CollectingDisp
     change = parse_line_change(text, order) if order else None
     if change is None:
         if not quiet_if_unclear:
-            dispatcher.utter_message(response="utter_change_not_understood")
+            dispatcher.utter_message(response="utter_change_not_understood",
+                                     product=order.lines[0].product_name.lower()
+                                     if order and order.lines else "")
         return None
     if change.size:
         product = next((p for p in services().orders.shop.search_products(
@@ -414,7 +443,10 @@ class ActionAskChangeRequest(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        order = verified_order(tracker)
+        try:
+            order = verified_order(tracker)
+        except ShopUnavailable:
+            return stop_asking(dispatcher)
         dispatcher.utter_message(response="utter_ask_change_request",
                                  order_id=order.order_id if order else "",
                                  items=order.describe_items() if order else "")
@@ -427,7 +459,10 @@ class ActionAskChangeConfirmed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        order = verified_order(tracker)
+        try:
+            order = verified_order(tracker)
+        except ShopUnavailable:
+            return stop_asking(dispatcher)
         change = parse_line_change(tracker.get_slot("change_request") or "", order) \
             if order else None
         if change is None:
@@ -461,6 +496,8 @@ class ActionChangeOrder(OrderTaskAction):
         try:
             updated = services().orders.change_line(order, change.sku, change.size,
                                                     change.quantity)
+        except ShopUnavailable:
+            return done + shop_unavailable(dispatcher)
         except ShopError:
             dispatcher.utter_message(response="utter_order_changed_meanwhile")
             return done
@@ -518,6 +555,8 @@ class ActionCreateReturn(OrderTaskAction):
         reason: Optional[str] = tracker.get_slot("return_reason")
         try:
             request = services().orders.start_return(order, reason or "not given")
+        except ShopUnavailable:
+            return shop_unavailable(dispatcher)
         except ShopError:
             dispatcher.utter_message(response="utter_order_changed_meanwhile")
             return []

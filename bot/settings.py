@@ -7,6 +7,7 @@ is an error at start-up that names the key.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -30,6 +31,28 @@ class ShopSettings:
     url: str = ""
     token: str = ""
     timeout_seconds: float = 5.0
+    catalogue_refresh_minutes: float = 10.0  # how often product names are read again
+
+
+@dataclass(frozen=True)
+class ShopProfile:
+    """Who the shop is and what its formats look like: one place for what the bot's texts, the
+    NLU's order numbers, the forms' prompts and the widget show (docs/your-shop.md).
+
+    The team's opening hours are ``handoff.hours``; the catalogue comes from the shop backend.
+    """
+
+    name: str = "Northwind Outfitters"
+    phone: str = "+358 9 4242 4242"
+    email: str = "support@northwind.example"
+    logo_url: str = ""
+    currency: str = "EUR"  # ISO 4217 code of the catalogue's prices
+    return_window_days: int = 30
+    carriers: Tuple[str, ...] = ("Posti", "PostNord", "DHL")
+    #: A regular expression for one order number (searched for in what shoppers write) and a
+    #: number in that format that the prompts show.
+    order_number_pattern: str = r"\d{5,6}"
+    order_number_example: str = "10023"
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -124,10 +147,27 @@ class Settings:
     faq_confidence_threshold: float = 0.6
     kb_search_min_score: float = 0.3
     max_verification_attempts: int = 3
-    return_window_days: int = 30
-    shop_name: str = "Northwind Outfitters"
-    shop_phone: str = "+358 9 4242 4242"
-    shop_email: str = "support@northwind.example"
+    profile: ShopProfile = field(default_factory=ShopProfile)
+
+    @property
+    def shop_name(self) -> str:
+        """The shop's name (``shop_profile.name``)."""
+        return self.profile.name
+
+    @property
+    def shop_phone(self) -> str:
+        """The support team's phone number (``shop_profile.phone``)."""
+        return self.profile.phone
+
+    @property
+    def shop_email(self) -> str:
+        """The support team's email address (``shop_profile.email``)."""
+        return self.profile.email
+
+    @property
+    def return_window_days(self) -> int:
+        """Days after delivery within which an order can be returned."""
+        return self.profile.return_window_days
 
 
 def _as_float(env: Mapping[str, str], key: str, default: float) -> float:
@@ -160,9 +200,68 @@ def _shop_settings(section: Mapping[str, Any], env: Mapping[str, str], root: Pat
     token = str(env.get("SHOP_API_TOKEN") or section.get("token") or "")
     path = Path(env.get("SHOP_DB_PATH") or section.get("path") or root / "var" / "shop.db")
     timeout = _as_float(env, "SHOP_API_TIMEOUT", float(section.get("timeout", 5.0)))
+    refresh = _as_float(env, "CATALOGUE_REFRESH_MINUTES",
+                        float(section.get("catalogue_refresh_minutes", 10.0)))
+    if refresh <= 0:
+        raise SettingsError("shop.catalogue_refresh_minutes must be a positive number")
     return ShopSettings(
-        backend=backend, sqlite_path=path, url=url, token=token, timeout_seconds=timeout
+        backend=backend, sqlite_path=path, url=url, token=token, timeout_seconds=timeout,
+        catalogue_refresh_minutes=refresh,
     )
+
+
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_TEXT_FIELDS = ("name", "phone", "email", "logo_url", "currency", "order_number_pattern",
+                "order_number_example")
+
+
+def _shop_profile(section: Any, env: Mapping[str, str]) -> ShopProfile:
+    """The ``shop_profile:`` section of endpoints.yml, checked (``RETURN_WINDOW_DAYS`` wins)."""
+    if not isinstance(section, dict):
+        raise SettingsError("shop_profile in endpoints.yml must be a mapping")
+    known = set(ShopProfile.__dataclass_fields__)
+    values: Dict[str, Any] = {}
+    for key, raw in section.items():
+        if key not in known:
+            raise SettingsError(f"shop_profile.{key} is not a known setting"
+                                f" (one of {', '.join(sorted(known))})")
+        if key in _TEXT_FIELDS:
+            if not isinstance(raw, (str, int)) or isinstance(raw, bool):
+                raise SettingsError(f"shop_profile.{key} must be text, got {raw!r}")
+            values[key] = str(raw).strip()
+        elif key == "carriers":
+            if not isinstance(raw, list) or not all(isinstance(c, str) and c for c in raw):
+                raise SettingsError("shop_profile.carriers must be a list of names")
+            values[key] = tuple(raw)
+        elif key == "return_window_days":
+            if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+                raise SettingsError("shop_profile.return_window_days must be a whole number"
+                                    f" of days, got {raw!r}")
+            values[key] = raw
+    values["return_window_days"] = _as_int(env, "RETURN_WINDOW_DAYS",
+                                           values.get("return_window_days", 30))
+    profile = ShopProfile(**values)
+    for key in ("name", "phone", "email"):
+        if not getattr(profile, key):
+            raise SettingsError(f"shop_profile.{key} must not be empty")
+    if not _CURRENCY.fullmatch(profile.currency):
+        raise SettingsError("shop_profile.currency must be a three-letter ISO 4217 code like"
+                            f" EUR, got {profile.currency!r}")
+    _check_order_number_format(profile.order_number_pattern, profile.order_number_example)
+    return profile
+
+
+def _check_order_number_format(pattern: str, example: str) -> None:
+    try:
+        compiled = re.compile(pattern, re.IGNORECASE)
+    except re.error as error:
+        raise SettingsError(f"shop_profile.order_number_pattern is not a regular expression:"
+                            f" {error}") from error
+    if compiled.fullmatch(""):
+        raise SettingsError("shop_profile.order_number_pattern matches an empty text")
+    if not compiled.fullmatch(example):
+        raise SettingsError(f"shop_profile.order_number_example {example!r} does not match"
+                            f" shop_profile.order_number_pattern {pattern!r}")
 
 
 def _opening_hours(raw: Any) -> Tuple[Optional[Tuple[time, time]], ...]:
@@ -355,6 +454,7 @@ def load_settings(
             url=shop.url,
             token=shop.token,
             timeout_seconds=shop.timeout_seconds,
+            catalogue_refresh_minutes=shop.catalogue_refresh_minutes,
         )
     handoff_section = endpoints.get("handoff") or {}
     if not isinstance(handoff_section, dict):
@@ -390,9 +490,9 @@ def load_settings(
                                               LimitSettings)),
         retention=RetentionSettings(**_positive_ints(endpoints.get("retention") or {},
                                                      "retention", RetentionSettings)),
+        profile=_shop_profile(endpoints.get("shop_profile") or {}, env),
         customer_token_max_age_seconds=_as_int(env, "CUSTOMER_TOKEN_MAX_AGE", 3600),
         faq_confidence_threshold=threshold,
         kb_search_min_score=_as_float(env, "KB_SEARCH_MIN_SCORE", 0.3),
         max_verification_attempts=_as_int(env, "MAX_VERIFICATION_ATTEMPTS", 3),
-        return_window_days=_as_int(env, "RETURN_WINDOW_DAYS", 30),
     )

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Optional, Union
+from datetime import date, datetime, time
+from typing import List, Optional, Sequence, Tuple, Union
 
 LANGUAGES = ("en", "fi", "tr", "uk", "id", "nb")
 DEFAULT_LANGUAGE = "en"
@@ -70,3 +70,45 @@ def format_money(amount: float, currency: str, language: Optional[str]) -> str:
     if language == "id":
         return f"{symbol}{whole},{cents}"
     return f"{whole},{cents}\u00a0{symbol}"
+
+
+_AND = {"en": "and", "fi": "ja", "tr": "ve", "uk": "і", "id": "dan", "nb": "og"}
+
+
+def join_list(items: Sequence[str], language: Optional[str]) -> str:
+    """``a, b and c`` in the language (``a, b ja c``, ``a, b ve c``, ...)."""
+    items = [str(item) for item in items if str(item).strip()]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {_AND[language_or_default(language)]} {items[-1]}"
+
+
+_WEEKDAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "fi": ("ma", "ti", "ke", "to", "pe", "la", "su"),
+    "tr": ("Pzt", "Sal", "Çar", "Per", "Cum", "Cmt", "Paz"),
+    "uk": ("пн", "вт", "ср", "чт", "пт", "сб", "нд"),
+    "id": ("Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"),
+    "nb": ("man", "tir", "ons", "tor", "fre", "lør", "søn"),
+}
+
+Hours = Sequence[Optional[Tuple[time, time]]]
+
+
+def format_opening_hours(hours: Hours, language: Optional[str]) -> str:
+    """Opening hours (Monday first, None for closed) as one line: ``Mon–Fri 09:00–17:00``;
+    days with the same hours are grouped."""
+    days = _WEEKDAYS[language_or_default(language)]
+    groups: List[Tuple[int, int, Tuple[time, time]]] = []
+    for day, span in enumerate(hours[:7]):
+        if span is None:
+            continue
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == span:
+            groups[-1] = (groups[-1][0], day, span)
+        else:
+            groups.append((day, day, span))
+    parts = []
+    for first, last, (start, end) in groups:
+        named = days[first] if first == last else f"{days[first]}–{days[last]}"
+        parts.append(f"{named} {start:%H:%M}–{end:%H:%M}")
+    return ", ".join(parts) or "-"

@@ -60,6 +60,8 @@ class Product:
     stock: Tuple[Tuple[str, int], ...]
     colours: Tuple[str, ...] = ()
     description: str = ""
+    #: Other names shoppers use, per language: ``(("fi", ("sadetakki",)), ...)``.
+    synonyms: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
 
     @property
     def sizes_in_stock(self) -> List[str]:
@@ -143,6 +145,21 @@ class OrderNotFound(ShopError):
     """No order with that number."""
 
 
+class ShopUnavailable(ShopError):
+    """The shop's system did not answer properly: unreachable, too slow, the token refused
+    (401/403) or an error on its side (5xx). Nobody's mistake on the shopper's side.
+
+    Attributes:
+        call: Which call, without the ids in it (``GET /orders/{order_id}``).
+        status: The HTTP status, or what went wrong (``timeout``, ``unreachable``).
+    """
+
+    def __init__(self, call: str, status: str) -> None:
+        super().__init__(f"shop API call {call} failed: {status}")
+        self.call = call
+        self.status = status
+
+
 def _encode(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
@@ -157,7 +174,10 @@ def _encode(value: Any) -> Any:
 
 def to_json(obj: Any) -> Dict[str, Any]:
     """Turn one of the dataclasses above into JSON-ready data (the REST API's format)."""
-    return _encode(asdict(obj))
+    data = _encode(asdict(obj))
+    if isinstance(obj, Product):
+        data["synonyms"] = synonyms_to_json(obj.synonyms)
+    return data
 
 
 def _dt(value: Optional[str]) -> Optional[datetime]:
@@ -217,8 +237,22 @@ def product_from_json(data: Dict[str, Any]) -> Product:
         price=float(data["price"]),
         stock=tuple((str(size), int(count)) for size, count in data["stock"]),
         colours=tuple(data.get("colours") or ()),
-        description=data.get("description", ""),
+        description=data.get("description") or "",
+        synonyms=synonyms_from_json(data.get("synonyms")),
     )
+
+
+def synonyms_from_json(data: Any) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """``{"fi": ["sadetakki"], ...}`` (the REST API's format) as a Product's synonyms."""
+    if not isinstance(data, dict):
+        return ()
+    return tuple((str(language), tuple(str(name) for name in names if str(name).strip()))
+                 for language, names in sorted(data.items()) if isinstance(names, list))
+
+
+def synonyms_to_json(synonyms: Tuple[Tuple[str, Tuple[str, ...]], ...]) -> Dict[str, List[str]]:
+    """A Product's synonyms in the REST API's format."""
+    return {language: list(names) for language, names in synonyms}
 
 
 def customer_from_json(data: Dict[str, Any]) -> Customer:

@@ -24,39 +24,76 @@ from bot.shop.sqlite_shop import SQLiteShop
 CLOTHING = ("XS", "S", "M", "L", "XL")
 BOOTS = ("38", "39", "40", "41", "42", "43", "44", "45")
 
+#: Other names shoppers use for the demo products, per language (what a shop's API sends as
+#: ``synonyms``).
+SYNONYMS: Dict[str, Dict[str, List[str]]] = {
+    "NW-RJ-01": {"en": ["raincoat", "rain coat", "waterproof jacket"], "fi": ["sadetakki"],
+                 "tr": ["yağmurluk"], "uk": ["дощовик"], "id": ["jas hujan"],
+                 "nb": ["regnjakke"]},
+    "NW-DJ-02": {"en": ["puffer jacket", "puffer", "down coat"], "fi": ["untuvatakki"],
+                 "tr": ["kaz tüyü mont"], "uk": ["пуховик"], "id": ["jaket bulu angsa"],
+                 "nb": ["dunjakke"]},
+    "NW-SJ-03": {"en": ["hardshell"], "fi": ["kuoritakki"], "nb": ["skalljakke"]},
+    "NW-FH-04": {"en": ["fleece", "hoodie"], "fi": ["fleecehuppari", "huppari"],
+                 "nb": ["fleecegenser"]},
+    "NW-MT-05": {"en": ["merino tee"], "fi": ["merinopaita"], "nb": ["ullskjorte"]},
+    "NW-HP-06": {"en": ["trekking trousers", "hiking trousers"], "fi": ["vaellushousut"],
+                 "nb": ["turbukse"]},
+    "NW-HB-07": {"en": ["walking boots"], "fi": ["vaelluskengät", "vaelluskengat"],
+                 "tr": ["yürüyüş botu"], "nb": ["fjellstøvler"]},
+    "NW-TS-08": {"en": ["trail runners", "trail running shoes", "running shoes"],
+                 "fi": ["polkujuoksukengät"], "nb": ["terrengløpesko"]},
+    "NW-BP-09": {"en": ["rucksack", "daypack"], "fi": ["reppu"], "tr": ["sırt çantası"],
+                 "uk": ["рюкзак"], "id": ["ransel"], "nb": ["sekk", "ryggsekk"]},
+    "NW-WS-10": {"en": ["woolen socks", "hiking socks"], "fi": ["villasukat"],
+                 "tr": ["yün çorap"], "nb": ["ullsokker"]},
+    "NW-BN-11": {"en": ["wooly hat", "woolly hat"], "fi": ["pipo"], "tr": ["bere"],
+                 "uk": ["шапка"], "nb": ["lue"]},
+    "NW-GL-12": {"en": ["mittens"], "fi": ["käsineet", "hanskat"], "tr": ["eldiven"],
+                 "uk": ["рукавички"], "id": ["sarung tangan"], "nb": ["hansker"]},
+}
+
+
+def _product(sku: str, name: str, category: str, price: float, stock: tuple,
+             colours: tuple, description: str) -> Product:
+    synonyms = tuple((language, tuple(names))
+                     for language, names in sorted(SYNONYMS.get(sku, {}).items()))
+    return Product(sku, name, category, price, stock, colours, description, synonyms)
+
+
 PRODUCTS: List[Product] = [
-    Product("NW-RJ-01", "Rain jacket", "jackets", 129.0,
+    _product("NW-RJ-01", "Rain jacket", "jackets", 129.0,
             tuple(zip(CLOTHING, (2, 0, 7, 4, 1))), ("black", "navy", "olive"),
             "Waterproof, breathable 2.5-layer shell with taped seams."),
-    Product("NW-DJ-02", "Down jacket", "jackets", 219.0,
+    _product("NW-DJ-02", "Down jacket", "jackets", 219.0,
             tuple(zip(CLOTHING, (0, 3, 5, 0, 2))), ("black", "red"),
             "Warm 700-fill down jacket for Nordic winters."),
-    Product("NW-SJ-03", "Shell jacket", "jackets", 249.0,
+    _product("NW-SJ-03", "Shell jacket", "jackets", 249.0,
             tuple(zip(CLOTHING, (1, 2, 0, 3, 2))), ("blue", "black"),
             "Three-layer hardshell for hiking and skiing."),
-    Product("NW-FH-04", "Fleece hoodie", "midlayers", 69.0,
+    _product("NW-FH-04", "Fleece hoodie", "midlayers", 69.0,
             tuple(zip(CLOTHING, (5, 8, 0, 6, 3))), ("grey", "green"),
             "Soft recycled-polyester fleece with a hood."),
-    Product("NW-MT-05", "Merino t-shirt", "base layers", 49.0,
+    _product("NW-MT-05", "Merino t-shirt", "base layers", 49.0,
             tuple(zip(CLOTHING, (10, 12, 15, 9, 4))), ("black", "white", "blue"),
             "Odour-resistant 150 g merino wool tee."),
-    Product("NW-HP-06", "Hiking pants", "trousers", 89.0,
+    _product("NW-HP-06", "Hiking pants", "trousers", 89.0,
             tuple(zip(CLOTHING, (3, 6, 4, 0, 1))), ("khaki", "black"),
             "Stretchy, quick-drying trekking trousers."),
-    Product("NW-HB-07", "Hiking boots", "footwear", 179.0,
+    _product("NW-HB-07", "Hiking boots", "footwear", 179.0,
             tuple(zip(BOOTS, (1, 2, 0, 4, 5, 3, 0, 1))), ("brown",),
             "Waterproof leather boots with a Vibram sole. Run half a size small."),
-    Product("NW-TS-08", "Trail shoes", "footwear", 139.0,
+    _product("NW-TS-08", "Trail shoes", "footwear", 139.0,
             tuple(zip(BOOTS, (0, 2, 3, 3, 4, 2, 1, 0))), ("grey", "orange"),
             "Light trail running shoes with a grippy sole."),
-    Product("NW-BP-09", "Backpack 30 l", "backpacks", 119.0, (("one size", 14),),
+    _product("NW-BP-09", "Backpack 30 l", "backpacks", 119.0, (("one size", 14),),
             ("black", "green"), "30-litre day pack with a rain cover."),
-    Product("NW-WS-10", "Wool socks", "accessories", 19.0,
+    _product("NW-WS-10", "Wool socks", "accessories", 19.0,
             (("36-38", 20), ("39-42", 25), ("43-46", 0)), ("grey",),
             "Cushioned merino hiking socks."),
-    Product("NW-BN-11", "Beanie", "accessories", 29.0, (("one size", 0),), ("grey", "navy"),
+    _product("NW-BN-11", "Beanie", "accessories", 29.0, (("one size", 0),), ("grey", "navy"),
             "Merino rib-knit beanie."),
-    Product("NW-GL-12", "Gloves", "accessories", 39.0,
+    _product("NW-GL-12", "Gloves", "accessories", 39.0,
             tuple(zip(("S", "M", "L"), (4, 0, 6))), ("black",),
             "Windproof softshell gloves with touchscreen fingertips."),
 ]
@@ -142,6 +179,15 @@ def demo_orders(now: datetime) -> List[Order]:
               refund=Refund("RF-36D4F3A1", 129.0, "issued", now - 38 * day, now - 36 * day),
               returns=(ReturnRequest("RMA-36E5A4B2", "10036", "wrong colour", now - 42 * day),)),
     ]
+
+
+def add_demo_synonyms(shop: SQLiteShop) -> None:
+    """Give the demo products that have none their synonyms (a shop file from before)."""
+    for product in shop.all_products():
+        if not product.synonyms and product.sku in SYNONYMS:
+            shop.add_product(_product(product.sku, product.name, product.category,
+                                      product.price, product.stock, product.colours,
+                                      product.description))
 
 
 def seed(shop: SQLiteShop, now: datetime) -> None:

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, List, Optional
 
 from bot.shop.backend import ShopBackend
+from bot.shop.catalogue import Catalogue
 from bot.shop.models import (
     LEFT_WAREHOUSE,
     Address,
@@ -17,18 +18,10 @@ from bot.shop.models import (
     Product,
     ReturnRequest,
     ShopError,
+    ShopUnavailable,
 )
+from bot.shop.order_numbers import normalise_order_number
 from bot.shop.recommend import recommend
-
-_ORDER_NUMBER = re.compile(r"\d{5,6}")
-
-
-def normalise_order_number(text: Optional[str]) -> Optional[str]:
-    """``'#10023'``, ``' 10023.'`` and ``'order 10023'`` all become ``'10023'``; else None."""
-    if not text:
-        return None
-    match = _ORDER_NUMBER.search(str(text))
-    return match.group() if match and len(re.sub(r"\D", "", str(text))) <= 6 else None
 
 
 def normalise_email(text: Optional[str]) -> Optional[str]:
@@ -72,10 +65,12 @@ class OrderService:
     """Verification and order rules; never reveals an order to an unverified shopper."""
 
     def __init__(self, shop: ShopBackend, policy: ShopPolicy = ShopPolicy(),
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 clock: Callable[[], datetime] = datetime.now,
+                 catalogue: Optional[Catalogue] = None) -> None:
         self.shop = shop
         self.policy = policy
         self._clock = clock
+        self.catalogue = catalogue or Catalogue(shop.all_products)
 
     # -- who may see what ------------------------------------------------------------------
 
@@ -200,8 +195,34 @@ class OrderService:
         return self.shop.create_return(order.order_id, reason.strip() or "not given")
 
     def find_product(self, query: Optional[str]) -> Optional[Product]:
-        """The best catalogue match for what the shopper named."""
+        """The product the shopper named, with its current price and stock.
+
+        The catalogue's matcher first (names, synonyms, inflected and misspelt forms); the
+        shop's own search for anything it does not know. The product is read again from the
+        shop so that stock is current; while the shop does not answer, the catalogue's copy
+        (at most ``catalogue_refresh_minutes`` old) is given.
+
+        Raises:
+            ShopUnavailable: the shop does not answer and the catalogue does not know the name.
+        """
         if not query or not query.strip():
             return None
-        matches = self.shop.search_products(query.strip()[:100])
-        return matches[0] if matches else None
+        query = query.strip()[:100]
+        known = self.catalogue.matcher().best(query)
+        if known is None:
+            matches = self.shop.search_products(query)
+            return matches[0] if matches else None
+        try:
+            fresh = self.shop.search_products(known.name)
+        except ShopUnavailable:
+            return known
+        return next((p for p in fresh if p.sku == known.sku), known)
+
+    def categories(self) -> List[str]:
+        """The catalogue's categories, the largest first."""
+        return self.catalogue.matcher().categories()
+
+    def example_product(self) -> Optional[Product]:
+        """A product to name in examples ("ask me about the ..."): the first one in stock."""
+        products = self.catalogue.matcher().products
+        return next((p for p in products if p.sizes_in_stock), products[0] if products else None)

@@ -22,6 +22,8 @@ from bot.shop.models import (
     Refund,
     ReturnRequest,
     ShopError,
+    synonyms_from_json,
+    synonyms_to_json,
 )
 
 _SCHEMA = """
@@ -31,7 +33,8 @@ CREATE TABLE IF NOT EXISTS customers (
 );
 CREATE TABLE IF NOT EXISTS products (
     sku TEXT PRIMARY KEY, name TEXT NOT NULL, category TEXT NOT NULL, price REAL NOT NULL,
-    stock TEXT NOT NULL, colours TEXT NOT NULL, description TEXT NOT NULL DEFAULT ''
+    stock TEXT NOT NULL, colours TEXT NOT NULL, description TEXT NOT NULL DEFAULT '',
+    synonyms TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS orders (
     order_id TEXT PRIMARY KEY, customer_id TEXT NOT NULL, email TEXT NOT NULL,
@@ -75,6 +78,10 @@ class SQLiteShop:
         if self._path != ":memory:":
             self._db.execute("PRAGMA journal_mode = WAL")
         self._db.executescript(_SCHEMA)
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(products)")}
+        if "synonyms" not in columns:  # a shop file from before products had synonyms
+            self._db.execute("ALTER TABLE products ADD COLUMN synonyms TEXT NOT NULL"
+                             " DEFAULT '{}'")
 
     def close(self) -> None:
         """Close the database connection."""
@@ -207,10 +214,12 @@ class SQLiteShop:
         """Store a product (replacing one with the same SKU)."""
         with self._lock:
             self._db.execute(
-                "INSERT OR REPLACE INTO products VALUES (?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO products (sku, name, category, price, stock, colours,"
+                " description, synonyms) VALUES (?,?,?,?,?,?,?,?)",
                 (product.sku, product.name, product.category, product.price,
                  json.dumps([list(item) for item in product.stock]),
-                 json.dumps(list(product.colours)), product.description),
+                 json.dumps(list(product.colours)), product.description,
+                 json.dumps(synonyms_to_json(product.synonyms), ensure_ascii=False)),
             )
 
     def add_order(self, order: Order) -> None:
@@ -285,6 +294,7 @@ class SQLiteShop:
             sku=row["sku"], name=row["name"], category=row["category"], price=row["price"],
             stock=tuple((str(size), int(count)) for size, count in json.loads(row["stock"])),
             colours=tuple(json.loads(row["colours"])), description=row["description"],
+            synonyms=synonyms_from_json(json.loads(row["synonyms"] or "{}")),
         )
 
     def _order(self, row: sqlite3.Row) -> Order:

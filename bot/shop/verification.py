@@ -16,7 +16,8 @@ from typing import Any, Callable, List, Optional, Tuple
 
 from bot.limits import AttemptLimits, Key, Limit
 from bot.shop.models import Order
-from bot.shop.service import OrderService, normalise_email, normalise_order_number
+from bot.shop.order_numbers import normalise_order_number
+from bot.shop.service import OrderService, normalise_email
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,11 @@ sets alike, so that all of them see the same examples.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Union
+from typing import List, Optional, Union
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.text.normalise import without_markup
@@ -22,6 +23,7 @@ class TrainingExample:
     language: str
     path: Path
     line: int
+    raw: str = ""  # as written, entity annotations included
 
     def where(self, root: Path) -> str:
         try:
@@ -52,7 +54,7 @@ def read_file(path: Path, language: str) -> List[TrainingExample]:
             continue
         if label and in_examples and stripped.startswith("- "):
             examples.append(TrainingExample(plain_text(stripped[2:]), label, language, path,
-                                            number))
+                                            number, stripped[2:]))
         elif stripped and not raw.startswith("    ") and not stripped.startswith("#"):
             in_examples = stripped.startswith("examples:")
     return examples
@@ -69,6 +71,65 @@ def read_examples(nlu: Union[str, Path]) -> List[TrainingExample]:
         language = path.parent.name if path.parent != nlu else DEFAULT_LANGUAGE
         examples += read_file(path, language)
     return examples
+
+
+#: Rasa's entity annotation: ``[text](entity)``, ``[text](entity:value)``, ``[text]{...}`` or
+#: ``[text][{...}, {...}]`` (rasa.shared.nlu.training_data.entities_parser.ENTITY_REGEX).
+_ANNOTATION = re.compile(
+    r"\[(?P<text>[^\]]+?)\](\((?P<entity>[^:)]+?)(?:\:(?P<value>[^)]+))?\)"
+    r"|\{(?P<dict>[^}]+?)\}|\[(?P<dicts>.*?)\])")
+_ENTITY_KEYS = {"entity": str, "role": str, "group": str, "value": (str, int, float)}
+
+
+def markup_problems(example: str, entities: Optional[set] = None) -> List[str]:
+    """Why Rasa would refuse (or silently misread) the entity annotations of an example.
+
+    Args:
+        example: The example as written in the training data.
+        entities: The entity names the domain declares (not checked when None).
+    """
+    problems = []
+    for match in _ANNOTATION.finditer(example):
+        if match.group("dict") is not None:
+            dicts = ["{" + match.group("dict") + "}"]
+        elif match.group("dicts") is not None:
+            dicts = re.findall(r"\{[^}]+?\}", match.group("dicts"))
+            if not dicts:
+                problems.append(f"'{match.group()}' annotates nothing: write"
+                                ' [text]{"entity": "name"}')
+        else:
+            dicts = []
+            name = match.group("entity").strip()
+            if not re.fullmatch(r"[\w\-.]+", name):
+                problems.append(f"'{match.group()}': '{name}' is not an entity name")
+            elif entities is not None and name not in entities:
+                problems.append(f"'{match.group()}': entity '{name}' is not in domain.yml")
+        for text in dicts:
+            problems += _dict_problems(match.group(), text, entities)
+    rest = _ANNOTATION.sub("", example)
+    if re.search(r"\[[^\]]*\]\s*[({]", rest) or re.search(r"\]\s*\{|\]\(", rest):
+        problems.append("an entity annotation is broken (a bracket or quote went missing?):"
+                        ' write [text](entity) or [text]{"entity": "entity"}')
+    return problems
+
+
+def _dict_problems(annotation: str, text: str, entities: Optional[set]) -> List[str]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return [f"'{annotation}' is not valid JSON (shell quoting ate the quotes?): write"
+                ' [text]{"entity": "name"}']
+    if not isinstance(data, dict) or not isinstance(data.get("entity"), str):
+        return [f"'{annotation}' needs \"entity\": \"<name>\""]
+    problems = []
+    for key, value in data.items():
+        if key not in _ENTITY_KEYS:
+            problems.append(f"'{annotation}': '{key}' is not one of entity, role, group, value")
+        elif not isinstance(value, _ENTITY_KEYS[key]) or isinstance(value, bool):
+            problems.append(f"'{annotation}': {key} must be text")
+    if entities is not None and data["entity"] not in entities:
+        problems.append(f"'{annotation}': entity '{data['entity']}' is not in domain.yml")
+    return problems
 
 
 class ExampleError(ValueError):
@@ -91,6 +152,9 @@ def add_example(nlu_dir: Path, label: str, language: str, text: str) -> Path:
         raise ExampleError(f"unknown language {language!r} (one of {', '.join(LANGUAGES)})")
     if not re.fullmatch(r"[a-z_]+(/[a-z_]+)?", label):
         raise ExampleError(f"{label!r} is not an intent or faq/<key> name")
+    broken = markup_problems(text)
+    if broken:
+        raise ExampleError("; ".join(broken))
     wanted = " ".join(plain_text(text).lower().split())
     for existing in read_examples(nlu_dir):
         if " ".join(existing.text.lower().split()) == wanted:

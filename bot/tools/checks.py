@@ -1,23 +1,26 @@
 """The project's own data checks, run by ``make validate`` beside ``rasa data validate``.
 
 ``python -m bot.tools.checks`` prints one line per problem, naming file and line, and exits 1
-when there are errors (warnings alone do not fail).
+when there are errors (warnings alone do not fail). ``python -m bot.tools.checks --shop`` checks
+the configured shop backend instead (reachable, token accepted, contract version, catalogue).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Set
 
 import numpy as np
+import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from bot.i18n import LANGUAGES
 from bot.settings import PROJECT_ROOT
-from bot.text.nlu_data import TrainingExample, read_examples
+from bot.text.nlu_data import TrainingExample, markup_problems, read_examples
 from bot.text.normalise import normalise
 
 MIN_EXAMPLES = 15
@@ -103,6 +106,22 @@ def too_few_examples(examples: Sequence[TrainingExample], root: Path,
     return problems
 
 
+def domain_entities(root: Path) -> Optional[Set[str]]:
+    """The entity names domain.yml declares (None without a domain)."""
+    path = root / "domain.yml"
+    if not path.exists():
+        return None
+    entities = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("entities") or []
+    return {next(iter(e)) if isinstance(e, dict) else str(e) for e in entities}
+
+
+def entity_markup(examples: Sequence[TrainingExample], root: Path,
+                  entities: Optional[Set[str]] = None) -> List[Problem]:
+    """Entity annotations that Rasa would refuse or misread (an error each)."""
+    return [Problem("error", example.where(root), problem)
+            for example in examples for problem in markup_problems(example.raw, entities)]
+
+
 def completeness(root: Path) -> List[Problem]:
     from bot.handoff.canned import canned_problems, load_canned
     from bot.i18n.responses import load_catalog, problems
@@ -116,12 +135,29 @@ def completeness(root: Path) -> List[Problem]:
 
 def run_checks(root: Path = PROJECT_ROOT) -> List[Problem]:
     examples = read_examples(root / "data" / "nlu")
-    return (same_example_under_two_labels(examples, root)
+    return (entity_markup(examples, root, domain_entities(root))
+            + same_example_under_two_labels(examples, root)
             + near_duplicates_across_labels(examples, root)
             + too_few_examples(examples, root) + completeness(root))
 
 
+def check_shop() -> int:
+    """Print whether the configured shop answers; 1 when it does not."""
+    from bot.settings import load_settings
+    from bot.shop.health import check_shop as check
+
+    health = check(load_settings())
+    print(("ok: " if health.ok else "problem: ") + health.line)
+    return 0 if health.ok else 1
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shop", action="store_true",
+                        help="check the configured shop backend instead of the data")
+    if parser.parse_args(argv).shop:
+        return check_shop()
     problems = run_checks()
     for problem in problems:
         print(problem)

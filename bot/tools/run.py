@@ -265,6 +265,23 @@ class Stack:
         self.named.clear()
 
 
+def shop_status(settings: Any) -> str:
+    """The banner's line about the shop backend: it answers, accepts the token and speaks the
+    contract (docs/shop-api.md), or what is wrong."""
+    import logging
+
+    from bot.shop.health import check_shop
+
+    calls = logging.getLogger("bot.shop.http_shop")
+    level = calls.level
+    calls.setLevel(logging.ERROR)  # the line this returns says it all
+    try:
+        health = check_shop(settings)
+    finally:
+        calls.setLevel(level)
+    return health.line if health.ok else f"PROBLEM: {health.line}"
+
+
 def production_warnings(settings: Any) -> List[str]:
     """One line per default of this start that is not fit for production."""
     warnings = []
@@ -310,7 +327,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         stack.wait_until_ready()
         settings = load_settings(stack.env)
         login = (f"(first run: user 'demo', password '{stack.demo_password}')"
-                 if stack.demo_password else "(add agents: python -m bot.console add-agent NAME)")
+                 if stack.demo_password
+                 else "(add agents: .venv/bin/python -m bot.console add-agent NAME)")
         actions = (f"Action server:   {stack.actions_url}/health" if "actions" in stack.named
                    else "Custom actions:  inside the Rasa server (actions_module in endpoints.yml)")
         shell = ("python -m bot.runtime.server shell --endpoints var/endpoints.generated.yml"
@@ -327,6 +345,7 @@ Shop assistant is running.
                    docs/channels.md)
   Chat (socket.io) {stack.rasa_url}/socket.io
   {actions}
+  Shop:            {shop_status(settings)}
   Terminal chat:   .venv/bin/{shell}
   Secrets:         {stack.var_dir / FILE_NAME} (generated once, mode 0600; docs/security.md)
   Logs and data:   {stack.var_dir}""", flush=True)

@@ -1,18 +1,22 @@
-"""A local fake of a shop's REST API (docs/shop-api.md), backed by the SQLite shop."""
+"""A local fake of a shop's REST API (docs/shop-api.md), backed by the SQLite shop; and a second
+shop that is nothing like the demo (its catalogue, 7-digit order numbers, brand and currency)."""
 
 from __future__ import annotations
 
 import json
 import threading
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlparse
 
 from bot.shop import Address, OrderNotFound, ShopError, SQLiteShop
-from bot.shop.models import to_json
+from bot.shop.models import Customer, Order, OrderLine, OrderState, Product, to_json
+
+CONTRACT = "1.1"
 
 
-def _handler(shop: SQLiteShop, token: str):
+def _handler(shop: SQLiteShop, token: str, state: Dict[str, Any]):
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             pass
@@ -30,11 +34,16 @@ def _handler(shop: SQLiteShop, token: str):
             return json.loads(self.rfile.read(length) or b"{}")
 
         def _route(self, method: str) -> Tuple[int, Any]:
+            state["calls"] = state.get("calls", 0) + 1
+            if state.get("failure"):  # the shop's system is down or refuses the token
+                return state["failure"], {"error": "the shop is having a bad day"}
             if self.headers.get("Authorization") != f"Bearer {token}":
                 return 401, {"error": "unauthorized"}
             url = urlparse(self.path)
             parts = [unquote(p) for p in url.path.strip("/").split("/")]
             try:
+                if method == "GET" and parts == ["contract"]:
+                    return 200, {"version": state.get("contract", CONTRACT)}
                 if method == "GET" and parts[0] == "orders" and len(parts) == 2:
                     order = shop.get_order(parts[1])
                     return (200, to_json(order)) if order else (404, {"error": "not found"})
@@ -73,12 +82,29 @@ def _handler(shop: SQLiteShop, token: str):
 
 
 class FakeShopApi:
-    """Serve the shop on a free loopback port in a background thread."""
+    """Serve the shop on a free loopback port in a background thread.
 
-    def __init__(self, shop: SQLiteShop, token: str = "secret-token") -> None:
+    ``fail_with(500)`` (or 401, 503, ...) makes every call answer that status until
+    ``fail_with(None)``: a shop whose system is down or whose token was revoked.
+    """
+
+    def __init__(self, shop: SQLiteShop, token: str = "secret-token",
+                 contract: str = CONTRACT) -> None:
         self.token = token
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(shop, token))
+        self.shop = shop
+        self._state: Dict[str, Any] = {"failure": None, "contract": contract, "calls": 0}
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(shop, token, self._state))
+        self._server.daemon_threads = True
         self._thread: Optional[threading.Thread] = None
+
+    def fail_with(self, status: Optional[int]) -> None:
+        """Answer every call with this status (None: serve normally again)."""
+        self._state["failure"] = status
+
+    @property
+    def calls(self) -> int:
+        """Requests served so far."""
+        return int(self._state["calls"])
 
     @property
     def url(self) -> str:
@@ -92,3 +118,60 @@ class FakeShopApi:
     def __exit__(self, *exc: Any) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+#: The second shop: a brand, currency, order-number format and catalogue the training data has
+#: never seen.
+SECOND_SHOP_PROFILE = {
+    "name": "Tallgrass Supply Co.",
+    "phone": "+46 8 555 010 20",
+    "email": "hello@tallgrass.example",
+    "currency": "SEK",
+    "return_window_days": 14,
+    "carriers": ["PostNord", "Budbee"],
+    "order_number_pattern": r"\d{7}",
+    "order_number_example": "4410078",
+}
+
+SECOND_SHOP_PRODUCTS = [
+    Product("TG-KP-01", "Kestrel Trail Parka", "outerwear", 1890.0,
+            (("S", 3), ("M", 0), ("L", 2)), ("moss", "charcoal"),
+            "Fully waterproof 3-layer parka with taped seams and a helmet-compatible hood.",
+            (("fi", ("parkatakki",)), ("tr", ("kestrel montu",)))),
+    Product("TG-SB-02", "Solberg Wool Blanket", "home", 990.0, (("one size", 6),),
+            ("oat", "rust"), "Lambswool throw, 130 x 170 cm, machine washable at 30 degrees.",
+            (("fi", ("villahuopa", "solberg-viltti")), ("nb", ("ullpledd",)),
+             ("tr", ("yün battaniye",)))),
+    Product("TG-FH-03", "Fjordlight Headlamp", "lights", 449.0, (("one size", 0),),
+            ("black",), "Rechargeable 400-lumen headlamp, splash-proof (IPX4).",
+            (("fi", ("otsalamppu",)), ("tr", ("kafa lambası",)))),
+    Product("TG-MM-04", "Mossa Enamel Mug", "kitchen", 179.0, (("one size", 12),),
+            ("white", "forest"), "Enamelled steel camp mug, 350 ml.",
+            (("fi", ("emalimuki",)),)),
+]
+
+SECOND_SHOP_CUSTOMER = Customer("TG-C-7", "Sam", "Rivers", "sam.rivers@example.org")
+
+
+def second_shop(now: Optional[datetime] = None) -> SQLiteShop:
+    """The second shop in memory: its catalogue, one customer, a shipped order 4410078 and a
+    paid order 4410079."""
+    now = (now or datetime.now()).replace(microsecond=0)
+    shop = SQLiteShop(":memory:", clock=lambda: now)
+    for product in SECOND_SHOP_PRODUCTS:
+        shop.add_product(product)
+    customer = SECOND_SHOP_CUSTOMER
+    shop.add_customer(customer)
+    home = Address("Sam Rivers", "Storgatan 12", "11455", "Stockholm", "SE")
+    parka, mug = SECOND_SHOP_PRODUCTS[0], SECOND_SHOP_PRODUCTS[3]
+    shop.add_order(Order(
+        "4410078", customer.customer_id, customer.email, OrderState.SHIPPED,
+        now - timedelta(days=3), (OrderLine(parka.sku, parka.name, "L", 1, parka.price),),
+        home, currency="SEK", carrier="PostNord", tracking_code="TG4410078SE",
+        tracking_url="https://tracking.postnord.example/TG4410078SE",
+        expected_delivery=(now + timedelta(days=2)).date()))
+    shop.add_order(Order(
+        "4410079", customer.customer_id, customer.email, OrderState.PAID,
+        now - timedelta(days=1), (OrderLine(mug.sku, mug.name, "one size", 2, mug.price),),
+        home, currency="SEK"))
+    return shop

@@ -92,3 +92,24 @@ def test_product_search_finds_catalogue_items(orders):
     assert orders.find_product("backpack").name.startswith("Backpack")
     assert orders.find_product("kayak") is None
     assert orders.find_product("") is None
+
+
+def test_products_of_any_shop_are_found_with_current_stock():
+    from bot.shop import HttpShop, OrderService
+    from tests.fakes.shop_api import FakeShopApi, second_shop
+
+    shop = second_shop()
+    with FakeShopApi(shop) as api:
+        service = OrderService(HttpShop(api.url, token=api.token))
+        assert service.find_product("is the kestrel parka waterproof?").sku == "TG-KP-01"
+        assert service.find_product("Solberg Wool Blanket").price == 990.0
+        assert sorted(service.categories()) == ["home", "kitchen", "lights", "outerwear"]
+        assert service.example_product().name == "Kestrel Trail Parka"
+        mug = next(p for p in shop.all_products() if p.sku == "TG-MM-04")
+        from dataclasses import replace
+        shop.add_product(replace(mug, stock=(("one size", 0),)))
+        assert service.find_product("mossa mug").sizes_in_stock == []  # read again
+        api.fail_with(500)
+        assert service.find_product("mossa mug").sku == "TG-MM-04"  # the catalogue's copy
+        with pytest.raises(ShopError):
+            service.find_product("something the catalogue does not know")

@@ -70,3 +70,60 @@ def test_checks_name_file_and_line(nlu, tmp_path):
     few = too_few_examples(examples, tmp_path, minimum=2)
     assert any("goodbye has 0 examples in fi" in p.message and p.severity == "error"
                for p in few)
+
+
+def test_markup_that_rasa_would_refuse_is_an_error_naming_file_and_line(nlu, tmp_path):
+    from bot.tools.checks import entity_markup
+
+    (nlu / "products.yml").write_text(
+        'nlu:\n- intent: product_info\n  examples: |\n'
+        '    - is the [rain jacket](product) in stock\n'
+        '    - is the [parka]{"entity": "product"} dry\n'
+        '    - is the [parka]{entity: product} dry\n'        # the shell ate the quotes
+        '    - is the [parka](colour) dry\n'                 # no such entity
+        '    - is the [parka] {"entity": "product"} dry\n')  # read as plain text
+    problems = entity_markup(read_examples(nlu), tmp_path, {"product", "size"})
+    assert [(p.where, p.severity) for p in problems] == [
+        ("products.yml:6", "error"), ("products.yml:7", "error"), ("products.yml:8", "error")]
+    assert "not valid JSON" in problems[0].message
+    assert "'colour' is not in domain.yml" in problems[1].message
+
+
+def test_an_example_with_broken_markup_is_not_added(nlu):
+    with pytest.raises(ExampleError, match="not valid JSON"):
+        add_example(nlu, "greet", "en", "hi [there]{entity: product}")
+
+
+def test_make_example_keeps_entity_markup_as_typed(tmp_path):
+    """The trainers' command as docs/training.md prints it: TEXT reaches the module intact."""
+    import os
+    import shutil
+    import subprocess
+
+    from bot.settings import PROJECT_ROOT
+
+    nlu = tmp_path / "nlu"
+    shutil.copytree(PROJECT_ROOT / "data" / "nlu", nlu)
+    text = 'is the [Kestrel parka]{"entity": "product"} "dry" in [M](size) for $5?'
+    env = {**os.environ, "TRAINING_DATA_DIR": str(nlu), "LANG": "C.UTF-8"}
+    result = subprocess.run(["make", "-s", "example", "LABEL=product_info", f"TEXT={text}"],
+                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    added = [e for e in read_examples(nlu) if e.raw == text]
+    assert len(added) == 1 and added[0].label == "product_info" and added[0].language == "en"
+    finnish = subprocess.run(["make", "-s", "example", "LABEL=product_info", "LANG=fi",
+                              "TEXT=onko [parkatakki](product) saatavilla"], cwd=PROJECT_ROOT,
+                             env=env, capture_output=True, text=True, timeout=300)
+    assert finnish.returncode == 0, finnish.stderr
+    assert any(e.language == "fi" and e.raw == "onko [parkatakki](product) saatavilla"
+               for e in read_examples(nlu))
+
+
+def test_add_example_reads_the_text_from_the_environment(nlu, capsys):
+    from bot.tools.add_example import main
+
+    env = {"TEXT": 'hello [there]{"entity": "product"}', "TRAINING_DATA_DIR": str(nlu)}
+    assert main(["--label", "greet"], env=env) == 0
+    assert any(e.raw == 'hello [there]{"entity": "product"}' for e in read_examples(nlu))
+    assert main(["--label", "greet"], env={"TRAINING_DATA_DIR": str(nlu)}) == 2
