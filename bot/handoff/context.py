@@ -20,6 +20,7 @@ REASON_TEXT = {
     "misunderstanding": "was not understood twice",
     "verification_failed": "could not verify an order",
     "verification_locked": "was locked out of order verification after repeated failures",
+    "shop_unavailable": "could not be helped because the shop's order system was not answering",
     "shipped": "needs a change to an order that already shipped",
     "not_allowed": "needs something the bot may not do",
     "return_window_closed": "wants to return after the return window",
