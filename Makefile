@@ -14,6 +14,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export RASA_TELEMETRY_ENABLED := false
 export PYTHONWARNINGS := ignore
+# Long targets show their steps; third-party output goes to results/logs/ (VERBOSE=1 shows it).
+PROGRESS = $(PY) -m bot.tools.progress $(if $(VERBOSE),--verbose)
 
 .PHONY: setup run cluster train test test-deps deploy example lint validate eval bench domain clean
 
@@ -33,7 +35,8 @@ domain: $(GENERATED)
 
 # Retrain only when training data, domain, config or the custom classifier changed.
 $(MODEL): $(MODEL_INPUTS) $(GENERATED) | $(VENV)/.installed
-	$(RASA) train --domain $(DOMAIN) --data $(TRAINING_DATA) --fixed-model-name current --out models
+	$(PROGRESS) train -- $(RASA) train --domain $(DOMAIN) --data $(TRAINING_DATA) \
+		--fixed-model-name current --out models
 	@touch $@
 
 train: setup $(MODEL)
@@ -59,10 +62,11 @@ test: setup test-deps $(MODEL)
 validate: setup
 	$(PY) -m bot.tools.domain_export --check
 	$(PY) -m bot.tools.checks
-	$(RASA) data validate --domain $(DOMAIN) --data $(TRAINING_DATA) --fail-on-warnings
+	$(PROGRESS) validate -- $(RASA) data validate --domain $(DOMAIN) --data $(TRAINING_DATA) \
+		--fail-on-warnings
 
 eval: setup $(MODEL)
-	$(PY) -m bot.tools.evaluation
+	$(PROGRESS) eval -- $(PY) -m bot.tools.evaluation
 
 # Switch a running server (make run) to the newest model without a restart.
 deploy: setup $(MODEL)
@@ -80,7 +84,7 @@ example: setup
 		--language "$(if $(filter command line,$(origin LANG)),$(LANG),en)"
 
 bench: setup $(MODEL)
-	$(PY) -m bot.tools.benchmarks
+	$(PROGRESS) bench -- $(PY) -m bot.tools.benchmarks
 
 lint: setup
 	$(VENV)/bin/ruff check bot actions tests
