@@ -220,6 +220,53 @@ def test_two_messages_at_once_on_two_replicas_are_handled_in_turn(cluster):
     assert ids == sorted(ids)  # one turn after the other, never interleaved
 
 
+def test_an_agents_message_reaches_the_widget_on_another_replica(cluster):
+    """The widget is connected to the first replica (directly); the agent's message goes
+    through Rasa's HTTP API of the second, as the console's may."""
+    import socketio
+
+    from bot.channel_keys import scoped, session_public_id
+    from bot.handoff.rasa_client import api_jwt
+
+    widget_replica, api_replica = cluster.stack.rasa_urls[:2]
+
+    async def scenario() -> List[Dict[str, Any]]:
+        client = socketio.AsyncClient()
+        confirmed: asyncio.Future = asyncio.get_running_loop().create_future()
+        heard: asyncio.Queue = asyncio.Queue()
+        client.on("session_confirm", lambda session: confirmed.set_result(session))
+        client.on("bot_uttered", heard.put_nowait)
+        # Long-polling: python-engineio's WebSocket client needs a newer aiohttp than Rasa's.
+        await client.connect(widget_replica, socketio_path="/socket.io",
+                             transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": None})
+            session = await asyncio.wait_for(confirmed, 30)
+            await client.emit("user_uttered", {"message": "hi", "session_id": session})
+            await asyncio.wait_for(heard.get(), 60)
+            conversation = scoped("socketio", session_public_id(session,
+                                                                cluster.stack.session_secret))
+            request = urllib.request.Request(
+                f"{api_replica}/conversations/{conversation}/tracker/events"
+                "?output_channel=latest&execute_side_effects=true",
+                data=json.dumps([{"event": "bot", "text": "Hello, Alice here.",
+                                  "metadata": {"agent": "alice", "agent_name": "Alice"}}]
+                                ).encode(),
+                method="POST", headers={"Content-Type": "application/json", "Authorization":
+                                        f"Bearer {api_jwt(cluster.stack.rasa_token)}"})
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: urllib.request.urlopen(request, timeout=30).read())
+            messages = []
+            while not any(m.get("text") == "Hello, Alice here." for m in messages):
+                messages.append(await asyncio.wait_for(heard.get(), 30))
+            return messages
+        finally:
+            await client.disconnect()
+
+    messages = asyncio.run(scenario())
+    assert messages[-1]["metadata"] == {"agent": "Alice"}
+
+
 @dataclass
 class LoadReport:
     sent: int = 0

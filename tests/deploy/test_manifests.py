@@ -135,6 +135,16 @@ def test_container_endpoints_match_the_cluster_target():
         assert variable in compose_env and variable in pod_env("rasa"), variable
 
 
+def test_container_credentials_share_the_widgets_rooms_through_redis():
+    from bot.tools.cluster import SOCKETIO_CHANNEL, container_credentials
+
+    ours = yaml.safe_load(container_credentials())
+    repository = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text())
+    assert set(ours) == set(repository)
+    assert ours[SOCKETIO_CHANNEL]["redis_url"] == "redis://${REDIS_HOST}:6379/0"
+    assert "--container-credentials" in (DEPLOY / "Dockerfile").read_text()
+
+
 def test_kubernetes_secret_holds_every_secret_the_settings_require():
     (secret,) = of_kind("Secret")
     assert set(SECRET_VARIABLES) | OTHER_SECRETS == set(secret["stringData"])

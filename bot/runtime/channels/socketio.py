@@ -11,6 +11,10 @@
   is a coroutine, so the room was never joined. It is awaited here.
 - Malformed messages get an ``error`` event instead of failing; browsers from origins other
   than the shop's (``ALLOWED_ORIGINS``) cannot connect.
+- With ``redis_url`` in its credentials, the replicas share their socket.io rooms through Redis
+  (python-socketio's ``AsyncRedisManager``): a message for a conversation (an agent's reply
+  sent through Rasa's HTTP API on any replica) reaches the widget on whichever replica holds
+  its connection. Without it, only the replica holding the connection can reach the widget.
 
 Configured in credentials.yml as ``bot.runtime.channels.socketio.ShopSocketIOInput``.
 """
@@ -40,6 +44,17 @@ def _client_address(environ: Dict[str, Any]) -> Optional[str]:
     return environ.get("REMOTE_ADDR")
 
 
+def _share_rooms(sio: Any, redis_url: str) -> None:
+    """Let ``sio`` (created by Rasa's channel, no client connected yet) emit to rooms through
+    Redis, so that every replica's members of a room get the message."""
+    import socketio
+
+    manager = socketio.AsyncRedisManager(redis_url)
+    sio.manager = manager
+    manager.set_server(sio)
+    sio.manager_initialized = False  # started with the first connection
+
+
 class ShopSocketIOOutput(SocketIOOutput):
     """Rasa's socket.io output, with the agent's name on a person's messages (Rasa's own sends
     only the text, so the widget could not tell a person from the bot)."""
@@ -58,6 +73,14 @@ class ShopSocketIOInput(SocketIOInput):
     """socket.io input for the web chat widget (same events and URL as Rasa's)."""
 
     _settings: Any = None
+    #: Redis that the replicas' socket.io servers share rooms through (None: not shared).
+    redis_url: Optional[str] = None
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ShopSocketIOInput":
+        channel = super().from_credentials(credentials)
+        channel.redis_url = (credentials or {}).get("redis_url") or None
+        return channel
 
     @property
     def settings(self) -> Any:
@@ -82,6 +105,8 @@ class ShopSocketIOInput(SocketIOInput):
     ) -> Blueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        if self.redis_url:
+            _share_rooms(sio, self.redis_url)
         if self.settings.cors_origins:
             sio.eio.cors_allowed_origins = list(self.settings.cors_origins)
 
