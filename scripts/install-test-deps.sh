@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Python when it is missing: a real PostgreSQL server, Redis
 # and nginx (make cluster), Chromium for the browser tests (Debian/Ubuntu packages; needs root
-# or sudo), and axe-core, the accessibility checker the browser tests run in the page (from the npm registry, into
-# $AXE_CORE_DIR, by default ~/.cache/shop-assistant-axe, outside the repository).
+# or sudo), and axe-core, the accessibility checker the browser tests run in the page (from the
+# npm registry, into $AXE_CORE_DIR, by default ~/.cache/shop-assistant-axe, outside the
+# repository).
 set -euo pipefail
 
 AXE_CORE_DIR="${AXE_CORE_DIR:-$HOME/.cache/shop-assistant-axe}"
