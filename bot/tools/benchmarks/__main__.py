@@ -158,7 +158,7 @@ def speed_section(lines: List[str], models: dict, work: Path, seconds: float,
     say(lines, "|---|---|---|---|---|---|---|---|")
     runs = [(name, trained, 1) for name, trained in models.items()]
     if replicas > 1 and "project" in models:
-        runs.append((f"project, {replicas} Rasa replicas (conversations routed by sender)",
+        runs.append((f"project, {replicas} Rasa replicas (turns round-robin)",
                      models["project"], replicas))
     for index, (name, trained, count) in enumerate(runs):
         stock = name.endswith(STOCK)
