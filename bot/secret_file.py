@@ -48,7 +48,7 @@ def ensure_secrets(path: Path, names: Iterable[str],
         elif stored.get(name):
             values[name] = stored[name]
         else:
-            values[name] = stored[name] = secrets.token_urlsafe(48)
+            values[name] = stored[name] = secrets.token_hex(32)  # 64 characters, no "-"
             changed = True
     if changed or (path.exists() and path.stat().st_mode & 0o077):
         path.parent.mkdir(parents=True, exist_ok=True)

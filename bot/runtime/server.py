@@ -84,9 +84,11 @@ def with_api_secret(args: List[str], secret: str) -> List[str]:
     The secret comes from the environment, so it never shows on the command line; Rasa's
     ``--auth-token`` (a token in every URL's query string) is not used.
     """
-    if not args or args[0] != "run" or not secret or "--jwt-secret" in args:
+    if not args or args[0] != "run" or not secret or any(
+            arg.split("=", 1)[0] == "--jwt-secret" for arg in args):
         return args
-    return [*args, "--jwt-secret", secret, "--jwt-method", "HS256"]
+    # One argument with "=": a secret that starts with "-" must not read as an option.
+    return [*args, f"--jwt-secret={secret}", "--jwt-method", "HS256"]
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -207,7 +207,7 @@ class Stack:
                      "--model", str(self.model), "--endpoints", str(endpoints),
                      "--credentials", str(self._credentials_file()),
                      "--port", str(self.rasa_port),
-                     *(["--jwt-secret", self.rasa_token] if self.stock_rasa else [])],
+                     *([f"--jwt-secret={self.rasa_token}"] if self.stock_rasa else [])],
             "console": [str(bin_dir / "python"), "-m", "bot.console", "serve",
                         "--host", host, "--port", str(self.console_port)],
         }

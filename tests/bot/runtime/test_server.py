@@ -36,6 +36,9 @@ def test_a_model_of_an_earlier_layout_gets_a_clear_message(tmp_path):
 
 def test_the_api_secret_goes_to_rasa_as_a_jwt_secret_only_for_run():
     assert with_api_secret(["run", "--port", "1"], "s3cret") == [
-        "run", "--port", "1", "--jwt-secret", "s3cret", "--jwt-method", "HS256"]
+        "run", "--port", "1", "--jwt-secret=s3cret", "--jwt-method", "HS256"]
+    # A secret may begin with "-" (URL-safe base64): it must stay the option's value.
+    assert "--jwt-secret=-abc" in with_api_secret(["run"], "-abc")
+    assert with_api_secret(["run", "--jwt-secret=x"], "s") == ["run", "--jwt-secret=x"]
     assert with_api_secret(["shell"], "s3cret") == ["shell"]
     assert with_api_secret(["run"], "") == ["run"]
