@@ -1,15 +1,24 @@
 """The evaluation report: precision, recall and F1 per label and language, a confusion matrix
-picture, the wrong predictions, and the comparison with the committed baseline figures."""
+picture, the wrong predictions, the comparison with the committed baseline figures, the off-topic
+rate and the calibration of the intent confidence with a reliability diagram per language."""
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from bot.settings import PROJECT_ROOT
-from bot.tools.eval_results import Report
+from bot.tools.eval_results import (
+    Report,
+    absorbing_labels,
+    calibration_bins,
+    confidence_pairs,
+    expected_calibration_error,
+    off_topic_rate,
+    shop_answered,
+)
 
 BASELINE = PROJECT_ROOT / "tests" / "nlu_eval" / "baseline.json"
 MARGIN = 0.02
@@ -50,15 +59,101 @@ def scores(report: Report) -> Dict[str, Dict[str, Dict[str, float]]]:
     return result
 
 
-def headline(report: Report) -> Dict[str, Dict[str, float]]:
-    """Intent and FAQ-key accuracy per language (what the baseline guards)."""
+def _language(report: Report, language: str) -> Report:
+    return Report([r for r in report.rows if language == "all" or r[0].language == language],
+                  report.faq_threshold)
+
+
+def headline(report: Report, off_topic: Optional[Report] = None) -> Dict[str, Dict[str, float]]:
+    """Intent and FAQ-key accuracy per language, and with the off-topic set the share of its
+    messages declined (what the baseline guards: higher is better for each)."""
     figures = {}
     for language in sorted({e.language for e, _ in report.rows}) + ["all"]:
-        sub = Report([r for r in report.rows if language == "all" or r[0].language == language],
-                     report.faq_threshold)
+        sub = _language(report, language)
         figures[language] = {"intent_accuracy": round(sub.intent_accuracy, 4),
                              "faq_accuracy": round(sub.faq_accuracy, 4)}
+        if off_topic is not None and off_topic.rows:
+            rate = off_topic_rate((p for _, p in _language(off_topic, language).rows),
+                                  off_topic.faq_threshold)
+            figures[language]["off_topic_declined"] = round(1.0 - rate, 4)
     return figures
+
+
+def scope_figures(report: Report, off_topic: Report) -> Dict[str, Dict[str, float]]:
+    """Per language (and ``all``): in-scope intent and FAQ-key accuracy, the off-topic rate
+    (share of off-topic messages given a shop answer or action) and the expected calibration
+    error (10 bins) of the intent confidence over both sets and over the in-scope set alone."""
+    figures = {}
+    for language in sorted({e.language for e, _ in report.rows + off_topic.rows}) + ["all"]:
+        sub, off = _language(report, language), _language(off_topic, language)
+        figures[language] = {
+            "intent_accuracy": sub.intent_accuracy, "faq_accuracy": sub.faq_accuracy,
+            "off_topic_messages": len(off.rows),
+            "off_topic_rate": off_topic_rate((p for _, p in off.rows), off.faq_threshold),
+            "ece": expected_calibration_error(confidence_pairs(sub.rows + off.rows)),
+            "ece_in_scope": expected_calibration_error(confidence_pairs(sub.rows)),
+        }
+    return figures
+
+
+def scope_table(figures: Dict[str, Dict[str, float]],
+                baseline: Dict[str, Dict[str, float]]) -> List[str]:
+    """The figures of :func:`scope_figures` beside the baseline's intent accuracy, as Markdown."""
+    lines = ["| language | intent accuracy | baseline | change | FAQ-key accuracy |"
+             " off-topic messages | off-topic rate | ECE | ECE in-scope set |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for language, f in figures.items():
+        old = baseline.get(language, {}).get("intent_accuracy")
+        before, change = ("-", "-") if old is None else \
+            (f"{old:.3f}", f"{f['intent_accuracy'] - old:+.3f}")
+        lines.append(f"| {language} | {f['intent_accuracy']:.3f} | {before} | {change} |"
+                     f" {f['faq_accuracy']:.3f} | {f['off_topic_messages']} |"
+                     f" {f['off_topic_rate']:.3f} | {f['ece']:.3f} | {f['ece_in_scope']:.3f} |")
+    return lines
+
+
+def absorbed(off_topic: Report, top: int = 6) -> List[str]:
+    """Per language, the intents and FAQ keys that off-topic messages were answered as."""
+    lines = []
+    for language in sorted({e.language for e, _ in off_topic.rows}):
+        counts = absorbing_labels((p for _, p in _language(off_topic, language).rows),
+                                  off_topic.faq_threshold)
+        found = ", ".join(f"{label}: {n}" for label, n in counts.most_common(top))
+        lines.append(f"- [{language}] {found or 'none'}")
+    return lines
+
+
+def reliability_png(pairs: Sequence[Tuple[float, bool]], path: Path, title: str,
+                    threshold: Optional[float] = None) -> None:
+    """A reliability diagram: accuracy against mean confidence per confidence bin, with the
+    message count of each bin and the fallback threshold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = calibration_bins(pairs)
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.plot([0, 1], [0, 1], color="#999999", linestyle=":", label="perfect calibration")
+    filled = [b for b in table if b.count]
+    ax.bar([b.low for b in filled], [b.accuracy for b in filled], width=0.1, align="edge",
+           color="#2c6fbb", edgecolor="white", label="share right per bin")
+    ax.plot([b.confidence for b in filled], [b.accuracy for b in filled], "o", color="#d9822b",
+            markersize=4, label="mean confidence, share right")
+    for b in filled:
+        ax.text(b.low + 0.05, min(b.accuracy, 0.9) + 0.02, str(b.count), ha="center", fontsize=7)
+    if threshold is not None:
+        ax.axvline(threshold, color="#c0392b", linestyle="--", linewidth=1,
+                   label=f"fallback threshold {threshold:.2f}")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("intent confidence")
+    ax.set_ylabel("share right")
+    ax.set_title(f"{title}, ECE {expected_calibration_error(pairs):.3f}", fontsize=9)
+    ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def regressions(current: Dict[str, Dict[str, float]], baseline: Dict[str, Dict[str, float]],
@@ -125,11 +220,16 @@ def f1_png(table: Dict[str, Dict[str, Dict[str, float]]], path: Path) -> None:
 
 
 def write_report(report: Report, out_dir: Path, baseline_path: Path = BASELINE,
-                 margin: float = MARGIN) -> Tuple[Path, List[str]]:
-    """Write ``report.md`` with the charts; return its path and the regressions found."""
+                 margin: float = MARGIN, off_topic: Optional[Report] = None,
+                 threshold: Optional[float] = None) -> Tuple[Path, List[str]]:
+    """Write ``report.md`` with the charts; return its path and the regressions found.
+
+    With ``off_topic`` (the off-topic set's report) it adds the off-topic rate, the calibration
+    figures and a reliability diagram per language (``threshold``: the fallback threshold).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     table = scores(report)
-    current = headline(report)
+    current = headline(report, off_topic)
     baseline = json.loads(baseline_path.read_text()) if baseline_path.exists() else {}
     dropped = regressions(current, baseline, margin) if baseline else []
     confusion_png(report, out_dir / "confusion.png")
@@ -145,6 +245,8 @@ def write_report(report: Report, out_dir: Path, baseline_path: Path = BASELINE,
     lines += ["", f"Regressions beyond {margin}: " + ("; ".join(dropped) if dropped else "none"),
               "", "![F1 per language](f1_per_language.png)", "",
               "![Confusion matrix](confusion.png)", ""]
+    if off_topic is not None:
+        lines += _scope_section(report, off_topic, baseline, out_dir, threshold)
     for language, labels in table.items():
         lines += [f"## {language}", "", "| label | precision | recall | F1 | support |",
                   "|---|---|---|---|---|"]
@@ -160,3 +262,33 @@ def write_report(report: Report, out_dir: Path, baseline_path: Path = BASELINE,
     path = out_dir / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path, dropped
+
+
+def _scope_section(report: Report, off_topic: Report, baseline: Dict[str, Dict[str, float]],
+                   out_dir: Path, threshold: Optional[float]) -> List[str]:
+    """The off-topic rate and calibration part of ``report.md``, with its diagrams."""
+    lines = ["## Off-topic messages and calibration", "",
+             "Off-topic rate: the share of `tests/nlu_eval/off_topic` messages that would get a"
+             " shop answer or action (not `out_of_scope`, not `nlu_fallback`, not an FAQ below"
+             " the answer threshold). ECE: expected calibration error (10 bins) of the intent"
+             " classifier's confidence, right meaning its best intent is the expected one"
+             " (`out_of_scope` for off-topic messages), over both sets and over the in-scope"
+             " set alone.", ""]
+    lines += scope_table(scope_figures(report, off_topic), baseline)
+    lines += ["", "Off-topic messages given a shop answer, taken for:", ""]
+    lines += absorbed(off_topic)
+    lines.append("")
+    for language in sorted({e.language for e, _ in report.rows + off_topic.rows}):
+        rows = _language(report, language).rows + _language(off_topic, language).rows
+        name = f"reliability_{language}.png"
+        reliability_png(confidence_pairs(rows), out_dir / name, f"Intent confidence ({language})",
+                        threshold)
+        lines.append(f"![Reliability diagram ({language})]({name})")
+    lines += ["", "### Off-topic messages given a shop answer", ""]
+    for example, prediction in off_topic.rows:
+        if shop_answered(prediction, off_topic.faq_threshold):
+            got = f"faq/{prediction.faq_key} (intent {prediction.confidence:.2f}, answer" \
+                f" {prediction.faq_confidence:.2f})" if prediction.intent == "faq" else \
+                f"{prediction.intent} ({prediction.confidence:.2f})"
+            lines.append(f"- [{example.language}] {example.text!r}: {got}")
+    return lines + [""]

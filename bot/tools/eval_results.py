@@ -1,11 +1,14 @@
 """What an evaluation found: the examples, the model's predictions and the figures behind
-the accuracy tables (shared by the evaluation, its report and the benchmarks)."""
+the accuracy tables (shared by the evaluation, its report and the benchmarks): accuracy, the
+off-topic rate and the calibration of the intent confidence."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+import numpy as np
 
 DECLINED = {"out_of_scope", "nlu_fallback"}
 
@@ -28,6 +31,18 @@ class Prediction:
     faq_key: Optional[str] = None
     faq_confidence: float = 0.0
     language: Optional[str] = None
+    # The intent classifier's own best guess and confidence, before the FallbackClassifier
+    # replaces a low one with nlu_fallback (the same as intent / confidence otherwise).
+    top_intent: Optional[str] = None
+    top_confidence: float = 0.0
+
+    @property
+    def classifier_intent(self) -> Optional[str]:
+        return self.top_intent if self.top_intent is not None else self.intent
+
+    @property
+    def classifier_confidence(self) -> float:
+        return self.top_confidence if self.top_intent is not None else self.confidence
 
 
 @dataclass
@@ -93,3 +108,127 @@ def share(values) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def shop_answered(prediction: Prediction, faq_threshold: float) -> bool:
+    """Whether the shopper would see a shop answer or action for this prediction.
+
+    Declined are ``out_of_scope`` and ``nlu_fallback`` (intent confidence below the
+    FallbackClassifier's threshold), and an FAQ whose chosen answer is less sure than
+    ``faq_threshold``: actions/faq.py then offers "did you mean" or a person instead of an answer.
+    """
+    if prediction.intent is None or prediction.intent in DECLINED:
+        return False
+    return prediction.intent != "faq" or prediction.faq_confidence >= faq_threshold
+
+
+def off_topic_rate(predictions: Iterable[Prediction], faq_threshold: float) -> float:
+    """The share of off-topic messages that would get a shop answer or action."""
+    return share(shop_answered(p, faq_threshold) for p in predictions)
+
+
+def absorbing_labels(predictions: Iterable[Prediction], faq_threshold: float) -> Counter:
+    """What the off-topic messages that got a shop answer were taken for (intent or faq/<key>)."""
+    return Counter(f"faq/{p.faq_key}" if p.intent == "faq" else str(p.intent)
+                   for p in predictions if shop_answered(p, faq_threshold))
+
+
+def intent_right(example: Example, prediction: Prediction) -> bool:
+    """Whether the intent classifier's own best guess is the example's intent (``faq`` for any
+    FAQ key, ``out_of_scope`` for an off-topic message): what its confidence claims."""
+    return prediction.classifier_intent == example.intent
+
+
+def confidence_pairs(rows: Iterable[Tuple[Example, Prediction]]) -> List[Tuple[float, bool]]:
+    """(intent confidence, classifier right) per message: what calibration is measured on."""
+    return [(p.classifier_confidence, intent_right(e, p)) for e, p in rows]
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """Messages whose confidence lies in ``[low, high)`` (the last bin includes 1)."""
+
+    low: float
+    high: float
+    count: int
+    confidence: float  # mean confidence in the bin
+    accuracy: float  # share right in the bin
+
+
+def calibration_bins(pairs: Iterable[Tuple[float, bool]], bins: int = 10) -> List[CalibrationBin]:
+    """(confidence, right) pairs in ``bins`` equal-width confidence bins; empty bins included."""
+    grouped: List[List[Tuple[float, bool]]] = [[] for _ in range(bins)]
+    for confidence, right in pairs:
+        index = min(max(int(confidence * bins), 0), bins - 1)
+        grouped[index].append((confidence, right))
+    return [CalibrationBin(i / bins, (i + 1) / bins, len(group),
+                           sum(c for c, _ in group) / len(group) if group else 0.0,
+                           share(r for _, r in group))
+            for i, group in enumerate(grouped)]
+
+
+def expected_calibration_error(pairs: Iterable[Tuple[float, bool]], bins: int = 10) -> float:
+    """ECE: the count-weighted mean gap between confidence and accuracy over ``bins``
+    equal-width bins; 0 when the confidence is the probability of being right."""
+    table = calibration_bins(pairs, bins)
+    total = sum(b.count for b in table)
+    return sum(b.count * abs(b.accuracy - b.confidence) for b in table) / total if total else 0.0
+
+
+@dataclass
+class HeldOut:
+    """Training examples each scored by a model trained without it (k-fold cross-validation):
+    what a fallback threshold or temperature is chosen on, never the evaluation sets."""
+
+    examples: List[Example]
+    labels: List[str]  # the classifier's classes (intents and faq/<key>): the columns below
+    log_probabilities: np.ndarray  # log softmax at ``temperature``, one row per example
+    temperature: float
+    detected: List[Optional[str]]  # the detected language, which picks the temperature
+    faq_keys: List[Optional[str]]
+    faq_confidences: List[float]
+
+
+def held_out_predictions(held: HeldOut, temperature: float,
+                         language_temperatures: Mapping[str, float],
+                         threshold: float) -> List[Prediction]:
+    """What the pipeline would predict for the held-out examples with these settings: the
+    classifier's softmax at the message's temperature, its faq/<key> classes summed into
+    ``faq``, then ``nlu_fallback`` below ``threshold``."""
+    temperatures = np.array([language_temperatures.get(language or "", temperature)
+                             for language in held.detected])
+    # softmax(scores * t) from log softmax(scores * T): scale by t / T, normalise again.
+    scaled = held.log_probabilities * (temperatures / held.temperature)[:, None]
+    scaled -= scaled.max(axis=1, keepdims=True)
+    probabilities = np.exp(scaled)
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    intents = sorted({label.split("/", 1)[0] for label in held.labels})
+    columns = np.array([intents.index(label.split("/", 1)[0]) for label in held.labels])
+    summed = np.zeros((len(held.examples), len(intents)))
+    np.add.at(summed.T, columns, probabilities.T)
+    predictions = []
+    for row, language, key, faq_confidence in zip(summed, held.detected, held.faq_keys,
+                                                  held.faq_confidences):
+        best = int(row.argmax())
+        top, confidence = intents[best], float(row[best])
+        declined = confidence < threshold
+        predictions.append(Prediction("nlu_fallback" if declined else top,
+                                      threshold if declined else confidence, key,
+                                      faq_confidence, language, top, confidence))
+    return predictions
+
+
+def held_out_figures(examples: Sequence[Example], predictions: Sequence[Prediction],
+                     faq_threshold: float) -> Dict[str, Dict[str, float]]:
+    """Per language and ``all``: accuracy on the in-scope examples (a fallback counts as
+    wrong), the off-topic rate of the ``out_of_scope`` examples and the calibration error."""
+    figures = {}
+    for language in sorted({e.language for e in examples}) + ["all"]:
+        rows = [(e, p) for e, p in zip(examples, predictions)
+                if language == "all" or e.language == language]
+        figures[language] = {
+            "in_scope_accuracy": share(p.intent == e.intent for e, p in rows
+                                       if e.intent != "out_of_scope"),
+            "off_topic_rate": off_topic_rate((p for e, p in rows if e.intent == "out_of_scope"),
+                                             faq_threshold),
+            "ece": expected_calibration_error(confidence_pairs(rows)),
+        }
+    return figures

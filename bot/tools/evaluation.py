@@ -1,8 +1,11 @@
-"""``make eval``: intent and FAQ-key accuracy of the trained model on the evaluation sets.
+"""``make eval``: intent and FAQ-key accuracy of the trained model on the evaluation sets, the
+off-topic rate and the calibration of the intent confidence.
 
 The evaluation examples in ``tests/nlu_eval/<language>.yml`` are written separately from the
 training data and never copied into it. An out-of-scope example counts as right when the bot
 declines it (``out_of_scope`` or ``nlu_fallback``): what matters is that no shop answer is given.
+``tests/nlu_eval/off_topic/<language>.yml`` holds off-topic messages only; their off-topic rate
+is the share that would get a shop answer or action (an FAQ answer only above the FAQ threshold).
 """
 
 from __future__ import annotations
@@ -10,17 +13,41 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import sys
+from functools import partial
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
+
+import numpy as np
+import yaml
 
 from bot.settings import PROJECT_ROOT
 from bot.text.nlu_data import read_file
 from bot.text.normalise import fingerprint
-from bot.tools.eval_results import DECLINED, Example, Prediction, Report, share  # noqa: F401
+from bot.tools.eval_results import (  # noqa: F401
+    DECLINED,
+    Example,
+    HeldOut,
+    Prediction,
+    Report,
+    held_out_figures,
+    held_out_predictions,
+    share,
+)
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "nlu_eval"
+OFF_TOPIC_DIR = EVAL_DIR / "off_topic"
 TRAINING_DIR = PROJECT_ROOT / "data" / "nlu"
+CONFIG = PROJECT_ROOT / "config.yml"
+#: The most off-topic messages per language that may get a shop answer.
+OFF_TOPIC_TARGET = 0.10
+#: How far a threshold or temperature may lower the cross-validated in-scope accuracy.
+MAX_IN_SCOPE_DROP = 0.01
+CLASSIFIER = "bot.runtime.nlu.classifier.ShopIntentClassifier"
+SELECTOR = "bot.runtime.nlu.response_selector.ShopResponseSelector"
+
+
 def load_examples(paths: Sequence[Path]) -> List[Example]:
     """Read NLU YAML files; the language is the file name (``en.yml``)."""
     return [Example(e.text, e.label, e.language)
@@ -36,9 +63,25 @@ def seen_in_training(examples: Sequence[Example],
     return [example for example in examples if fingerprint(example.text) in seen]
 
 
+def pipeline_component(name: str, config: Path = CONFIG) -> Optional[Dict[str, Any]]:
+    """A component's settings in a Rasa config file (None when it is not in the pipeline)."""
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    return next((component for component in pipeline if component.get("name") == name), None)
+
+
+def fallback_threshold(config: Path = CONFIG) -> Optional[float]:
+    """The FallbackClassifier's threshold in a Rasa config file (None without one)."""
+    component = pipeline_component("FallbackClassifier", config)
+    # 0.3 is Rasa's default.
+    return None if component is None else float(component.get("threshold", 0.3))
+
+
 def prediction_from_parse(result: dict) -> Prediction:
     """Read intent and FAQ selection out of a Rasa parse result."""
     intent = result.get("intent") or {}
+    # The FallbackClassifier puts nlu_fallback first; the classifier's own guess follows it.
+    top = next((entry for entry in result.get("intent_ranking") or []
+                if entry.get("name") != "nlu_fallback"), intent)
     selectors = result.get("response_selector") or {}
     # The project's selector is scoped to the `faq` retrieval intent; Rasa's default pipeline
     # has one unscoped selector, reported under "default".
@@ -47,7 +90,8 @@ def prediction_from_parse(result: dict) -> Prediction:
     return Prediction(intent.get("name"), float(intent.get("confidence") or 0.0),
                       key.split("/", 1)[1] if "/" in key else None,
                       float(selector.get("confidence") or 0.0),
-                      (result.get("language") or {}).get("name"))
+                      (result.get("language") or {}).get("name"),
+                      top.get("name"), float(top.get("confidence") or 0.0))
 
 
 def parse_texts(model: Path, texts: Sequence[str]) -> List[dict]:
@@ -69,6 +113,112 @@ def evaluate_model(model: Path, examples: Sequence[Example], threshold: float) -
     """Parse every example with the trained model."""
     results = parse_texts(model, [example.text for example in examples])
     return Report(list(zip(examples, map(prediction_from_parse, results))), threshold)
+
+
+def evaluate_sets(model: Path, sets: Sequence[Sequence[Example]],
+                  threshold: float) -> List[Report]:
+    """One report per evaluation set, parsed with one load of the model."""
+    everything = evaluate_model(model, [e for examples in sets for e in examples], threshold)
+    reports, start = [], 0
+    for examples in sets:
+        reports.append(Report(everything.rows[start:start + len(examples)], threshold))
+        start += len(examples)
+    return reports
+
+
+def cross_validate(folds: int = 5, config: Path = CONFIG,
+                   training_dir: Path = TRAINING_DIR) -> HeldOut:
+    """Score every training example with the project's intent classifier and FAQ selector,
+    as configured in ``config``, trained on the other folds (stratified by language and
+    label); language detection is trained on the same folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from bot.text.classifier_model import TextClassifierModel, TextModelConfig
+    from bot.text.language import LanguageModel, detect
+    from bot.text.nlu_data import read_examples
+
+    examples = [Example(e.text, e.label, e.language) for e in read_examples(training_dir)
+                if e.text.strip()]
+    intent_config = TextModelConfig.from_component(pipeline_component(CLASSIFIER, config) or {})
+    faq_config = TextModelConfig.from_component(pipeline_component(SELECTOR, config) or {})
+    texts = [e.text for e in examples]
+    vectors: Dict[str, Any] = {}
+    if intent_config.embedding_weight > 0 or faq_config.embedding_weight > 0:
+        unique = sorted(set(texts))  # embedded once for all folds, not once per model
+        vectors = dict(zip(unique, TextClassifierModel(intent_config).embed(unique)))
+    labels = sorted({e.label for e in examples})
+    log_probabilities = [None] * len(examples)
+    detected: List[Optional[str]] = [None] * len(examples)
+    faq: List[tuple] = [(None, 0.0)] * len(examples)
+    splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(
+        texts, [f"{e.language}:{e.label}" for e in examples])
+    for train, held in splits:
+        model = TextClassifierModel(intent_config).fit([texts[i] for i in train],
+                                                      [examples[i].label for i in train])
+        questions = [i for i in train if examples[i].intent == "faq"]
+        selector = TextClassifierModel(faq_config).fit([texts[i] for i in questions],
+                                                      [examples[i].label for i in questions])
+        languages = LanguageModel().fit([texts[i] for i in train],
+                                        [examples[i].language for i in train])
+        for i in held:
+            vector = partial(vectors.get, texts[i])
+            ranking = dict(model.rank(texts[i], top=len(labels), vector=vector))
+            log_probabilities[i] = [math.log(max(ranking.get(label, 0.0), 1e-300))
+                                    for label in labels]
+            detected[i] = detect(texts[i], languages).language
+            key, confidence = selector.rank(texts[i], top=1, vector=vector)[0]
+            faq[i] = (key.split("/", 1)[1], confidence)
+    return HeldOut(examples, labels, np.array(log_probabilities), intent_config.temperature,
+                   detected, [k for k, _ in faq], [c for _, c in faq])
+
+
+def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) -> None:
+    """Held-out in-scope accuracy, off-topic rate and ECE per language for fallback thresholds
+    and temperatures around the configured ones, and per language the setting with the lowest
+    off-topic rate that keeps the in-scope accuracy within MAX_IN_SCOPE_DROP."""
+    classifier = pipeline_component(CLASSIFIER, config) or {}
+    temperature = float(classifier.get("temperature", held.temperature))
+    per_language = {k: float(v) for k, v in (classifier.get("language_temperatures") or {}).items()}
+    threshold = fallback_threshold(config) or 0.0
+    languages = sorted({e.language for e in held.examples})
+
+    def figures(temps: Dict[str, float], fallback: float) -> Dict[str, Dict[str, float]]:
+        base = temps.get("*", temperature)
+        return held_out_figures(held.examples, held_out_predictions(held, base, temps, fallback),
+                                faq_threshold)
+
+    def row(name: str, result: Dict[str, Dict[str, float]]) -> str:
+        return f"| {name} | " + " | ".join(
+            f"{result[lang]['in_scope_accuracy']:.3f} / {result[lang]['off_topic_rate']:.2f}"
+            f" / {result[lang]['ece']:.3f}" for lang in languages + ["all"]) + " |"
+
+    current = figures(per_language, threshold)
+    print(f"\n## Cross-validation on the training data ({len(held.examples)} examples)\n")
+    print("Per language: held-out in-scope accuracy / off-topic rate of the held-out"
+          " out_of_scope examples / ECE.\n")
+    print("| setting | " + " | ".join(languages + ["all"]) + " |")
+    print("|---|" + "---|" * (len(languages) + 1))
+    print(row(f"configured (threshold {threshold}, temperature {temperature:g},"
+              f" {per_language or 'no language temperatures'})", current))
+    thresholds = [round(0.3 + 0.05 * i, 2) for i in range(11)]
+    for fallback in thresholds:
+        print(row(f"threshold {fallback}", figures(per_language, fallback)))
+    grid = {(fallback, t): figures({"*": t}, fallback) for fallback in thresholds
+            for t in [4.0 + 0.5 * i for i in range(17)]}
+    for t in sorted({t for _, t in grid}):
+        print(row(f"temperature {t:g} everywhere", grid[(threshold, t)]))
+    print(f"\nLowest off-topic rate with in-scope accuracy at most {MAX_IN_SCOPE_DROP} below"
+          " the configured settings (one temperature for every language in the grid):")
+    for lang in languages:
+        allowed = [(f[lang]["off_topic_rate"], key) for key, f in grid.items()
+                   if f[lang]["in_scope_accuracy"] >= current[lang]["in_scope_accuracy"]
+                   - MAX_IN_SCOPE_DROP]
+        if not allowed:
+            print(f"  [{lang}] none in the grid")
+            continue
+        rate, (fallback, t) = min(allowed)
+        print(f"  [{lang}] {current[lang]['off_topic_rate']:.3f} now; {rate:.3f} at threshold"
+              f" {fallback}, temperature {t:g}")
 
 
 def print_report(report: Report, title: str) -> None:
@@ -121,6 +271,27 @@ def print_confusions_per_language(report: Report) -> None:
         print(f"  [{language}] {top or 'none'}")
 
 
+def print_scope(report: Report, off_topic: Report, threshold: Optional[float]) -> None:
+    """In-scope accuracy beside the baseline, the off-topic rate and the calibration error."""
+    from bot.tools.eval_report import BASELINE, absorbed, scope_figures, scope_table
+
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
+    print("\n## Knowing what it doesn't know\n")
+    print(f"Off-topic rate: share of {len(off_topic.rows)} off-topic messages that would get a"
+          f" shop answer or action (target <= {OFF_TOPIC_TARGET:.2f}); fallback threshold"
+          f" {threshold}, FAQ answer threshold {report.faq_threshold}. ECE: expected calibration"
+          " error (10 bins) of the intent confidence, both sets and the in-scope set alone.\n")
+    figures = scope_figures(report, off_topic)
+    print("\n".join(scope_table(figures, baseline)))
+    print("\nOff-topic messages given a shop answer, taken for:")
+    print("\n".join(absorbed(off_topic)))
+    for language, f in figures.items():
+        if language != "all":
+            met = f["off_topic_rate"] <= OFF_TOPIC_TARGET
+            print(f"[{language}] off-topic rate <= {OFF_TOPIC_TARGET:.2f}:"
+                  f" {'met' if met else 'NOT met'}")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     from bot.settings import load_settings
 
@@ -133,9 +304,17 @@ def main(argv: Optional[List[str]] = None) -> int:
                              " (tests/nlu_eval/baseline.json)")
     parser.add_argument("--overlap", action="store_true",
                         help="only list the evaluation examples that are also training examples")
+    parser.add_argument("--cross-validate", type=int, metavar="FOLDS", nargs="?", const=5,
+                        help="instead: k-fold cross-validation on the training data of fallback"
+                             " thresholds and temperatures (what they are chosen on)")
     args = parser.parse_args(argv)
+    if args.cross_validate:
+        print_cross_validation(cross_validate(args.cross_validate), CONFIG,
+                               load_settings().faq_confidence_threshold)
+        return 0
     examples = load_examples(sorted(EVAL_DIR.glob("*.yml")))
-    copies = seen_in_training(examples)
+    off_topic_examples = load_examples(sorted(OFF_TOPIC_DIR.glob("*.yml")))
+    copies = seen_in_training(examples + off_topic_examples)
     if args.overlap or copies:
         # Accuracy on examples the model was trained on would overstate it: no figures then.
         print(f"{len(copies)} evaluation examples are also in the training data (data/nlu)")
@@ -143,10 +322,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"  [{example.language}] {example.label}: {example.text}")
         return 1 if copies else 0
     threshold = load_settings().faq_confidence_threshold
-    report = evaluate_model(args.model, examples, threshold)
+    fallback = fallback_threshold()
+    report, off_topic = evaluate_sets(args.model, [examples, off_topic_examples], threshold)
     print_report(report, f"NLU evaluation of {args.model.name} on {len(examples)} examples")
     print_confusions_per_language(report)
     print_language_detection(report)
+    print_scope(report, off_topic, fallback)
     wrong = [(e, p) for e, p in report.rows
              if not (report.faq_ok(e, p) if e.intent == "faq" else report.intent_ok(e, p))]
     print(f"\nWrong predictions (first {args.show_wrong} of {len(wrong)}):")
@@ -156,10 +337,10 @@ def main(argv: Optional[List[str]] = None) -> int:
               f" ({prediction.confidence:.2f})")
     from bot.tools.eval_report import BASELINE, headline, write_report
 
-    path, dropped = write_report(report, args.out)
+    path, dropped = write_report(report, args.out, off_topic=off_topic, threshold=fallback)
     print(f"\nReport with charts: {path}")
     if args.write_baseline:
-        BASELINE.write_text(json.dumps(headline(report), indent=2) + "\n")
+        BASELINE.write_text(json.dumps(headline(report, off_topic), indent=2) + "\n")
         print(f"Baseline written to {BASELINE}")
     english = Report([r for r in report.rows if r[0].language == "en"], threshold)
     ok = english.intent_accuracy >= 0.92 and english.faq_accuracy >= 0.92

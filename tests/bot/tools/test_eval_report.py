@@ -32,3 +32,17 @@ def test_a_planted_regression_is_caught(tmp_path):
     _, dropped = write_report(report(3), tmp_path / "out", baseline)
     assert any("fi intent_accuracy" in d for d in dropped)
     assert regressions({"fi": {"intent_accuracy": 0.99}}, {"fi": {"intent_accuracy": 1.0}}) == []
+
+
+def test_off_topic_rate_and_calibration_are_reported_per_language(tmp_path):
+    off_topic = Report([(Example(f"set a timer {i}", "out_of_scope", "fi"),
+                         Prediction("nlu_fallback" if i < 8 else "order_status", 0.9))
+                        for i in range(10)], 0.6)
+    path, _ = write_report(report(1), tmp_path / "out", tmp_path / "none.json",
+                           off_topic=off_topic, threshold=0.45)
+    text = path.read_text()
+    assert "| fi | 0.950 | - | - | 1.000 | 10 | 0.200 |" in text
+    assert "- [fi] order_status: 2" in text and "'set a timer 9': order_status" in text
+    assert (tmp_path / "out" / "reliability_fi.png").stat().st_size > 1000
+    assert "![Reliability diagram (fi)](reliability_fi.png)" in text
+    assert headline(report(0), off_topic)["fi"]["off_topic_declined"] == 0.8

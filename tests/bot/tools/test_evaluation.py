@@ -1,8 +1,30 @@
-"""The evaluation sets measure understanding: none of their examples is a training example."""
+"""The evaluation sets measure understanding: none of their examples is a training example.
+The off-topic rate and the calibration error are computed as documented."""
+
+import numpy as np
+import pytest
 
 from bot.text.normalise import fingerprint
-from bot.tools.eval_results import Example
-from bot.tools.evaluation import EVAL_DIR, load_examples, seen_in_training
+from bot.tools.eval_results import (
+    Example,
+    HeldOut,
+    Prediction,
+    calibration_bins,
+    confidence_pairs,
+    expected_calibration_error,
+    held_out_figures,
+    held_out_predictions,
+    off_topic_rate,
+    shop_answered,
+)
+from bot.tools.evaluation import (
+    EVAL_DIR,
+    OFF_TOPIC_DIR,
+    fallback_threshold,
+    load_examples,
+    prediction_from_parse,
+    seen_in_training,
+)
 
 
 def test_fingerprint_ignores_markup_case_diacritics_punctuation_and_numbers():
@@ -21,5 +43,120 @@ def test_a_copied_example_is_found(tmp_path):
 
 
 def test_no_evaluation_example_is_in_the_training_data():
-    copies = seen_in_training(load_examples(sorted(EVAL_DIR.glob("*.yml"))))
+    copies = seen_in_training(load_examples(sorted(EVAL_DIR.glob("*.yml")))
+                              + load_examples(sorted(OFF_TOPIC_DIR.glob("*.yml"))))
     assert [(e.language, e.label, e.text) for e in copies] == []
+
+
+def test_the_off_topic_sets_hold_off_topic_messages_in_every_language():
+    examples = load_examples(sorted(OFF_TOPIC_DIR.glob("*.yml")))
+    assert {e.language for e in examples} == {"en", "fi", "id", "nb", "tr", "uk"}
+    assert {e.label for e in examples} == {"out_of_scope"}
+
+
+def test_declined_messages_are_not_shop_answers():
+    assert not shop_answered(Prediction("out_of_scope", 0.9), 0.6)
+    assert not shop_answered(Prediction("nlu_fallback", 0.45), 0.6)
+    assert not shop_answered(Prediction(None, 0.0), 0.6)
+    # An FAQ whose answer is unsure gets "did you mean" or a person, not an answer.
+    assert not shop_answered(Prediction("faq", 0.9, "invoice", 0.59), 0.6)
+    assert shop_answered(Prediction("faq", 0.9, "invoice", 0.6), 0.6)
+    assert shop_answered(Prediction("order_status", 0.5), 0.6)
+    assert shop_answered(Prediction("greet", 0.99), 0.6)
+
+
+def test_off_topic_rate_is_the_share_given_a_shop_answer():
+    predictions = [Prediction("out_of_scope", 0.9), Prediction("nlu_fallback", 0.45),
+                   Prediction("faq", 0.8, "invoice", 0.3), Prediction("faq", 0.8, "invoice", 0.9),
+                   Prediction("bot_challenge", 0.95)]
+    assert off_topic_rate(predictions, 0.6) == pytest.approx(2 / 5)
+    assert off_topic_rate([], 0.6) == 0.0
+
+
+def test_the_classifier_guess_behind_a_fallback_is_kept():
+    parse = {"intent": {"name": "nlu_fallback", "confidence": 0.45},
+             "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45},
+                                {"name": "order_status", "confidence": 0.31},
+                                {"name": "faq", "confidence": 0.2}]}
+    prediction = prediction_from_parse(parse)
+    assert prediction.intent == "nlu_fallback"
+    assert (prediction.classifier_intent, prediction.classifier_confidence) == \
+        ("order_status", pytest.approx(0.31))
+    plain = prediction_from_parse({"intent": {"name": "greet", "confidence": 0.8}})
+    assert (plain.classifier_intent, plain.classifier_confidence) == ("greet", 0.8)
+
+
+def test_calibration_is_measured_on_the_classifiers_guess():
+    rows = [(Example("kissa", "out_of_scope", "fi"), Prediction("nlu_fallback", 0.45, top_intent=
+             "out_of_scope", top_confidence=0.4)),
+            (Example("palautus", "faq/return_policy", "fi"), Prediction("faq", 0.9, "warranty")),
+            (Example("hei", "greet", "fi"), Prediction("thank", 0.7))]
+    assert confidence_pairs(rows) == [(0.4, True), (0.9, True), (0.7, False)]
+
+
+def test_a_calibrated_confidence_has_no_calibration_error():
+    # In the 0.7-0.8 bin 3 of 4 are right at 0.75; in the 0.9-1.0 bin 9 of 10 at 0.9.
+    pairs = [(0.75, True)] * 3 + [(0.75, False)] + [(0.9, True)] * 9 + [(0.9, False)]
+    assert expected_calibration_error(pairs) == pytest.approx(0.0)
+
+
+def test_calibration_error_weighs_each_bins_gap_by_its_share():
+    # 0.95 confident and always wrong (gap 0.95, 2 of 4), 0.15 confident and always right
+    # (gap 0.85, 2 of 4).
+    pairs = [(0.95, False), (0.95, False), (0.15, True), (0.15, True)]
+    assert expected_calibration_error(pairs) == pytest.approx((0.95 + 0.85) / 2)
+    assert expected_calibration_error([]) == 0.0
+
+
+def test_calibration_bins_are_ten_equal_widths_with_one_in_the_last():
+    bins = calibration_bins([(0.0, True), (0.7, False), (0.99, True), (1.0, True)])
+    assert len(bins) == 10 and [b.count for b in bins] == [1, 0, 0, 0, 0, 0, 0, 1, 0, 2]
+    assert (bins[7].low, bins[7].high, bins[7].accuracy) == (0.7, 0.8, 0.0)
+    assert bins[9].confidence == pytest.approx(0.995) and bins[9].accuracy == 1.0
+
+
+def test_the_fallback_threshold_is_read_from_the_config(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: WhitespaceTokenizer\n"
+                      "  - name: FallbackClassifier\n    threshold: 0.55\n")
+    assert fallback_threshold(config) == 0.55
+    config.write_text("pipeline:\n  - name: WhitespaceTokenizer\n")
+    assert fallback_threshold(config) is None
+
+
+def held_out(scores, detected):
+    """Held-out examples whose classifier scores were ``scores`` (softmax at temperature 8)."""
+    labels = ["faq/invoice", "faq/warranty", "order_status", "out_of_scope"]
+    scaled = np.array(scores, dtype=float) * 8.0
+    log_probabilities = scaled - np.log(np.exp(scaled).sum(axis=1, keepdims=True))
+    examples = [Example(f"message {i}", label, language) for i, (label, language) in
+                enumerate(zip(["order_status", "out_of_scope", "out_of_scope"], detected))]
+    return HeldOut(examples, labels, log_probabilities, 8.0, list(detected),
+                   ["invoice"] * len(scores), [0.9, 0.9, 0.3])
+
+
+def test_held_out_predictions_follow_the_temperature_and_the_threshold():
+    held = held_out([[0.1, 0.0, 1.0, 0.2], [0.6, 0.5, 0.0, 0.0], [0.6, 0.5, 0.0, 0.0]],
+                    ["fi", "fi", "en"])
+    sure = held_out_predictions(held, 8.0, {}, 0.45)
+    assert sure[0].intent == "order_status"
+    assert sure[0].confidence == pytest.approx(np.exp(8.0) / np.exp(
+        8.0 * np.array([0.1, 0.0, 1.0, 0.2])).sum())
+    # faq/invoice and faq/warranty count together as faq.
+    assert sure[1].intent == "faq" and sure[1].faq_key == "invoice"
+    # A softer softmax for Finnish sends the FAQ guess below the threshold, not the English one.
+    soft = held_out_predictions(held, 8.0, {"fi": 1.0}, 0.7)
+    assert (soft[1].intent, soft[1].classifier_intent) == ("nlu_fallback", "faq")
+    assert soft[1].classifier_confidence == pytest.approx(
+        (np.exp(0.6) + np.exp(0.5)) / (np.exp(0.6) + np.exp(0.5) + 2))
+    assert soft[2].intent == "faq"
+
+
+def test_held_out_figures_count_in_scope_accuracy_and_off_topic_rate():
+    held = held_out([[0.1, 0.0, 1.0, 0.2], [0.6, 0.5, 0.0, 0.0], [0.6, 0.5, 0.0, 0.0]],
+                    ["fi", "fi", "fi"])
+    figures = held_out_figures(held.examples, held_out_predictions(held, 8.0, {}, 0.45), 0.6)
+    assert figures["fi"]["in_scope_accuracy"] == 1.0
+    # One off-topic message gets the confident FAQ answer, the other an unsure one (0.3).
+    assert figures["fi"]["off_topic_rate"] == 0.5
+    assert set(figures) == {"fi", "all"}
