@@ -38,12 +38,32 @@ class PostgresHandoffQueue(SQLHandoffQueue):
         return ("SELECT * FROM tickets WHERE status = 'waiting'"
                 " ORDER BY priority, created_at LIMIT 1 FOR UPDATE SKIP LOCKED")
 
+    def _live_connection(self) -> Any:
+        """A pooled connection that still reaches the server: after a database restart the
+        pool's old connections are dead, and each would otherwise fail one request."""
+        import psycopg2
+
+        for _ in range(self._pool.maxconn + 1):
+            connection = self._pool.getconn()
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT 1")
+                connection.rollback()
+                return connection
+            except psycopg2.Error:
+                self._pool.putconn(connection, close=True)
+        return self._pool.getconn()
+
     @contextmanager
     def _transaction(self) -> Iterator[Any]:
-        connection = self._pool.getconn()
+        connection = self._live_connection()
+        broken = False
         try:
             with connection:  # commits on success, rolls back on error
                 with connection.cursor() as cursor:
                     yield cursor
+        except Exception:
+            broken = bool(connection.closed)
+            raise
         finally:
-            self._pool.putconn(connection)
+            self._pool.putconn(connection, close=broken)
