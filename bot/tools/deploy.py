@@ -1,16 +1,37 @@
-"""``python -m bot.tools.deploy [MODEL]``: switch the running Rasa server to a newly trained
+"""``python -m bot.tools.deploy [MODEL]``: switch the running Rasa server(s) to a newly trained
 model without a restart; conversations in progress carry on (they live in the tracker store).
-Uses RASA_URL and RASA_API_TOKEN (after ``make run``: the one in var/secrets.env)."""
+
+Uses RASA_URL and RASA_API_TOKEN (after ``make run``: the one in var/secrets.env). With several
+replicas, ``RASA_URLS`` lists them (comma-separated, as ``make cluster`` prints them): the model
+rolls across them one at a time, each checked before the next, so that the others keep serving
+while one loads.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 from bot.handoff.rasa_client import RasaConversationControl
 from bot.settings import PROJECT_ROOT, load_settings
+
+
+async def roll_out(urls: List[str], token: str, model: Path) -> List[str]:
+    """Load ``model`` on each server in turn; the model file each one reports afterwards.
+
+    Raises:
+        RuntimeError: a server refused or did not answer; the ones after it keep their model.
+    """
+    live = []
+    for url in urls:
+        control = RasaConversationControl(url, token)
+        await control.load_model(str(model.resolve()))
+        status = await control.status()
+        live.append(str(status.get("model_file")))
+    return live
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -20,15 +41,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"no model at {model}: run make train", file=sys.stderr)
         return 1
     settings = load_settings()
-    control = RasaConversationControl(settings.handoff.rasa_url, settings.handoff.rasa_token)
+    urls = [u.strip() for u in (os.environ.get("RASA_URLS") or "").split(",") if u.strip()] \
+        or [settings.handoff.rasa_url]
     try:
-        asyncio.run(control.load_model(str(model.resolve())))
-        status = asyncio.run(control.status())
+        live = asyncio.run(roll_out(urls, settings.handoff.rasa_token, model))
     except (RuntimeError, OSError) as error:
-        print(f"could not deploy to {settings.handoff.rasa_url}: {error} (is the server"
-              " running, and is RASA_API_TOKEN the one it was started with?)", file=sys.stderr)
+        print(f"could not deploy: {error} (is every server running, and is RASA_API_TOKEN the"
+              " one they were started with?)", file=sys.stderr)
         return 1
-    print(f"live model: {status.get('model_file')}")
+    for url, model_file in zip(urls, live):
+        print(f"live model on {url}: {model_file}")
     return 0
 
 

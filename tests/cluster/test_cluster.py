@@ -15,6 +15,8 @@ import os
 import random
 import re
 import signal
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -189,6 +191,26 @@ def test_any_replica_serves_any_turn_as_one_process_would(cluster):
     assert alternated["slots"]["handoff_ticket"] and reference["slots"]["handoff_ticket"]
     assert well_formed(alternated)
     assert tickets_by_conversation(cluster)[f"rest:{spread}"] == 1
+
+
+def test_a_model_deploy_rolls_across_the_replicas_without_a_failed_turn(cluster):
+    token = cluster.stack.integrator_token
+    env = {**os.environ, "SHOP_ASSISTANT_VAR": str(cluster.stack.var_dir),
+           "RASA_URLS": ",".join(cluster.stack.rasa_urls),
+           "RASA_API_TOKEN": cluster.stack.rasa_token}
+    deploy = subprocess.Popen([sys.executable, "-m", "bot.tools.deploy", str(MODEL)],
+                              cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    turns = []
+    while deploy.poll() is None:  # a shopper chats through nginx all along
+        turns.append(post(cluster.rasa_url, token, f"during-deploy-{time.time_ns()}",
+                          "what is your return policy"))
+    out, err = deploy.communicate()
+    assert deploy.returncode == 0, err
+    assert out.count("live model on") == len(cluster.stack.rasa_urls)
+    assert turns and all(status == 200 and replies for status, replies in turns)
+    print(f"deploy across {len(cluster.stack.rasa_urls)} replicas: {len(turns)} turns during"
+          " it, all answered")
 
 
 def test_two_messages_at_once_on_two_replicas_are_handled_in_turn(cluster):
