@@ -47,7 +47,7 @@ def create_ticket(tracker: Tracker, reason: str) -> Optional[Ticket]:
 def wait(ticket: Ticket) -> int:
     """Estimated minutes until an agent takes this ticket."""
     svc = services()
-    return wait_minutes(svc.handoff, svc.handoff, ticket.ticket_id,  # type: ignore[arg-type]
+    return wait_minutes(svc.handoff, svc.agents, ticket.ticket_id,
                         svc.settings.handoff.default_handling_minutes)
 
 
@@ -74,7 +74,7 @@ def announce(dispatcher: CollectingDispatcher, tracker: Tracker,
     position = svc.handoff.position(ticket.ticket_id) or 1
     dispatcher.utter_message(response="utter_handoff_created", ticket_id=ticket.ticket_id,
                              position=position, wait=wait(ticket))
-    if not svc.handoff.agents_online():
+    if not svc.agents.agents_online():
         dispatcher.utter_message(response="utter_handoff_nobody_online")
     return events
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from bot.feedback import FeedbackStore
-from bot.handoff import HandoffQueue, build_handoff_queue
+from bot.handoff import AgentAccounts, HandoffQueue, build_handoff_queue
 from bot.kb import Entry, KnowledgeBaseSearch, load_entries, load_faq_examples, with_examples
 from bot.limits import AttemptLimits
 from bot.settings import Settings, load_settings
@@ -27,6 +27,7 @@ class Services:
     settings: Settings
     orders: OrderService
     handoff: HandoffQueue
+    agents: AgentAccounts
     surveys: SurveyStore
     shop_events: ShopEvents
     feedback: FeedbackStore
@@ -47,7 +48,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         orders=build_order_service(settings),
-        handoff=queue, surveys=queue, shop_events=queue, feedback=queue, limits=queue,
+        handoff=queue, agents=queue, surveys=queue, shop_events=queue, feedback=queue, limits=queue,
         kb_entries=entries,
         kb_search=KnowledgeBaseSearch(entries),
     )

@@ -46,8 +46,8 @@ def services(tmp_path: Path, orders: OrderService, kb_entries) -> Services:
                        customer_token_secret="test-secret", handoff=always_open)
     queue = SQLiteHandoffQueue(tmp_path / "handoff.db")
     built = Services(
-        settings=settings, orders=orders, handoff=queue, surveys=queue, shop_events=queue,
-        feedback=queue, limits=queue, kb_entries=kb_entries,
+        settings=settings, orders=orders, handoff=queue, agents=queue, surveys=queue,
+        shop_events=queue, feedback=queue, limits=queue, kb_entries=kb_entries,
         kb_search=KnowledgeBaseSearch(kb_entries),
     )
     set_services(built)

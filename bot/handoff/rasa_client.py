@@ -56,9 +56,6 @@ class RasaConversationControl:
         self._token = token
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
-    def _params(self, **extra: str) -> Dict[str, str]:
-        return dict(extra)
-
     def _headers(self) -> Dict[str, str]:
         """A short-lived admin JWT signed with the server's secret, in the header (never in
         the URL, where proxies and access logs would keep it)."""
@@ -70,7 +67,7 @@ class RasaConversationControl:
     async def _post(self, path: str, body: Any, **params: str) -> Any:
         async with self._session() as session:
             async with session.post(self._base + path, json=body,
-                                    params=self._params(**params)) as response:
+                                    params=params) as response:
                 if response.status >= 400:
                     raise RuntimeError(f"Rasa answered {response.status} to {path}")
                 return await response.json()
@@ -83,8 +80,8 @@ class RasaConversationControl:
 
     async def tracker(self, conversation_id: str) -> Dict[str, Any]:
         async with self._session() as session:
-            async with session.get(self._base + self._path(conversation_id) + "/tracker",
-                                   params=self._params()) as response:
+            url = self._base + self._path(conversation_id) + "/tracker"
+            async with session.get(url) as response:
                 if response.status >= 400:
                     raise RuntimeError(f"Rasa answered {response.status} for the tracker")
                 return await response.json()
@@ -119,7 +116,7 @@ class RasaConversationControl:
     async def status(self) -> Dict[str, Any]:
         """Rasa's /status: which model is loaded."""
         async with self._session() as session:
-            async with session.get(self._base + "/status", params=self._params()) as response:
+            async with session.get(self._base + "/status") as response:
                 if response.status >= 400:
                     raise RuntimeError(f"Rasa answered {response.status} for /status")
                 return await response.json()
@@ -128,8 +125,8 @@ class RasaConversationControl:
         """Switch the running server to another model; conversations carry on (they live in
         the tracker store, not in the model)."""
         async with self._session(aiohttp.ClientTimeout(total=600)) as session:
-            async with session.put(self._base + "/model", json={"model_file": model_file},
-                                   params=self._params()) as response:
+            body = {"model_file": model_file}
+            async with session.put(self._base + "/model", json=body) as response:
                 if response.status >= 400:
                     raise RuntimeError(f"Rasa answered {response.status} when loading the model")
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import signal
 import socket
 import sys
 import time
@@ -41,7 +40,7 @@ import yaml
 from bot.secret_file import FILE_NAME, ensure_secrets
 from bot.settings import PROJECT_ROOT, SECRET_VARIABLES
 from bot.tools.localservers import NginxServer, PostgresServer, RedisServer
-from bot.tools.run import CACHED_TRACKER_STORE, Stack
+from bot.tools.run import CACHED_TRACKER_STORE, Stack, serve_until_stopped, stop_on_sigterm
 
 #: Rasa's Redis lock store with atomic tickets (bot/runtime/lock_store.py).
 ATOMIC_REDIS_LOCK_STORE = "bot.runtime.lock_store.AtomicRedisLockStore"
@@ -240,7 +239,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         secrets_file = PROJECT_ROOT / "var" / FILE_NAME
     cluster = Cluster(data_dir=args.data_dir, rasa_replicas=args.replicas,
                       console_replicas=args.consoles, secrets_file=secrets_file)
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    stop_on_sigterm()
     print("Starting PostgreSQL, Redis, nginx, the Rasa replicas and the consoles ...", flush=True)
     try:
         cluster.start()
@@ -258,12 +257,7 @@ Cluster is running (everything on 127.0.0.1).
   PostgreSQL: 127.0.0.1:{cluster.postgres.port} (databases rasa, assistant)
   Redis (lock store): 127.0.0.1:{cluster.redis.port}
   Logs and configuration: {cluster.data_dir}""", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        while all(process.poll() is None for process in stack.processes):
-            time.sleep(1)
-        print(f"A server stopped unexpectedly; see the logs in {cluster.data_dir}.",
-              file=sys.stderr)
-        return 1
+        return serve_until_stopped(stack.processes, cluster.data_dir)
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
         return 0

@@ -303,6 +303,24 @@ def production_warnings(settings: Any) -> List[str]:
     return warnings
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM (e.g. from a process manager) stops the servers just like Ctrl-C does."""
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+
+
+def serve_until_stopped(processes: List[subprocess.Popen], log_dir: Path) -> int:
+    """Wait until Ctrl-C (0) or until a server stops by itself (1); the caller stops the rest."""
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    print(f"A server stopped unexpectedly; see the logs in {log_dir}.", file=sys.stderr)
+    return 1
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rasa-port", type=int, default=5005)
@@ -319,8 +337,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     demo = os.environ.get("DEMO_SHOP", "1").strip().lower() not in ("0", "false", "no", "off")
     stack = Stack(rasa_port=args.rasa_port, actions_port=args.actions_port,
                   console_port=args.console_port, demo=demo)
-    # SIGTERM (e.g. from a process manager) stops the servers just like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    stop_on_sigterm()
     print("Starting the Rasa server and the console ...", flush=True)
     stack.start()
     try:
@@ -351,11 +368,7 @@ Shop assistant is running.
   Logs and data:   {stack.var_dir}""", flush=True)
         for warning in production_warnings(settings):
             print(f"  warning: {warning}", flush=True)
-        print("Press Ctrl-C to stop.", flush=True)
-        while all(process.poll() is None for process in stack.processes):
-            time.sleep(1)
-        print("A server stopped unexpectedly; see the logs in var/.", file=sys.stderr)
-        return 1
+        return serve_until_stopped(stack.processes, stack.var_dir)
     except KeyboardInterrupt:
         print("\nStopping ...", flush=True)
         return 0

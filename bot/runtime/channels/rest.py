@@ -92,14 +92,20 @@ class ShopRestInput(RestInput):
             self._settings = load_settings()
         return self._settings
 
-    def sender_of(self, request: Request, sender: str) -> Optional[str]:
-        """The conversation's id within the channel, or None when the caller may not use it."""
-        if bearer_matches(request, self.settings.handoff.api_token):
-            return sender
-        return session_public_id(sender, self.settings.session_secret)
+    def sender_of(self, request: Request) -> Optional[str]:
+        """The conversation's id within the channel, or None when the caller may not use it.
+
+        Decided once per request (the request check and Rasa's handler both ask).
+        """
+        if not hasattr(request.ctx, "sender"):
+            sender = str(parse_body(request.body).get("sender", "default"))
+            request.ctx.integrator = bearer_matches(request, self.settings.handoff.api_token)
+            request.ctx.sender = sender if request.ctx.integrator else session_public_id(
+                sender, self.settings.session_secret)
+        return request.ctx.sender
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
-        return self.sender_of(req, str(req.json.get("sender", "default")))
+        return self.sender_of(req)
 
     def _extract_input_channel(self, req: Request) -> Text:
         return self.name()
@@ -108,7 +114,8 @@ class ShopRestInput(RestInput):
         # A front end's shopper is counted per client address by the limits; an integrator's
         # server speaks for many shoppers, who are counted per conversation instead.
         client = None
-        if not bearer_matches(request, self.settings.handoff.api_token):
+        self.sender_of(request)
+        if not request.ctx.integrator:
             client = client_key(request.remote_addr or request.ip, self.settings.session_secret)
         return clean_metadata(request.json.get("metadata"), client)
 
@@ -125,8 +132,7 @@ class ShopRestInput(RestInput):
             if problem:
                 status, explanation = problem
                 return response.json({"error": explanation}, status=status)
-            sender = parse_body(request.body).get("sender", "default")
-            if self.sender_of(request, sender) is None:
+            if self.sender_of(request) is None:
                 return response.json(
                     {"error": "send the integrator's token (Authorization: Bearer ...) or a"
                               " session id from POST /webhooks/rest/session as 'sender'"},
