@@ -18,6 +18,9 @@ Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` u
   incrementally (:mod:`bot.runtime.dialogue_states`).
 - ``rasa.utils.log_utils.configure_structlog`` (and ``rasa.__main__``'s name for it): no
   personal data in logs (:mod:`bot.runtime.log_privacy`).
+- ``rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error`` and
+  ``on_tracker_store_retrieve_error``: a database that cannot be reached fails the turn
+  instead of answering from memory (:mod:`bot.runtime.store_errors`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ PATCHED = (
     "rasa.core.run.load_agent_on_start",
     "rasa.shared.core.domain.Domain.states_for_tracker_history",
     "rasa.utils.log_utils.configure_structlog",
+    "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error",
+    "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_retrieve_error",
 )
 
 _lock = threading.Lock()
@@ -92,4 +97,11 @@ def install() -> None:
         Domain.states_for_tracker_history = IncrementalStates(
             Domain.states_for_tracker_history)
         log_privacy.install()
+        from rasa.core.tracker_store import FailSafeTrackerStore
+
+        from bot.runtime.store_errors import raising_unavailable
+
+        for name in ("on_tracker_store_error", "on_tracker_store_retrieve_error"):
+            setattr(FailSafeTrackerStore, name,
+                    raising_unavailable(getattr(FailSafeTrackerStore, name)))
         _installed.append(True)

@@ -31,6 +31,8 @@ from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.runtime.store_errors import unavailable_on_connection_errors
+
 #: Positional placeholders of the DB-API parameter styles.
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
@@ -111,8 +113,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         PostgreSQL each stale one fails a turn. Each is now checked before use (one round trip)
         and replaced when dead, and a connection attempt gives up after
         ``CONNECT_TIMEOUT_SECONDS``, so that while the server is down a read or write fails at
-        once instead of hanging the turn (Rasa's fail-safe wrapper then answers from memory;
-        docs/deployment.md). Rasa's pool settings (``SQL_POOL_SIZE`` ...) are kept.
+        once instead of hanging the turn (it fails with ``StoreUnavailable``:
+        bot/runtime/store_errors.py). Rasa's pool settings (``SQL_POOL_SIZE`` ...) are kept.
         """
         from rasa.core.tracker_store import create_engine_kwargs
 
@@ -167,7 +169,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The tracker of the conversation's latest session, from memory when still current."""
-        with self.session_scope() as session:
+        with unavailable_on_connection_errors(), self.session_scope() as session:
             newest_id, entry = self._current(session, sender_id)
             if entry is not None:
                 events = entry[1]
@@ -193,7 +195,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         """
         await self.stream_events(tracker)
         sender_id = tracker.sender_id
-        with self.session_scope() as session:
+        with unavailable_on_connection_errors(), self.session_scope() as session:
             newest_id, entry = self._current(session, sender_id)
             if entry is not None:
                 stored = len(entry[1])
