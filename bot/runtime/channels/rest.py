@@ -12,12 +12,18 @@ in one of two ways (anything else gets ``401``):
 Either way the conversation is keyed ``rest:<sender>`` (for a session id, its public part), so
 a REST caller can never reach a conversation of the widget or of a messaging app, and the
 input channel is always ``rest``, whatever the body says.
+
+When the conversation store cannot be reached (PostgreSQL down), the answer is ``503`` with
+``Retry-After`` and a JSON ``error``, nothing of the message stored
+(:mod:`bot.runtime.store_errors`); Rasa's own handler would answer ``200 []``.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
+from contextvars import ContextVar
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
@@ -28,6 +34,9 @@ from sanic.response import HTTPResponse
 
 from bot.channel_keys import client_key, issue_session_id, session_public_id
 from bot.runtime.channels.scoped import clean_metadata, scope_messages
+from bot.runtime.store_errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, StoreUnavailable
+
+logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 10_000
 MAX_SENDER_CHARS = 200
@@ -64,6 +73,28 @@ def request_problem(body: bytes) -> Optional[tuple]:
     if metadata is not None and not isinstance(metadata, dict):
         return 400, "'metadata' must be a JSON object"
     return None
+
+
+#: The webhook request being handled: Rasa's handler answers 200 whatever happened inside the
+#: message handler, so the handler marks the request and a response middleware answers 503.
+_current_request: ContextVar[Optional[Request]] = ContextVar("rest_request", default=None)
+
+
+def failing_clearly(on_new_message: Callable[[UserMessage], Awaitable[Any]]
+                    ) -> Callable[[UserMessage], Awaitable[Any]]:
+    """The message handler, with an unreachable conversation store marked on the request."""
+
+    async def handle(message: UserMessage) -> Any:
+        try:
+            return await on_new_message(message)
+        except StoreUnavailable as error:
+            logger.warning("REST turn not handled, answered 503: %s", error)
+            request = _current_request.get()
+            if request is not None:
+                request.ctx.store_unavailable = True
+            return None
+
+    return handle
 
 
 def bearer_matches(request: Request, token: str) -> bool:
@@ -122,7 +153,8 @@ class ShopRestInput(RestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[None]]
     ) -> Blueprint:
-        blueprint = super().blueprint(scope_messages(self.name(), on_new_message))
+        blueprint = super().blueprint(scope_messages(self.name(),
+                                                     failing_clearly(on_new_message)))
 
         @blueprint.middleware("request")
         async def check_request(request: Request) -> Optional[HTTPResponse]:
@@ -137,7 +169,16 @@ class ShopRestInput(RestInput):
                     {"error": "send the integrator's token (Authorization: Bearer ...) or a"
                               " session id from POST /webhooks/rest/session as 'sender'"},
                     status=401)
+            _current_request.set(request)
             return None
+
+        @blueprint.middleware("response")
+        async def unavailable(request: Request, _response: HTTPResponse
+                              ) -> Optional[HTTPResponse]:
+            if not getattr(request.ctx, "store_unavailable", False):
+                return None
+            return response.json({"error": UNAVAILABLE_MESSAGE}, status=503,
+                                 headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
         @blueprint.route("/session", methods=["POST"])
         async def new_session(request: Request) -> HTTPResponse:

@@ -28,3 +28,43 @@ def test_malformed_requests_are_refused(body, status):
 ])
 def test_wellformed_requests_pass(payload):
     assert request_problem(json.dumps(payload).encode()) is None
+
+
+def _app_whose_store_is(down: bool):
+    from types import SimpleNamespace
+
+    from sanic import Sanic
+
+    from bot.runtime.channels.rest import ShopRestInput
+    from bot.runtime.store_errors import StoreUnavailable
+
+    async def on_new_message(message):
+        if down:
+            raise StoreUnavailable("tracker store: OperationalError")
+        await message.output_channel.send_text_message(message.sender_id, "hello")
+
+    channel = ShopRestInput()
+    channel._settings = SimpleNamespace(handoff=SimpleNamespace(api_token="t" * 32),
+                                        session_secret="s" * 32)
+    app = Sanic(f"rest-{down}")
+    app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
+    return app
+
+
+def _post(app):
+    _, answer = app.test_client.post(
+        "/webhooks/rest/webhook", json={"sender": "a", "message": "hi"},
+        headers={"Authorization": "Bearer " + "t" * 32})
+    return answer
+
+
+def test_an_unreachable_conversation_store_is_a_503_to_retry():
+    answer = _post(_app_whose_store_is(down=True))
+    assert answer.status == 503
+    assert int(answer.headers["Retry-After"]) > 0
+    assert "send it again" in answer.json["error"]
+
+
+def test_a_reachable_store_answers_as_before():
+    answer = _post(_app_whose_store_is(down=False))
+    assert answer.status == 200 and answer.json == [{"recipient_id": "a", "text": "hello"}]
