@@ -190,10 +190,20 @@
     const data = await api("GET", "/tickets");
     $("online").textContent = data.agents_online + " agent(s) online" + (data.open ? "" : " · outside opening hours");
     lastQueue = data.tickets; renderQueue(lastQueue);
+    liveQueue();
+  }
+
+  // The live queue. A dropped stream (its console instance stopped) is opened again by the
+  // browser and the load balancer sends it to another instance; an error answer (all of them
+  // restarting) makes EventSource give up, so the page opens it again a few seconds later.
+  function liveQueue() {
     const events = new EventSource("/api/events");
     events.addEventListener("queue", (e) => { lastQueue = JSON.parse(e.data); renderQueue(lastQueue); });
     // The session ended (logged out elsewhere, expired, password changed): back to the login.
     events.addEventListener("logout", () => { events.close(); location.href = "/login"; });
+    events.addEventListener("error", () => {
+      if (events.readyState === EventSource.CLOSED) setTimeout(liveQueue, 3000);
+    });
   }
   start().catch((e) => say(e.message));
 })();
