@@ -115,7 +115,8 @@ class ActionAskCsat(Action):
                                  SlotSet("handoff_ticket", None)]
         if not surveys_allowed(tracker):
             return done
-        dispatcher.utter_message(response="utter_ask_csat")
+        # The ticket travels with the question: the email channel makes rating links for it.
+        dispatcher.utter_message(response="utter_ask_csat", csat_ticket=ticket)
         return done + [SlotSet("csat_ticket", ticket), SlotSet("survey_source", "human"),
                        SlotSet("survey_pending", "csat")]
 

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 from typing import List, Optional
 
+from bot.email.store import EmailStore
 from bot.feedback import FeedbackStore
 from bot.handoff import AgentAccounts, HandoffQueue, build_handoff_queue
 from bot.kb import Entry, KnowledgeBaseSearch, load_entries, load_faq_examples, with_examples
@@ -20,8 +21,9 @@ from bot.surveys import SurveyStore
 class Services:
     """Everything behind the actions, each behind its own small Protocol.
 
-    With the embedded and the PostgreSQL stores, the queue, surveys, shop events, feedback and
-    limits are one database (one object); the actions only see the part they use.
+    With the embedded and the PostgreSQL stores, the queue, surveys, shop events, feedback,
+    limits and the email channel's threads are one database (one object); the actions only
+    see the part they use.
     """
 
     settings: Settings
@@ -32,6 +34,7 @@ class Services:
     shop_events: ShopEvents
     feedback: FeedbackStore
     limits: AttemptLimits
+    email: EmailStore
     kb_entries: List[Entry]
     kb_search: KnowledgeBaseSearch
 
@@ -49,6 +52,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         orders=build_order_service(settings),
         handoff=queue, agents=queue, surveys=queue, shop_events=queue, feedback=queue, limits=queue,
+        email=queue,
         kb_entries=entries,
         kb_search=KnowledgeBaseSearch(entries),
     )

@@ -47,7 +47,7 @@ def services(tmp_path: Path, orders: OrderService, kb_entries) -> Services:
     queue = SQLiteHandoffQueue(tmp_path / "handoff.db")
     built = Services(
         settings=settings, orders=orders, handoff=queue, agents=queue, surveys=queue,
-        shop_events=queue, feedback=queue, limits=queue, kb_entries=kb_entries,
+        shop_events=queue, feedback=queue, limits=queue, email=queue, kb_entries=kb_entries,
         kb_search=KnowledgeBaseSearch(kb_entries),
     )
     set_services(built)

@@ -3,21 +3,30 @@
 No Rasa here: the channel hands in how to understand a text (the NLU) and how to run a turn of
 the dialogue (collecting the bot's messages), and how to send an email. Conversations are
 ``email:<sender address>``, so a shopper's later emails, and a person's answers, stay in one
-conversation and on one ticket.
+conversation and on one ticket. Each conversation's thread (the latest email's Message-ID,
+References, address and language) is kept in the queue's database, so that a person's answer
+after a restart is still threaded and goes to the right address.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
 from bot.channel_keys import scoped
-from bot.email.letters import bot_paragraphs, compose, order_status_paragraphs, text
+from bot.email.letters import (
+    bot_paragraphs,
+    compose,
+    order_status_paragraphs,
+    rating_choices,
+    text,
+)
 from bot.email.parse import InboundEmail, parse_email
+from bot.email.ratings import RatingLinks
+from bot.email.store import EmailStore, EmailThread
 from bot.email.triage import (
     DEFAULT_OUTGOING_LIMIT,
     Route,
@@ -45,8 +54,6 @@ Understand = Callable[[str], Awaitable[Understanding]]
 Converse = Callable[[str, str, Dict[str, Any]], Awaitable[List[Dict[str, Any]]]]
 Send = Callable[[EmailMessage], Awaitable[None]]
 DetectLanguage = Callable[[str], Optional[str]]
-
-_MAX_THREADS = 10_000
 
 
 @dataclass(frozen=True)
@@ -85,20 +92,21 @@ class EmailDesk:
     """Handles the support mailbox's emails, one at a time."""
 
     def __init__(self, mailbox: MailboxSettings, settings: Settings, orders: OrderService,
-                 queue: HandoffQueue, limits: AttemptLimits, *, send: Send,
-                 understand: Understand, converse: Converse,
-                 detect_language: DetectLanguage) -> None:
+                 queue: HandoffQueue, limits: AttemptLimits, store: EmailStore, *,
+                 send: Send, understand: Understand, converse: Converse,
+                 detect_language: DetectLanguage,
+                 rating_links: Optional[RatingLinks] = None) -> None:
         self.mailbox = mailbox
         self.settings = settings
         self.orders = orders
         self.queue = queue
         self.limits = limits
+        self.store = store
+        self.rating_links = rating_links
         self._send = send
         self._understand = understand
         self._converse = converse
         self._detect_language = detect_language
-        # The last email of each conversation: a person's answer is threaded under it.
-        self._threads: "OrderedDict[str, Tuple[InboundEmail, str]]" = OrderedDict()
 
     async def handle(self, raw: bytes) -> Outcome:
         """Answer, route or ignore one received email."""
@@ -142,16 +150,43 @@ class EmailDesk:
         Returns:
             False when the shopper's address never wrote to this mailbox (nothing is sent).
         """
-        known = self._threads.get(scoped(CHANNEL, address))
-        if known is None:
+        thread = self.store.email_thread(scoped(CHANNEL, address))
+        if thread is None:
             return False
-        mail, language = known
-        email = compose(to=mail.sender, sender=self.mailbox.address, team=self.mailbox.team,
-                        subject=mail.subject, paragraphs=[message], language=language,
-                        answering=mail)
+        email = compose(to=thread.address, sender=self.mailbox.address, team=self.mailbox.team,
+                        subject=thread.subject, paragraphs=[message], language=thread.language,
+                        answering=thread)
         del email["Auto-Submitted"]  # a person wrote it
         await self._send(email)
         return True
+
+    async def send_survey(self, address: str, ticket_id: str) -> bool:
+        """Ask the shopper to rate a ticket a person resolved: one email in their thread with
+        five one-click links (1-5), each carrying a signed token for the ticket and the rating.
+
+        The email counts against the per-address limit like every automatic one.
+
+        Returns:
+            False when nothing was sent: no links configured, no thread, the ticket is not
+            this conversation's, or the address had as many emails as the limit allows.
+        """
+        conversation = scoped(CHANNEL, address)
+        thread = self.store.email_thread(conversation)
+        ticket = self.queue.get(ticket_id)
+        if self.rating_links is None or thread is None or ticket is None or \
+                ticket.conversation_id != conversation:
+            logger.warning("rating email not sent: no links, thread or matching ticket")
+            return False
+        language = thread.language
+        email = compose(
+            to=thread.address, sender=self.mailbox.address, team=self.mailbox.team,
+            subject=thread.subject, language=language, answering=thread,
+            paragraphs=[text("survey", language, ticket=ticket_id)],
+            links=[(label, self.rating_links.link(ticket_id, score))
+                   for score, label in rating_choices(language)])
+        outcome = Outcome()
+        await self._deliver(email, thread.address, outcome)
+        return bool(outcome.sent_to)
 
     # -- the routes ----------------------------------------------------------------------------
 
@@ -224,10 +259,10 @@ class EmailDesk:
             return None
 
     def _remember(self, conversation: str, mail: InboundEmail, language: str) -> None:
-        self._threads[conversation] = (mail, language)
-        self._threads.move_to_end(conversation)
-        while len(self._threads) > _MAX_THREADS:
-            self._threads.popitem(last=False)
+        """The shopper's latest email is what a person's answer is threaded under."""
+        self.store.remember_thread(EmailThread(
+            conversation_id=conversation, address=mail.sender, subject=mail.subject,
+            message_id=mail.message_id, references=mail.thread, language=language))
 
 
 def _reason(mail: InboundEmail, understood: Understanding) -> str:

@@ -11,9 +11,8 @@ from __future__ import annotations
 import html
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Protocol, Sequence, Tuple
 
-from bot.email.parse import InboundEmail
 from bot.email.triage import ASSISTANT_HEADER
 from bot.i18n import format_date, language_or_default, status_name
 from bot.shop.models import Order
@@ -138,6 +137,62 @@ _TEXTS: Dict[str, Dict[str, str]] = {
 }
 
 
+_TEXTS["survey"] = {
+    "en": "Your case {ticket} is now resolved. How satisfied are you with the help you got? "
+          "One click on a rating below is enough.",
+    "fi": "Tapauksesi {ticket} on nyt ratkaistu. Kuinka tyytyväinen olet saamaasi apuun? "
+          "Yksi napsautus alla olevaan arvioon riittää.",
+    "tr": "{ticket} numaralı kaydınız çözüldü. Aldığınız yardımdan ne kadar memnunsunuz? "
+          "Aşağıdaki puanlardan birine bir kez tıklamanız yeterli.",
+    "uk": "Ваше звернення {ticket} вирішено. Наскільки ви задоволені допомогою? "
+          "Достатньо одного натискання на оцінку нижче.",
+    "id": "Kasus Anda {ticket} sudah selesai. Seberapa puas Anda dengan bantuan kami? "
+          "Cukup satu klik pada salah satu nilai di bawah.",
+    "nb": "Saken din {ticket} er nå løst. Hvor fornøyd er du med hjelpen du fikk? "
+          "Ett klikk på en vurdering nedenfor er nok.",
+}
+
+#: The five ratings, best first, as the survey email and the rating page name them.
+_RATINGS: Dict[str, Tuple[str, str, str, str, str]] = {
+    "en": ("Very satisfied", "Satisfied", "Neither satisfied nor dissatisfied", "Dissatisfied",
+           "Very dissatisfied"),
+    "fi": ("Erittäin tyytyväinen", "Tyytyväinen", "En tyytyväinen enkä tyytymätön",
+           "Tyytymätön", "Erittäin tyytymätön"),
+    "tr": ("Çok memnunum", "Memnunum", "Ne memnunum ne değilim", "Memnun değilim",
+           "Hiç memnun değilim"),
+    "uk": ("Дуже задоволений", "Задоволений", "Ні задоволений, ні незадоволений",
+           "Незадоволений", "Дуже незадоволений"),
+    "id": ("Sangat puas", "Puas", "Biasa saja", "Tidak puas", "Sangat tidak puas"),
+    "nb": ("Svært fornøyd", "Fornøyd", "Verken fornøyd eller misfornøyd", "Misfornøyd",
+           "Svært misfornøyd"),
+}
+
+
+class Threaded(Protocol):
+    """What an answer is threaded under: a received email, or a conversation's stored thread."""
+
+    @property
+    def message_id(self) -> str:
+        """The Message-ID answered (In-Reply-To)."""
+
+    @property
+    def thread(self) -> Tuple[str, ...]:
+        """The References of the answer."""
+
+
+def rating_choices(language: Optional[str]) -> List[Tuple[int, str]]:
+    """The ratings 5 to 1 with their names, e.g. ``(5, "★★★★★ 5/5 Very satisfied")``."""
+    names = _RATINGS.get(language_or_default(language), _RATINGS["en"])
+    return [(score, f"{'★' * score} {score}/5 {name}") for score, name in zip(range(5, 0, -1),
+                                                                            names)]
+
+
+def rating_name(score: int, language: Optional[str]) -> str:
+    """The name of one rating (1-5) in the language."""
+    names = _RATINGS.get(language_or_default(language), _RATINGS["en"])
+    return names[5 - score]
+
+
 def text(key: str, language: Optional[str], **values: Any) -> str:
     """One of the email texts in the language (English when it has none)."""
     variants = _TEXTS[key]
@@ -175,7 +230,8 @@ def bot_paragraphs(messages: Iterable[Dict[str, Any]]) -> List[str]:
 
 
 def compose(*, to: str, sender: str, team: str, subject: str, paragraphs: Sequence[str],
-            language: str, answering: Optional[InboundEmail] = None) -> EmailMessage:
+            language: str, answering: Optional[Threaded] = None,
+            links: Sequence[Tuple[str, str]] = ()) -> EmailMessage:
     """An email from the assistant: greeting, paragraphs, sign-off; plain text and HTML.
 
     Args:
@@ -185,13 +241,17 @@ def compose(*, to: str, sender: str, team: str, subject: str, paragraphs: Sequen
         subject: The subject line (``Re: `` is added when answering).
         paragraphs: What the email says.
         language: The shopper's language.
-        answering: The email this one answers: threads it (In-Reply-To, References).
+        answering: The email (or stored thread) this one answers: threads it (In-Reply-To,
+            References).
+        links: ``(label, url)`` pairs listed after the paragraphs (the rating links).
 
     Returns:
         A message marked as the assistant's own (``X-Shop-Assistant``) and as an automatic
         reply (``Auto-Submitted: auto-replied``, so other robots do not answer it).
     """
-    body = [text("hello", language), *paragraphs, text("signed", language, team=team)]
+    listed = "\n".join(f"{label}: {url}" for label, url in links)
+    body = [text("hello", language), *paragraphs, *([listed] if listed else []),
+            text("signed", language, team=team)]
     message = EmailMessage()
     message["From"] = formataddr((team, sender))
     message["To"] = to
@@ -204,7 +264,8 @@ def compose(*, to: str, sender: str, team: str, subject: str, paragraphs: Sequen
         message["In-Reply-To"] = answering.message_id
         message["References"] = " ".join(answering.thread)
     message.set_content("\n\n".join(body) + "\n")
-    message.add_alternative(_html(body, language), subtype="html")
+    message.add_alternative(_html([text("hello", language), *paragraphs], language, links,
+                                  text("signed", language, team=team)), subtype="html")
     # After the body: setting the content replaces every Content-* header.
     message["Content-Language"] = language_or_default(language)
     return message
@@ -217,7 +278,17 @@ def _reply_subject(subject: str) -> str:
     return f"Re: {subject}" if subject else "Re:"
 
 
-def _html(paragraphs: Sequence[str], language: str) -> str:
-    body = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+def _html(paragraphs: Sequence[str], language: str, links: Sequence[Tuple[str, str]] = (),
+          signed: str = "") -> str:
+    body = "".join(_paragraph(p) for p in paragraphs)
+    if links:
+        items = "".join(f'<li><a href="{html.escape(url, quote=True)}">{html.escape(label)}</a>'
+                        "</li>" for label, url in links)
+        body += f'<ul style="list-style:none;padding:0;line-height:2">{items}</ul>'
+    body += _paragraph(signed) if signed else ""
     return (f'<!DOCTYPE html><html lang="{language_or_default(language)}"><head>'
             f'<meta charset="utf-8"></head><body>{body}</body></html>')
+
+
+def _paragraph(text_: str) -> str:
+    return f"<p>{html.escape(text_).replace(chr(10), '<br>')}</p>"

@@ -1,7 +1,7 @@
 """The queue database's tables, how they grow between versions, and a ticket as a row.
 
 One database holds the tickets and what lives beside them (agents, survey answers, shop events,
-feedback, attempt limits); each part brings its own tables.
+feedback, attempt limits, email threads); each part brings its own tables.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any, Dict, Optional
 
+from bot.email.store import EMAIL_SCHEMA
 from bot.feedback import FEEDBACK_SCHEMA
 from bot.handoff.agents import AGENT_SCHEMA
 from bot.handoff.models import Ticket, TranscriptLine
@@ -49,7 +50,8 @@ CREATE TABLE IF NOT EXISTS ticket_notes (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ticket_notes_ticket ON ticket_notes (ticket_id, created_at);
-""" + AGENT_SCHEMA + SURVEY_SCHEMA + LIMIT_SCHEMA + SHOP_EVENTS_SCHEMA + FEEDBACK_SCHEMA
+""" + AGENT_SCHEMA + SURVEY_SCHEMA + LIMIT_SCHEMA + SHOP_EVENTS_SCHEMA + FEEDBACK_SCHEMA \
+    + EMAIL_SCHEMA
 
 
 _CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+) \((.*)\)", re.S)

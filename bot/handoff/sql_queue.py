@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Dict, Iterator, List, Optional, Sequence
 
+from bot.email.store import SQLEmailStore
 from bot.feedback import SQLFeedback
 from bot.handoff.agents import SQLAgentAccounts
 from bot.handoff.models import OPEN_STATES, STATUSES, Note, Ticket
@@ -29,7 +30,7 @@ from bot.surveys.store import SQLSurveys
 
 
 class SQLHandoffQueue(SQLAgentAccounts, SQLSurveys, SQLAttemptLimits, SQLShopEvents,
-                      SQLFeedback):
+                      SQLFeedback, SQLEmailStore):
     """The queue over a DB-API connection; subclasses say how to connect and lock."""
 
     placeholder = "?"

@@ -1,5 +1,6 @@
 """Shopper data in the handoff queue's database: tickets and their notes, survey answers,
-review items, shop events (abandoned carts, deliveries) and rate-limit attempts.
+review items, shop events (abandoned carts, deliveries), rate-limit attempts and the email
+channel's threads.
 
 Each part works through the queue store's own transaction and SQL helpers, the way the review
 inbox does, so the same statements run on SQLite and on PostgreSQL.
@@ -219,3 +220,37 @@ class AttemptRecords:
     def purge(self, cutoffs: Cutoffs) -> Counts:
         """Delete attempts older than the longest limit window."""
         return {"attempts": self.queue.purge_attempts(cutoffs.attempts)}
+
+
+class EmailThreadRecords(_QueueTables):
+    """The email channel's threads: each conversation's latest email (address, subject,
+    Message-IDs), kept so that a person's answer is threaded; and which tickets were rated by
+    email (no personal data, removed with the thread)."""
+
+    def conversations_of(self, shopper: Shopper) -> Set[str]:
+        """The email conversations of the shopper's address."""
+        if not shopper.email:
+            return set()
+        with self.queue._transaction() as cur:
+            rows = self.queue._all(cur, "SELECT conversation_id FROM email_threads WHERE"
+                                        " address = ?", (shopper.email,))
+        return {row["conversation_id"] for row in rows}
+
+    def erase(self, shopper: Shopper, conversations: Collection[str]) -> Counts:
+        """Delete the threads of these conversations and of the shopper's address."""
+        with self.queue._transaction() as cur:
+            removed = self._delete_in(cur, "email_threads", "conversation_id", conversations)
+            if shopper.email:
+                removed += self._delete_in(cur, "email_threads", "address", [shopper.email])
+        return {"email_threads": removed}
+
+    def purge(self, cutoffs: Cutoffs) -> Counts:
+        """Delete threads whose shopper has not written since the ticket limit, and ratings
+        of tickets that are gone."""
+        with self.queue._transaction() as cur:
+            cur.execute(self.queue._sql("DELETE FROM email_threads WHERE updated_at < ?"),
+                        (cutoffs.tickets.isoformat(),))
+            threads = cur.rowcount or 0
+            cur.execute("DELETE FROM email_ratings WHERE ticket_id NOT IN"
+                        " (SELECT ticket_id FROM tickets)")
+        return {"email_threads": threads}

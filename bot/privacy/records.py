@@ -11,6 +11,7 @@ from bot.privacy.base import Counts, Cutoffs, Shopper, ShopperData
 from bot.privacy.feedback_records import FeedbackRecords
 from bot.privacy.queue_records import (
     AttemptRecords,
+    EmailThreadRecords,
     ReviewRecords,
     ShopEventRecords,
     SurveyRecords,
@@ -87,7 +88,7 @@ def build_shopper_records(settings: Settings, queue: Any) -> ShopperRecords:
     Args:
         settings: Where the tracker store is.
         queue: The handoff queue store (``SQLHandoffQueue``): tickets, surveys, review items,
-            shop events, feedback and rate-limit attempts live in its database.
+            shop events, feedback, rate-limit attempts and email threads live in its database.
     """
     stores: List[ShopperData] = []
     if settings.tracker_store_url:
@@ -96,7 +97,7 @@ def build_shopper_records(settings: Settings, queue: Any) -> ShopperRecords:
         logger.warning("the tracker store is not an SQL store: conversations are neither"
                        " purged nor erased here")
     stores += [TicketRecords(queue), SurveyRecords(queue), ReviewRecords(queue),
-               ShopEventRecords(queue), AttemptRecords(queue)]
+               ShopEventRecords(queue), AttemptRecords(queue), EmailThreadRecords(queue)]
     stores.append(FeedbackRecords(queue))
     return ShopperRecords(stores)
 

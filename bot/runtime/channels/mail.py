@@ -4,8 +4,10 @@ Configured in ``credentials.yml`` under ``bot.runtime.channels.mail.EmailInput``
 come from the environment (``EMAIL_IMAP_PASSWORD``, ``EMAIL_SMTP_PASSWORD``), never from the
 file. Polling starts with the server (a listener on the channel's blueprint) and stops with it.
 What is done with each email is decided in :mod:`bot.email`; this module only connects it to
-Rasa: the NLU for the intent, a dialogue turn whose messages are collected into one reply, and
-an output channel that sends a person's answers (handoff) as emails in the shopper's thread.
+Rasa: the NLU for the intent, a dialogue turn whose messages are collected into one reply, an
+output channel that sends a person's answers (handoff) as emails in the shopper's thread and
+the rating question after a resolved ticket as one email of one-click links, and the page those
+links land on (``GET /webhooks/email/rating/<token>``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.email import CHANNEL, EmailDesk, ImapMailbox, MailboxSettings, MailServer, SmtpSender
+from bot.email.letters import bot_paragraphs
+from bot.email.ratings import (
+    RatingLinks,
+    RatingResult,
+    accepted_language,
+    rating_page,
+    record_rating,
+)
 from bot.email.triage import Understanding
 from bot.limits import Limit
 from bot.runtime.channels.scoped import ScopedOutput, scope_messages
@@ -39,8 +49,16 @@ IMAP_PASSWORD_ENV = "EMAIL_IMAP_PASSWORD"
 SMTP_PASSWORD_ENV = "EMAIL_SMTP_PASSWORD"
 
 
+#: Chat messages that mean nothing in a mailbox ("I'm back" after a person resolved a ticket:
+#: the rating email says the case is resolved).
+NOT_EMAILED = frozenset({"utter_handoff_back_to_bot"})
+#: The rating question after a person resolved a ticket: one email of one-click links.
+RATING_QUESTION = "utter_ask_csat"
+
+
 class EmailOutput(OutputChannel):
-    """Sends a person's answers (and anything else said outside a turn) as emails."""
+    """Sends what is said outside a turn as emails in the shopper's thread: a person's answers,
+    and after a resolved ticket the rating email; one email per message, buttons as a list."""
 
     @classmethod
     def name(cls) -> Text:
@@ -48,6 +66,18 @@ class EmailOutput(OutputChannel):
 
     def __init__(self, channel: "EmailInput") -> None:
         self.channel = channel
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        desk = self.channel.desk
+        action = message.get("utter_action")
+        if desk is None or action in NOT_EMAILED:
+            return
+        if action == RATING_QUESTION and message.get("csat_ticket"):
+            await desk.send_survey(recipient_id, str(message["csat_ticket"]))
+            return
+        paragraphs = bot_paragraphs([message])
+        if paragraphs:
+            await self.send_text_message(recipient_id, "\n\n".join(paragraphs))
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         desk = self.channel.desk
@@ -84,14 +114,17 @@ class EmailInput(InputChannel):
                                 for a in settings.get("own_addresses") or ()),
             outgoing_limit=Limit(int(settings.get("emails_per_hour", 4)), 3600))
         return cls(ImapMailbox(imap, str(settings.get("mailbox") or "INBOX")), SmtpSender(smtp),
-                   mailbox, float(settings.get("poll_seconds", 30)))
+                   mailbox, float(settings.get("poll_seconds", 30)),
+                   public_url=str(settings.get("public_url") or ""))
 
     def __init__(self, inbox: ImapMailbox, outbox: SmtpSender, mailbox: MailboxSettings,
-                 poll_seconds: float = 30) -> None:
+                 poll_seconds: float = 30, public_url: str = "") -> None:
         self.inbox = inbox
         self.outbox = outbox
         self.mailbox = mailbox
         self.poll_seconds = poll_seconds
+        #: Where shoppers' browsers reach this server (the rating links); '' for no links.
+        self.public_url = public_url
         self.desk: Optional[EmailDesk] = None
         self._poller: Optional["asyncio.Task[None]"] = None
 
@@ -105,6 +138,10 @@ class EmailInput(InputChannel):
         @mail.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if self._poller else "stopped"})
+
+        @mail.route("/rating/<token>", methods=["GET"])
+        async def rate(request: Request, token: str) -> HTTPResponse:
+            return self.rating(token, request.headers.get("accept-language"))
 
         @mail.listener("after_server_start")
         async def start_polling(app: Sanic, _: Any) -> None:
@@ -128,8 +165,36 @@ class EmailInput(InputChannel):
 
         services = get_services()
         return EmailDesk(self.mailbox, services.settings, services.orders, services.handoff,
-                         services.limits, send=self.send, understand=understand,
-                         converse=converse, detect_language=lambda text: detect(text).language)
+                         services.limits, services.email, send=self.send,
+                         understand=understand, converse=converse,
+                         detect_language=lambda text: detect(text).language,
+                         rating_links=self.rating_links(services.settings.session_secret))
+
+    def rating_links(self, secret: str) -> Optional[RatingLinks]:
+        """The one-click rating links, or None (no rating emails) without a public URL or a
+        secret to sign them with."""
+        if not self.public_url or not secret:
+            logger.warning("email channel: no public_url or SESSION_SECRET, so no rating "
+                           "emails after resolved tickets")
+            return None
+        return RatingLinks.from_secret(secret, self.public_url)
+
+    def rating(self, token: str, accept_language: Optional[str] = None) -> HTTPResponse:
+        """The page a rating link lands on; the rating is recorded on the first click only."""
+        from bot.services import get_services
+
+        language = accepted_language(accept_language)
+        links = self.desk.rating_links if self.desk is not None else None
+        if links is None:  # this server sends no rating emails: no link can be its own
+            result = RatingResult(400, "invalid", language)
+        else:
+            services = get_services()
+            result = record_rating(token[:200], links, services.handoff, services.surveys,
+                                   services.email, language)
+        if result.status == 200:
+            logger.info("rating recorded from an email link")
+        return response.html(rating_page(result, self.mailbox.team), status=result.status,
+                             headers=RATING_PAGE_HEADERS)
 
     async def send(self, message: EmailMessage) -> None:
         """Send one email on a worker thread; a failure is logged, never raised into a turn."""
@@ -160,6 +225,16 @@ class EmailInput(InputChannel):
             except (imaplib.IMAP4.error, OSError) as error:
                 logger.warning("mailbox poll failed: %s", type(error).__name__)
             await asyncio.sleep(self.poll_seconds)
+
+
+#: The rating page runs no script and loads nothing; the token in its address is not passed on.
+RATING_PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                               "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 
 
 async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:

@@ -6,6 +6,8 @@ from typing import Any, Dict, List
 import pytest
 
 from bot.email import EmailDesk, MailboxSettings, Route, Understanding
+from bot.email.ratings import RatingLinks
+from bot.handoff import SQLiteHandoffQueue
 from bot.text.language import detect
 from tests.bot.email.mails import auto_reply, bounce, shopper_email
 
@@ -20,15 +22,18 @@ INTENTS = {
 class Desk:
     """A desk whose NLU and dialogue are stand-ins; what it sends is kept."""
 
-    def __init__(self, services, **mailbox: Any) -> None:
+    def __init__(self, services, queue=None, **mailbox: Any) -> None:
         self.sent: List[Any] = []
         self.turns: List[str] = []
         settings = MailboxSettings(address="support@shop.test", team="Northwind",
                                    chat_url="https://shop.test/#chat", **mailbox)
-        self.desk = EmailDesk(settings, services.settings, services.orders, services.handoff,
-                              services.limits, send=self._send, understand=self._understand,
-                              converse=self._converse,
-                              detect_language=lambda text: detect(text).language)
+        queue = queue or services.handoff
+        self.desk = EmailDesk(settings, services.settings, services.orders, queue,
+                              services.limits, queue, send=self._send,
+                              understand=self._understand, converse=self._converse,
+                              detect_language=lambda text: detect(text).language,
+                              rating_links=RatingLinks.from_secret(
+                                  "test-secret", "https://chat.shop.test"))
 
     async def _send(self, message) -> None:
         self.sent.append(message_from_bytes(bytes(message), policy=policy.default))
@@ -168,3 +173,44 @@ async def test_the_forged_sender_cannot_flood_the_order_owner(services):
         await desk.desk.handle(shopper_email(f"Where is order 10023? ({index})",
                                              sender=f"stranger{index}@evil.test"))
     assert len([m for m in desk.sent if m["To"] == ANNA]) == 4
+
+
+async def test_later_emails_on_an_open_ticket_become_notes_on_it(services):
+    desk = Desk(services)
+    first = await desk.desk.handle(shopper_email("This is unacceptable, my parcel is soaked."))
+    ticket_id = first.ticket_id
+    sent, turns = len(desk.sent), list(desk.turns)
+
+    later = await desk.desk.handle(shopper_email(
+        "Here is more: the box was open too.\n\nOn Mon, 16 Mar 2026 Northwind wrote:\n"
+        "> Thanks for your message", subject="Re: Question"))
+    assert later.ticket_id == ticket_id and later.route is Route.PERSON
+    # no second ticket, no bot turn (so nothing in the transcript), no email to the shopper
+    assert [t.ticket_id for t in services.handoff.list_open()] == [ticket_id]
+    assert desk.turns == turns and len(desk.sent) == sent
+    note = services.handoff.notes(ticket_id)[-1]
+    assert note.author == "shopper (email)" and "the box was open too" in note.text
+    assert "Thanks for your message" not in note.text  # the quote is not repeated
+    assert all("box was open" not in line.text
+               for line in services.handoff.get(ticket_id).transcript)
+
+
+async def test_a_persons_answer_after_a_restart_is_threaded_to_the_right_address(services,
+                                                                                tmp_path):
+    before = Desk(services)
+    await before.desk.handle(shopper_email("This is unacceptable, the shoes fell apart.",
+                                           message_id="<r1@client.test>"))
+    await before.desk.handle(shopper_email("Kengät hajosivat, tämä on unacceptable.",
+                                           subject="Re: Question", message_id="<r2@client.test>",
+                                           references=["<r1@client.test>"]))
+
+    # A new process: a new desk over the same database file, nothing kept in memory.
+    reopened = SQLiteHandoffQueue(services.settings.handoff_db_path)
+    after = Desk(services, queue=reopened)
+    assert await after.desk.send_agent_message(ANNA, "Uusi pari on matkalla.")
+    answer = after.sent[-1]
+    assert answer["To"] == ANNA and answer["In-Reply-To"] == "<r2@client.test>"
+    assert answer["References"] == "<r1@client.test> <r2@client.test>"
+    assert answer["Subject"] == "Re: Question" and answer["Content-Language"] == "fi"
+    assert not await after.desk.send_agent_message("never.wrote@example.com", "Hello")
+    reopened.close()

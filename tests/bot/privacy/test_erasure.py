@@ -93,3 +93,15 @@ def test_a_running_rasa_server_forgets_the_conversation(world, settings, tracker
 def test_a_request_names_exactly_one_shopper(fields):
     with pytest.raises(ValueError):
         Shopper(**fields)
+
+
+def test_erasure_by_email_removes_her_email_threads(world):
+    from bot.email.store import EmailThread
+
+    for address in ("anna@example.com", "joanna@example.com"):
+        world.queue.remember_thread(EmailThread(f"email:{address}", address, "Question",
+                                                "<m@client.test>", ("<m@client.test>",), "en"))
+    report = world.records.erase(Shopper(email="anna@example.com"))
+    assert report.removed["email_threads"] == 1
+    assert world.queue.email_thread("email:anna@example.com") is None
+    assert world.queue.email_thread("email:joanna@example.com") is not None

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from bot.console.erasure_api import purge_periodically
+from bot.email.store import EmailThread
 from bot.privacy import build_shopper_records, purge_expired
 from bot.privacy.__main__ import main
 from bot.review.inbox import ReviewInbox
@@ -45,6 +46,10 @@ def test_purge_removes_only_what_is_past_each_limit(store, tracker, feedback, se
     feedback.add_feedback("new-feedback", "nice", "rest", "en", now=ago(10).timestamp())
     store.record([("verify-email", "anna@example.com")], now=ago(2))
     store.record([("verify-email", "mikko@example.fi")], now=NOW)
+    for address, days in (("old@example.com", 400), ("recent@example.com", 10)):
+        store.remember_thread(EmailThread(f"email:{address}", address, "Question",
+                                          "<m@client.test>", ("<m@client.test>",), "en",
+                                          updated_at=ago(days)))
     inbox = ReviewInbox(store, tmp_path, settings.tracker_store_url)
     assert inbox.refresh() == 2
     records = build_shopper_records(settings, store)
@@ -62,10 +67,12 @@ def test_purge_removes_only_what_is_past_each_limit(store, tracker, feedback, se
     assert store.survey_prefs("conversation:declined-lately").declined_at is not None
     assert [row[0] for row in feedback.recent_feedback()] == ["new-feedback"]
     assert [i.text for i in inbox.items()] == ["blah again"]
+    assert store.email_thread("email:old@example.com") is None
+    assert store.email_thread("email:recent@example.com") is not None
     assert report.removed == {"conversations": 1, "conversation_events": 2, "tickets": 2,
                               "ticket_notes": 1, "survey_answers": 1, "survey_prefs": 1,
                               "review_items": 1, "shop_events": 0, "attempts": 1,
-                              "feedback": 1}
+                              "feedback": 1, "email_threads": 1}
     assert not any(purge_expired(records, settings, NOW).removed.values())  # nothing more
 
 
