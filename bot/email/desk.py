@@ -52,6 +52,10 @@ CHANNEL = "email"
 
 Understand = Callable[[str], Awaitable[Understanding]]
 Converse = Callable[[str, str, Dict[str, Any]], Awaitable[List[Dict[str, Any]]]]
+#: Keeps a shopper's email in the conversation without a bot turn: ``(conversation, text,
+#: understood, slots)``. A ticket's conversation then knows its channel, so that a person's
+#: answers and the rating question after resolution go out by email.
+Record = Callable[[str, str, Understanding, Dict[str, Any]], Awaitable[None]]
 Send = Callable[[EmailMessage], Awaitable[None]]
 DetectLanguage = Callable[[str], Optional[str]]
 
@@ -95,7 +99,8 @@ class EmailDesk:
                  queue: HandoffQueue, limits: AttemptLimits, store: EmailStore, *,
                  send: Send, understand: Understand, converse: Converse,
                  detect_language: DetectLanguage,
-                 rating_links: Optional[RatingLinks] = None) -> None:
+                 rating_links: Optional[RatingLinks] = None,
+                 record: Optional[Record] = None) -> None:
         self.mailbox = mailbox
         self.settings = settings
         self.orders = orders
@@ -107,6 +112,7 @@ class EmailDesk:
         self._understand = understand
         self._converse = converse
         self._detect_language = detect_language
+        self._record = record
 
     async def handle(self, raw: bytes) -> Outcome:
         """Answer, route or ignore one received email."""
@@ -227,6 +233,9 @@ class EmailDesk:
         if intake.ticket is None:
             return  # too many new tickets from this address lately: no answer either
         outcome.ticket_id = intake.ticket.ticket_id
+        if self._record is not None:
+            await self._record(conversation, _as_note(mail), understood,
+                               {"handoff_ticket": intake.ticket.ticket_id, "language": language})
         if intake.new:
             await self._reply(mail, [text("ticket", language, ticket=intake.ticket.ticket_id)],
                               language, outcome)

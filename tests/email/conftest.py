@@ -1,1 +1,6 @@
-from tests.email.mailservers import imap_server, smtp_server  # noqa: F401
+from tests.email.mailservers import (  # noqa: F401
+    imap_server,
+    module_imap_server,
+    module_smtp_server,
+    smtp_server,
+)

@@ -118,33 +118,63 @@ async def test_a_thread_of_three_through_real_servers(channel, imap_server, smtp
     assert "new pair" in text_of(answer)
 
 
+class ReadyAgent:
+    """What the channel uses of Rasa's agent: the NLU, and the conversation's tracker."""
+
+    def __init__(self) -> None:
+        from rasa.core.lock_store import InMemoryLockStore
+        from rasa.core.tracker_store import InMemoryTrackerStore
+        from rasa.shared.core.domain import Domain
+
+        self.lock_store = InMemoryLockStore()
+        self.tracker_store = InMemoryTrackerStore(Domain.empty())
+        self.processor = self
+
+    def is_ready(self) -> bool:
+        return True
+
+    async def parse_message(self, text: str) -> Dict[str, Any]:
+        return {"intent": {"name": "complaint", "confidence": 0.95}}
+
+    async def fetch_tracker_with_initial_session(self, sender_id: str, output_channel=None):
+        return await self.tracker_store.get_or_create_tracker(sender_id)
+
+
 def test_polling_starts_and_stops_with_the_server(channel, imap_server, smtp_server, services):
-    """The channel's blueprint starts polling when the server starts; without a loaded model
-    nothing is understood, so the email goes to a person."""
+    """The channel's blueprint starts polling when the server starts; emails wait in the
+    mailbox until a model is loaded. A ticket's conversation then knows it came by email (a
+    person's answer goes out on the channel of its latest user turn)."""
     import asyncio
 
     from sanic import Sanic, response
 
     async def on_new_message(message) -> None:  # the dialogue is not reached on this route
-        raise AssertionError("no dialogue without a model")
+        raise AssertionError("a complaint goes to a person, not to the dialogue")
 
     Sanic.test_mode = True
     app = Sanic("email_channel_test")
     app.ctx.agent = None
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/email")
+    agent = ReadyAgent()
 
     @app.get("/sent")
     async def sent(_):
+        await asyncio.sleep(3)  # three polls without a model: nothing is read
+        unseen_before = imap_server.unseen()
+        app.ctx.agent = agent
         for _ in range(100):
             if smtp_server.received:
                 break
             await asyncio.sleep(0.1)
-        return response.json({"sent": len(smtp_server.received)})
+        return response.json({"unseen_before": unseen_before, "sent": len(smtp_server.received)})
 
-    imap_server.deliver(shopper_email("Hello there, I have a question about socks."))
+    imap_server.deliver(shopper_email("This is unacceptable, the socks have holes."))
     _, health = app.test_client.get("/webhooks/email/")
     assert health.json == {"status": "ok"}
     _, result = app.test_client.get("/sent")
-    assert result.json == {"sent": 1}
+    assert result.json == {"unseen_before": 1, "sent": 1}
     ticket = services.handoff.open_ticket_for(f"email:{ANNA}")
     assert ticket is not None and ticket.ticket_id in text_of(smtp_server.received[0])
+    tracker = asyncio.run(agent.tracker_store.retrieve(f"email:{ANNA}"))
+    assert tracker.get_latest_input_channel() == "email"
+    assert "socks have holes" in tracker.latest_message.text

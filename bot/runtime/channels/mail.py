@@ -26,11 +26,14 @@ from rasa.core.channels.channel import (
     OutputChannel,
     UserMessage,
 )
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.email import CHANNEL, EmailDesk, ImapMailbox, MailboxSettings, MailServer, SmtpSender
+from bot.email.desk import Record
 from bot.email.letters import bot_paragraphs
 from bot.email.ratings import (
     RatingLinks,
@@ -49,9 +52,10 @@ IMAP_PASSWORD_ENV = "EMAIL_IMAP_PASSWORD"
 SMTP_PASSWORD_ENV = "EMAIL_SMTP_PASSWORD"
 
 
-#: Chat messages that mean nothing in a mailbox ("I'm back" after a person resolved a ticket:
-#: the rating email says the case is resolved).
-NOT_EMAILED = frozenset({"utter_handoff_back_to_bot"})
+#: Chat messages that mean nothing in a mailbox: "X has joined the chat" when a person claims
+#: the ticket (their answer is the email), "I'm back" after they resolved it (the rating email
+#: says the case is resolved).
+NOT_EMAILED = frozenset({"utter_handoff_back_to_bot", "utter_agent_joined"})
 #: The rating question after a person resolved a ticket: one email of one-click links.
 RATING_QUESTION = "utter_ask_csat"
 
@@ -145,8 +149,9 @@ class EmailInput(InputChannel):
 
         @mail.listener("after_server_start")
         async def start_polling(app: Sanic, _: Any) -> None:
-            self.desk = self.build_desk(_understanding(app), _conversation(on_new_message))
-            self._poller = asyncio.ensure_future(self.poll_forever())
+            self.desk = self.build_desk(_understanding(app), _conversation(on_new_message),
+                                        _recording(app))
+            self._poller = asyncio.ensure_future(self.poll_forever(lambda: _ready(app)))
 
         @mail.listener("before_server_stop")
         async def stop_polling(_: Sanic, __: Any) -> None:
@@ -158,7 +163,8 @@ class EmailInput(InputChannel):
 
     def build_desk(self, understand: Callable[[str], Awaitable[Understanding]],
                    converse: Callable[[str, str, Dict[str, Any]],
-                                      Awaitable[List[Dict[str, Any]]]]) -> EmailDesk:
+                                      Awaitable[List[Dict[str, Any]]]],
+                   record: Optional[Record] = None) -> EmailDesk:
         """The desk that handles this mailbox's emails, with the process's services."""
         from bot.services import get_services
         from bot.text.language import detect
@@ -168,7 +174,8 @@ class EmailInput(InputChannel):
                          services.limits, services.email, send=self.send,
                          understand=understand, converse=converse,
                          detect_language=lambda text: detect(text).language,
-                         rating_links=self.rating_links(services.settings.session_secret))
+                         rating_links=self.rating_links(services.settings.session_secret),
+                         record=record)
 
     def rating_links(self, secret: str) -> Optional[RatingLinks]:
         """The one-click rating links, or None (no rating emails) without a public URL or a
@@ -217,11 +224,17 @@ class EmailInput(InputChannel):
             await _in_thread(self.inbox.mark_seen, [uid])
         return len(fetched)
 
-    async def poll_forever(self) -> None:
-        """Poll until cancelled; a mailbox that cannot be reached is tried again next time."""
+    async def poll_forever(self, ready: Callable[[], bool] = lambda: True) -> None:
+        """Poll until cancelled; a mailbox that cannot be reached is tried again next time.
+
+        Args:
+            ready: False while the model is not loaded: the emails then wait in the mailbox
+                (unread, they are handled once it is), rather than all going to a person.
+        """
         while True:
             try:
-                await self.poll_once()
+                if ready():
+                    await self.poll_once()
             except (imaplib.IMAP4.error, OSError) as error:
                 logger.warning("mailbox poll failed: %s", type(error).__name__)
             await asyncio.sleep(self.poll_seconds)
@@ -240,6 +253,36 @@ RATING_PAGE_HEADERS = {
 async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
     # asyncio.to_thread arrived in Python 3.9; the project still runs on 3.8.
     return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+def _ready(app: Sanic) -> bool:
+    agent = getattr(app.ctx, "agent", None)
+    return agent is not None and agent.is_ready()
+
+
+def _recording(app: Sanic) -> Record:
+    """Appends a shopper's email to the conversation as a user turn the bot did not answer
+    (a person will), with the slots the desk names (the ticket, the language)."""
+
+    async def record(conversation: str, text: str, understood: Understanding,
+                     slots: Dict[str, Any]) -> None:
+        agent = getattr(app.ctx, "agent", None)
+        if agent is None or not agent.is_ready():
+            return
+        async with agent.lock_store.lock(conversation):
+            tracker = await agent.processor.fetch_tracker_with_initial_session(
+                conversation, CollectingOutputChannel())
+            tracker.update(UserUttered(
+                text[:10_000], intent={"name": understood.intent,
+                                       "confidence": understood.confidence},
+                input_channel=CHANNEL))
+            for name, value in slots.items():
+                if name in tracker.slots:
+                    tracker.update(SlotSet(name, value))
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+            await agent.tracker_store.save(tracker)
+
+    return record
 
 
 def _understanding(app: Sanic) -> Callable[[str], Awaitable[Understanding]]:
