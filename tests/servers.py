@@ -122,3 +122,15 @@ class Chat:
 @pytest.fixture
 def chat(stack, request):
     return Chat(stack, f"shopper-{request.node.name}")
+
+
+def email_credentials(imap: Any, smtp: Any, public_url: str) -> Dict[str, Dict[str, Any]]:
+    """The email channel reading a local Dovecot's mailbox and sending through a local SMTP
+    receiver (tests/email/mailservers.py); it polls every second. The IMAP password goes in
+    the environment (EMAIL_IMAP_PASSWORD), as in production."""
+    return {"bot.runtime.channels.mail.EmailInput": {
+        "address": imap.user, "team": "Northwind", "chat_url": "https://shop.test/#chat",
+        "imap_host": "127.0.0.1", "imap_port": imap.port, "imap_user": imap.user,
+        "imap_security": "none", "smtp_host": "127.0.0.1", "smtp_port": smtp.port,
+        "smtp_security": "none", "poll_seconds": 1, "emails_per_hour": 20,
+        "public_url": public_url}}
