@@ -5,7 +5,8 @@ each message, which costs tens of milliseconds once a conversation has a few hun
 :class:`CachedSQLTrackerStore` writes exactly what the SQL store writes and keeps the session's
 events, as they read back from the database, in a bounded in-memory cache. A cached session
 is used only while the newest event id in the database is still the one this process wrote or
-read last, so other Rasa replicas writing to the same database are seen at once.
+read last, so other Rasa replicas writing to the same database are seen at once; only the
+events they added are read.
 
 Configured in ``endpoints.yml``::
 
@@ -147,6 +148,25 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             entry = None
         return newest_id, entry
 
+    def _caught_up(self, session: Any, sender_id: Text,
+                   newest_id: Optional[int]) -> Optional[List[Event]]:
+        """The remembered session plus only the events stored since (by another replica),
+        or ``None`` when nothing usable is remembered.
+
+        Behind a round-robin load balancer each replica sees every third turn of a
+        conversation: reading the whole session again each time cost more with every turn.
+        Events are stored with growing ids while the conversation's lock is held, so the
+        rows after the remembered newest id are exactly the missing ones.
+        """
+        entry = self._cached(sender_id)
+        if entry is None or newest_id is None or entry[0] >= newest_id:
+            return None
+        rows = (session.query(self.SQLEvent.data)
+                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > entry[0])
+                .order_by(self.SQLEvent.id).all())
+        added = [Event.from_parameters(json.loads(row.data)) for row in rows]
+        return session_events(entry[1] + added)
+
     def _remember(self, sender_id: Text, newest_id: Optional[int],
                   events: List[Event]) -> None:
         if not self._capacity:
@@ -173,6 +193,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             newest_id, entry = self._current(session, sender_id)
             if entry is not None:
                 events = entry[1]
+            elif (events := self._caught_up(session, sender_id, newest_id)) is not None:
+                self._remember(sender_id, newest_id, events)
             else:
                 rows = self._event_query(session, sender_id,
                                          fetch_events_from_all_sessions=False).all()

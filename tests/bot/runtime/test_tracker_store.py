@@ -134,3 +134,32 @@ def test_the_review_inbox_finds_the_cached_store_database(tmp_path):
                          "  dialect: sqlite\n  db: /data/tracker.db\n")
     settings = load_settings(env={}, endpoints_file=endpoints)
     assert settings.tracker_store_url == "sqlite:////data/tracker.db"
+
+
+def test_replicas_taking_turns_in_turn_read_what_the_sql_store_reads(tmp_path):
+    """Three cached stores on one database, as behind a round-robin load balancer: each
+    catches up with the others' turns, across a new session too."""
+    db = str(tmp_path / "tracker.db")
+    plain = SQLTrackerStore(DOMAIN, dialect="sqlite", db=db)
+    replicas = [CachedSQLTrackerStore(DOMAIN, dialect="sqlite", db=db) for _ in range(3)]
+    tracker = DialogueStateTracker("ayse", DOMAIN.slots)
+    turn(tracker, "hi", "greet", SlotSet("language", "tr"))
+    for replica in replicas:
+        run(replica.save(tracker))
+        tracker = run(replica.retrieve("ayse"))
+    for index in range(9):
+        replica = replicas[index % 3]
+        tracker = run(replica.retrieve("ayse"))
+        assert dicts(tracker) == dicts(run(plain.retrieve("ayse")))
+        if index == 5:
+            tracker.update(ActionExecuted("action_session_start"))
+            tracker.update(SessionStarted())
+            tracker.update(ActionExecuted("action_listen"))
+        turn(tracker, f"order {index}", "order_status", SlotSet("order_number", str(index)))
+        run(replica.save(tracker))
+    for replica in replicas:
+        from_cache, from_db = run(replica.retrieve("ayse")), run(plain.retrieve("ayse"))
+        assert dicts(from_cache) == dicts(from_db)
+        assert from_cache.get_slot("order_number") == "8"
+        assert [e.text for e in from_cache.events if isinstance(e, UserUttered)] == [
+            "order 5", "order 6", "order 7", "order 8"]
