@@ -1,5 +1,6 @@
-"""A fast text classifier: TF-IDF word and character n-grams, optionally beside a sentence
-embedding (``bot.text.sentence_encoder``), into a linear SVM.
+"""A fast text classifier: TF-IDF word and character n-grams, optionally beside word n-grams of
+lemmas (``bot.text.lemmas``, for the languages configured) and a sentence embedding
+(``bot.text.sentence_encoder``), into a linear SVM.
 
 Kept free of Rasa so that it can be trained and measured on its own (see ``bot.tools.benchmarks``).
 Confidences come from a softmax over the SVM's decision scores with a temperature; they
@@ -17,6 +18,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 from sklearn.svm import LinearSVC
 
+from bot.text.lemmas import load_lemmatiser
 from bot.text.normalise import normalise
 from bot.text.sentence_encoder import MINILM, load_encoder
 
@@ -37,12 +39,16 @@ class TextModelConfig:
     # configured temperature) is answered by that model, without computing the embedding.
     # Above 1 the embedding is always computed.
     shortcut_confidence: float = 1.01
+    # Messages in these languages also get TF-IDF word n-grams of their lemmas (spaCy);
+    # empty: no lemma features.
+    lemma_languages: Tuple[str, ...] = ()
 
     def component_defaults(self) -> Dict[str, Any]:
         """These settings under the names a Rasa component takes in config.yml."""
         return {"C": self.c, "temperature": self.temperature,
                 "embedding_weight": self.embedding_weight, "encoder": self.encoder,
-                "shortcut_confidence": self.shortcut_confidence}
+                "shortcut_confidence": self.shortcut_confidence,
+                "lemma_languages": list(self.lemma_languages)}
 
     @classmethod
     def from_component(cls, config: Mapping[str, Any]) -> "TextModelConfig":
@@ -52,7 +58,9 @@ class TextModelConfig:
         return cls(c=float(settings["C"]), temperature=float(settings["temperature"]),
                    embedding_weight=float(settings["embedding_weight"]),
                    encoder=str(settings["encoder"]),
-                   shortcut_confidence=float(settings["shortcut_confidence"]))
+                   shortcut_confidence=float(settings["shortcut_confidence"]),
+                   lemma_languages=tuple(str(language) for language
+                                         in settings["lemma_languages"] or ()))
 
 
 class TextClassifierModel:
@@ -79,6 +87,8 @@ class TextClassifierModel:
             ngram_range=config.char_ngrams,
             sublinear_tf=True,
         )
+        self.lemmas: Optional[TfidfVectorizer] = TfidfVectorizer(
+            analyzer=str.split, sublinear_tf=True) if config.lemma_languages else None
         self.classifier = LinearSVC(C=config.c, class_weight="balanced")
         self.plain: Optional[LinearSVC] = None  # TF-IDF alone, for the shortcut
 
@@ -95,8 +105,29 @@ class TextClassifierModel:
         """The texts' sentence embeddings (the model must use them)."""
         return load_encoder(self.config.encoder).embed(list(texts))
 
-    def _tfidf(self, texts: Sequence[str]):
-        return hstack([tfidf(self.words, texts), tfidf(self.chars, texts)]).tocsr()
+    def _lemma_documents(self, texts: Sequence[str],
+                         languages: Optional[Sequence[Optional[str]]]) -> List[str]:
+        """Each text's lemmas and lemma bigrams, one space-separated document per text (empty
+        for a language not configured, or not known)."""
+        lemmatiser = load_lemmatiser()
+        wanted = set(self.config.lemma_languages)
+        documents = []
+        for index, text in enumerate(texts):
+            language = languages[index] if languages is not None else None
+            if language not in wanted:
+                documents.append("")
+                continue
+            words = lemmatiser.lemmas(text, str(language))
+            documents.append(" ".join(words + [f"{a}_{b}" for a, b in zip(words, words[1:])]))
+        return documents
+
+    def _tfidf(self, texts: Sequence[str],
+               languages: Optional[Sequence[Optional[str]]] = None):
+        parts = [tfidf(self.words, texts), tfidf(self.chars, texts)]
+        lemmas = getattr(self, "lemmas", None)  # absent from models pickled before lemmas
+        if lemmas is not None:
+            parts.append(tfidf(lemmas, self._lemma_documents(texts, languages)))
+        return hstack(parts).tocsr()
 
     def _features(self, texts: Sequence[str], vectors: Optional[np.ndarray] = None,
                   tfidf_part=None):
@@ -108,14 +139,22 @@ class TextClassifierModel:
         weighted = csr_matrix(vectors * np.float32(self.config.embedding_weight))
         return hstack([part, weighted]).tocsr()
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> "TextClassifierModel":
-        """Learn the vocabulary and the classifier from labelled texts."""
+    def fit(self, texts: Sequence[str], labels: Sequence[str],
+            vectors: Optional[np.ndarray] = None,
+            languages: Optional[Sequence[Optional[str]]] = None) -> "TextClassifierModel":
+        """Learn the vocabulary and the classifier from labelled texts (``vectors``: their
+        embeddings, when already computed; ``languages``: the language each is written in,
+        which picks the lemmatiser)."""
         if len(set(labels)) < 2:
             raise ValueError("the text classifier needs at least two labels")
         self.words.fit(texts)
         self.chars.fit(texts)
-        part = self._tfidf(texts)
-        self.classifier.fit(self._features(texts, tfidf_part=part), list(labels))
+        if self.lemmas is not None:
+            documents = self._lemma_documents(texts, languages)
+            # An empty vocabulary (no text in a lemma language) would fail to fit.
+            self.lemmas.fit(documents if any(documents) else ["-"])
+        part = self._tfidf(texts, languages)
+        self.classifier.fit(self._features(texts, vectors, tfidf_part=part), list(labels))
         if self.uses_embeddings and self.config.shortcut_confidence <= 1.0:
             self.plain = LinearSVC(C=self.config.c, class_weight="balanced").fit(part, list(labels))
         return self
@@ -136,13 +175,15 @@ class TextClassifierModel:
 
     def rank(self, text: str, top: int = 10, temperature: Optional[float] = None,
              vector: Optional[Callable[[], np.ndarray]] = None,
-             plain_only: bool = False) -> List[Tuple[str, float]]:
+             plain_only: bool = False,
+             language: Optional[str] = None) -> List[Tuple[str, float]]:
         """Return the ``top`` labels for one text with their confidences, best first.
 
         ``vector`` gives the text's embedding when it is needed (computed here otherwise);
-        ``plain_only`` answers from the TF-IDF-only model, if there is one, however sure it is.
+        ``plain_only`` answers from the TF-IDF-only model, if there is one, however sure it is;
+        ``language`` is the text's (detected) language, for the lemma features.
         """
-        part = self._tfidf([text])
+        part = self._tfidf([text], [language])
         plain = getattr(self, "plain", None)
         probabilities = None
         if plain is not None:

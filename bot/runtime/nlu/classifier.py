@@ -23,6 +23,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.runtime.nlu.language_detector import example_language
 from bot.text.classifier_model import TextClassifierModel, TextModelConfig
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,11 @@ def message_embedding(message: Message, model: TextClassifierModel) -> Optional[
         vector = model.embed([message.get(TEXT) or ""])[0]
         message.set(key, vector)
     return vector
+
+
+def message_language(message: Message) -> Optional[str]:
+    """The language the LanguageDetector found for the message (None before it ran)."""
+    return (message.get("language") or {}).get("name")
 
 
 def collapse_ranking(ranking: List[tuple], top: int = 10) -> List[Dict[str, Any]]:
@@ -101,16 +107,19 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
         """Fit the model on every intent example and store it."""
         texts: List[str] = []
         labels: List[str] = []
+        languages: List[str] = []
         for example in training_data.intent_examples:
             label = example.get(INTENT_RESPONSE_KEY) or example.get(INTENT)
             if example.get(TEXT) and label:
                 texts.append(example.get(TEXT))
                 labels.append(label)
+                languages.append(example_language(example))
         if len(set(labels)) < 2:
             logger.warning("ShopIntentClassifier needs two or more intents; not trained.")
             return self._resource
         self._model = TextClassifierModel(
-            TextModelConfig.from_component(self._config)).fit(texts, labels)
+            TextModelConfig.from_component(self._config)).fit(texts, labels,
+                                                               languages=languages)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _MODEL_FILE).write_bytes(pickle.dumps(self._model))
         return self._resource
@@ -136,7 +145,7 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
 
     def _temperature(self, message: Message) -> Optional[float]:
         """The softmax temperature for the message's detected language, if one is set for it."""
-        language = (message.get("language") or {}).get("name")
+        language = message_language(message)
         per_language = self._config.get("language_temperatures") or {}
         return float(per_language[language]) if language in per_language else None
 
@@ -151,7 +160,8 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
             ranking = collapse_ranking(
                 self._model.rank(text, top=len(self._model.labels),
                                  temperature=self._temperature(message),
-                                 vector=partial(message_embedding, message, self._model)),
+                                 vector=partial(message_embedding, message, self._model),
+                                 language=message_language(message)),
                 top=int(self._config["ranking_length"]),
             )
             message.set(INTENT, ranking[0], add_to_output=True)

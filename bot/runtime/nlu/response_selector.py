@@ -26,7 +26,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.runtime.nlu.classifier import has_embedding, message_embedding
+from bot.runtime.nlu.classifier import has_embedding, message_embedding, message_language
+from bot.runtime.nlu.language_detector import example_language
 from bot.text.classifier_model import TextClassifierModel, TextModelConfig
 
 logger = logging.getLogger(__name__)
@@ -88,17 +89,20 @@ class ShopResponseSelector(GraphComponent):
         """Fit the model on the retrieval intent's examples and keep their responses."""
         texts: List[str] = []
         labels: List[str] = []
+        languages: List[str] = []
         for example in training_data.intent_examples:
             key = example.get(INTENT_RESPONSE_KEY)
             if example.get(INTENT) == self.retrieval_intent and key and example.get(TEXT):
                 texts.append(example.get(TEXT))
                 labels.append(key)
+                languages.append(example_language(example))
         if len(set(labels)) < 2:
             logger.warning(f"ShopResponseSelector needs two or more '{self.retrieval_intent}'"
                            " answers with examples; not trained.")
             return self._resource
         self._model = TextClassifierModel(
-            TextModelConfig.from_component(self._config)).fit(texts, labels)
+            TextModelConfig.from_component(self._config)).fit(texts, labels,
+                                                               languages=languages)
         self._responses = {name: list(variations)
                            for name, variations in training_data.responses.items()
                            if name in {utter_action(label) for label in set(labels)}}
@@ -145,7 +149,8 @@ class ShopResponseSelector(GraphComponent):
             ranking = self._model.rank(
                 text, top=int(self._config["ranking_length"]),
                 vector=partial(message_embedding, message, self._model),
-                plain_only=not wanted and not has_embedding(message, self._model))
+                plain_only=not wanted and not has_embedding(message, self._model),
+                language=message_language(message))
             key, confidence = ranking[0]
             prediction = {
                 "response": {

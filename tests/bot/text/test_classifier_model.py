@@ -76,3 +76,31 @@ def test_messages_the_tfidf_model_is_sure_about_skip_the_embedding(monkeypatch):
     full = always.rank("has my package shipped yet")  # the full model's answer
     assert [label for label, _ in unsure] == [label for label, _ in full]
     assert max(abs(a - b) for (_, a), (_, b) in zip(unsure, full)) < 1e-3
+
+
+def test_lemma_features_let_an_unseen_inflection_find_its_intent():
+    from bot.text.classifier_model import TextModelConfig
+
+    # Ukrainian: training says "замовлення" (order) and "посилка" (parcel) in the nominative;
+    # the shopper writes other cases, which share few character n-grams with them.
+    texts = ["де моє замовлення", "статус замовлення", "посилка ще не прийшла",
+             "хочу скасувати", "скасуйте будь ласка", "не треба більше"]
+    labels = ["order_status"] * 3 + ["cancel_order"] * 3
+    languages = ["uk"] * 6
+    model = TextClassifierModel(TextModelConfig(lemma_languages=("uk",))).fit(
+        texts, labels, languages=languages)
+    lemma_columns = len(model.lemmas.vocabulary_)
+    assert lemma_columns > 0
+    features = model._tfidf(["що з посилкою"], ["uk"])
+    plain = model._tfidf(["що з посилкою"], ["en"])  # not a lemma language: no lemma features
+    assert features[:, -lemma_columns:].nnz > 0 and plain[:, -lemma_columns:].nnz == 0
+    assert model.rank("що з посилкою", language="uk")[0][0] == "order_status"
+
+
+def test_a_model_pickled_before_lemma_features_still_ranks():
+    import pickle
+
+    model = TextClassifierModel().fit(["where is my order", "cancel it"] * 2, ["a", "b"] * 2)
+    del model.lemmas  # as in a model trained before the lemma features existed
+    again = pickle.loads(pickle.dumps(model))  # noqa: S301
+    assert again.rank("where is my parcel", language="en")[0][0] == "a"
