@@ -13,7 +13,7 @@ client sends the message again once the database is back.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Optional
 
 #: Seconds a client is asked to wait before sending the message again.
 RETRY_AFTER_SECONDS = 2
@@ -22,8 +22,25 @@ UNAVAILABLE_MESSAGE = ("the conversation store cannot be reached: nothing of thi
                        " was stored; send it again")
 
 
+#: What the REST webhook's ``503`` body says when the conversation's lock could not be taken.
+LOCK_MESSAGE = ("the conversation's lock could not be taken (lock store unreachable or the"
+                " conversation busy): nothing of this message was stored; send it again")
+
+
 class StoreUnavailable(RuntimeError):
     """The conversation store (the tracker store's database) cannot be reached."""
+
+
+def unavailable_reason(error: BaseException) -> Optional[str]:
+    """What to tell a client whose turn failed with ``error`` and may be sent again, or
+    ``None`` when the error is not one of those (a conversation store or lock unavailable)."""
+    from rasa.core.lock_store import LockError
+
+    if isinstance(error, StoreUnavailable):
+        return UNAVAILABLE_MESSAGE
+    if isinstance(error, LockError):
+        return LOCK_MESSAGE
+    return None
 
 
 @contextmanager

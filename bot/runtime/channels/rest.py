@@ -13,8 +13,8 @@ Either way the conversation is keyed ``rest:<sender>`` (for a session id, its pu
 a REST caller can never reach a conversation of the widget or of a messaging app, and the
 input channel is always ``rest``, whatever the body says.
 
-When the conversation store cannot be reached (PostgreSQL down), the answer is ``503`` with
-``Retry-After`` and a JSON ``error``, nothing of the message stored
+When the conversation store or its lock cannot be reached (PostgreSQL or Redis down), the
+answer is ``503`` with ``Retry-After`` and a JSON ``error``, nothing of the message stored
 (:mod:`bot.runtime.store_errors`); Rasa's own handler would answer ``200 []``.
 """
 
@@ -34,7 +34,7 @@ from sanic.response import HTTPResponse
 
 from bot.channel_keys import client_key, issue_session_id, session_public_id
 from bot.runtime.channels.scoped import clean_metadata, scope_messages
-from bot.runtime.store_errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, StoreUnavailable
+from bot.runtime.store_errors import RETRY_AFTER_SECONDS, unavailable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -87,11 +87,13 @@ def failing_clearly(on_new_message: Callable[[UserMessage], Awaitable[Any]]
     async def handle(message: UserMessage) -> Any:
         try:
             return await on_new_message(message)
-        except StoreUnavailable as error:
-            logger.warning("REST turn not handled, answered 503: %s", error)
+        except Exception as error:
+            reason = unavailable_reason(error)
             request = _current_request.get()
-            if request is not None:
-                request.ctx.store_unavailable = True
+            if reason is None or request is None:
+                raise
+            logger.warning("REST turn not handled, answered 503: %s", type(error).__name__)
+            request.ctx.unavailable = reason
             return None
 
     return handle
@@ -175,9 +177,10 @@ class ShopRestInput(RestInput):
         @blueprint.middleware("response")
         async def unavailable(request: Request, _response: HTTPResponse
                               ) -> Optional[HTTPResponse]:
-            if not getattr(request.ctx, "store_unavailable", False):
+            reason = getattr(request.ctx, "unavailable", None)
+            if reason is None:
                 return None
-            return response.json({"error": UNAVAILABLE_MESSAGE}, status=503,
+            return response.json({"error": reason}, status=503,
                                  headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
         @blueprint.route("/session", methods=["POST"])

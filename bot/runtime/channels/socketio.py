@@ -9,9 +9,9 @@
   replies nor writes into it.
 - Rasa 3.6 calls ``AsyncServer.enter_room`` without awaiting it; since python-socketio 5.8 that
   is a coroutine, so the room was never joined. It is awaited here.
-- When the conversation store cannot be reached (PostgreSQL down), the widget gets a short
-  apology as a bot message (not stored) and an ``error`` event: send the message again
-  (:mod:`bot.runtime.store_errors`).
+- When the conversation store or its lock cannot be reached (PostgreSQL or Redis down), the
+  widget gets a short apology as a bot message (not stored) and an ``error`` event: send the
+  message again (:mod:`bot.runtime.store_errors`).
 - Malformed messages get an ``error`` event instead of failing; browsers from origins other
   than the shop's (``ALLOWED_ORIGINS``) cannot connect.
 - With ``redis_url`` in its credentials, the replicas share their socket.io rooms through Redis
@@ -34,7 +34,7 @@ from sanic import Blueprint
 
 from bot.channel_keys import client_key, issue_session_id, scoped, session_public_id
 from bot.runtime.channels.scoped import clean_metadata
-from bot.runtime.store_errors import RETRY_AFTER_SECONDS, UNAVAILABLE_MESSAGE, StoreUnavailable
+from bot.runtime.store_errors import RETRY_AFTER_SECONDS, unavailable_reason
 
 logger = logging.getLogger(__name__)
 
@@ -162,10 +162,13 @@ class ShopSocketIOInput(SocketIOInput):
                 await on_new_message(UserMessage(
                     text, ShopSocketIOOutput(sio, self.bot_message_evt), conversation,
                     input_channel=self.name(), metadata=clean_metadata(metadata, client)))
-            except StoreUnavailable as error:
-                logger.warning("socket.io turn not handled: %s", error)
+            except Exception as error:
+                reason = unavailable_reason(error)
+                if reason is None:
+                    raise
+                logger.warning("socket.io turn not handled: %s", type(error).__name__)
                 await sio.emit(self.bot_message_evt, {"text": UNAVAILABLE_APOLOGY}, room=sid)
-                await sio.emit("error", {"error": UNAVAILABLE_MESSAGE,
-                                         "retry_after": RETRY_AFTER_SECONDS}, room=sid)
+                await sio.emit("error", {"error": reason, "retry_after": RETRY_AFTER_SECONDS},
+                               room=sid)
 
         return blueprint

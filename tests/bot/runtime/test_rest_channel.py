@@ -30,23 +30,22 @@ def test_wellformed_requests_pass(payload):
     assert request_problem(json.dumps(payload).encode()) is None
 
 
-def _app_whose_store_is(down: bool):
+def _app_failing_with(error):
     from types import SimpleNamespace
 
     from sanic import Sanic
 
     from bot.runtime.channels.rest import ShopRestInput
-    from bot.runtime.store_errors import StoreUnavailable
 
     async def on_new_message(message):
-        if down:
-            raise StoreUnavailable("tracker store: OperationalError")
+        if error is not None:
+            raise error
         await message.output_channel.send_text_message(message.sender_id, "hello")
 
     channel = ShopRestInput()
     channel._settings = SimpleNamespace(handoff=SimpleNamespace(api_token="t" * 32),
                                         session_secret="s" * 32)
-    app = Sanic(f"rest-{down}")
+    app = Sanic(f"rest-{type(error).__name__}")
     app.blueprint(channel.blueprint(on_new_message), url_prefix="/webhooks/rest")
     return app
 
@@ -58,13 +57,28 @@ def _post(app):
     return answer
 
 
-def test_an_unreachable_conversation_store_is_a_503_to_retry():
-    answer = _post(_app_whose_store_is(down=True))
+def _unavailable_errors():
+    from rasa.core.lock_store import LockError
+
+    from bot.runtime.store_errors import StoreUnavailable
+
+    return [StoreUnavailable("tracker store: OperationalError"),
+            LockError("Error while acquiring lock. Error:\nConnection refused.")]
+
+
+@pytest.mark.parametrize("error", _unavailable_errors(), ids=["postgresql", "redis"])
+def test_an_unreachable_conversation_store_or_lock_is_a_503_to_retry(error):
+    answer = _post(_app_failing_with(error))
     assert answer.status == 503
     assert int(answer.headers["Retry-After"]) > 0
     assert "send it again" in answer.json["error"]
 
 
 def test_a_reachable_store_answers_as_before():
-    answer = _post(_app_whose_store_is(down=False))
+    answer = _post(_app_failing_with(None))
     assert answer.status == 200 and answer.json == [{"recipient_id": "a", "text": "hello"}]
+
+
+def test_other_failures_are_still_rasas_empty_answer():
+    answer = _post(_app_failing_with(ValueError("a bug")))
+    assert answer.status == 200 and answer.json == []
