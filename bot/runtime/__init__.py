@@ -18,6 +18,14 @@ Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` u
   incrementally (:mod:`bot.runtime.dialogue_states`).
 - ``rasa.utils.log_utils.configure_structlog`` (and ``rasa.__main__``'s name for it): no
   personal data in logs (:mod:`bot.runtime.log_privacy`).
+- ``rasa.shared.core.trackers.DialogueStateTracker.from_events``, ``.travel_back_in_time``
+  and ``.applied_events``: a tracker's replay continued from a remembered one instead of
+  starting over from the conversation's first event (:mod:`bot.runtime.replay`).
+- ``rasa.shared.core.trackers.DialogueStateTracker.current_state``: each event's dict built
+  once, not again for every action call (:mod:`bot.runtime.event_dicts`).
+- ``rasa.core.policies.rule_policy.RulePolicy._get_possible_keys``: rules filtered until none
+  is left, not through every earlier state; ``rasa.core.policies.policy.Policy
+  .format_tracker_states``: not formatted while debug messages are dropped.
 - ``rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error`` and
   ``on_tracker_store_retrieve_error``: a database that cannot be reached fails the turn
   instead of answering from memory (:mod:`bot.runtime.store_errors`).
@@ -40,6 +48,12 @@ PATCHED = (
     "rasa.core.run.load_agent_on_start",
     "rasa.shared.core.domain.Domain.states_for_tracker_history",
     "rasa.utils.log_utils.configure_structlog",
+    "rasa.shared.core.trackers.DialogueStateTracker.from_events",
+    "rasa.shared.core.trackers.DialogueStateTracker.travel_back_in_time",
+    "rasa.shared.core.trackers.DialogueStateTracker.applied_events",
+    "rasa.shared.core.trackers.DialogueStateTracker.current_state",
+    "rasa.core.policies.rule_policy.RulePolicy._get_possible_keys",
+    "rasa.core.policies.policy.Policy.format_tracker_states",
     "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error",
     "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_retrieve_error",
 )
@@ -97,6 +111,26 @@ def install() -> None:
         Domain.states_for_tracker_history = IncrementalStates(
             Domain.states_for_tracker_history)
         log_privacy.install()
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        from bot.runtime import replay
+
+        DialogueStateTracker.from_events = replay.from_events(
+            DialogueStateTracker.__dict__["from_events"].__func__)
+        DialogueStateTracker.travel_back_in_time = replay.travel_back_in_time(
+            DialogueStateTracker.travel_back_in_time)
+        DialogueStateTracker.applied_events = replay.applied_events(
+            DialogueStateTracker.applied_events)
+        from rasa.core.policies.policy import Policy
+        from rasa.core.policies.rule_policy import RulePolicy
+
+        from bot.runtime import event_dicts
+
+        DialogueStateTracker.current_state = event_dicts.current_state(
+            DialogueStateTracker.current_state)
+        RulePolicy._get_possible_keys = speedups.possible_rule_keys
+        Policy.format_tracker_states = speedups.states_formatted_when_logged(
+            Policy.format_tracker_states)
         from rasa.core.tracker_store import FailSafeTrackerStore
 
         from bot.runtime.store_errors import raising_unavailable

@@ -14,6 +14,7 @@ on every call, on copies, exactly as in Rasa.
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -54,18 +55,36 @@ def _copy_state(state: State) -> State:
             for key, value in state.items()}
 
 
+def _plain(value: Any) -> Any:
+    """A value as it reads back from JSON: tuples are lists."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def _same_event(new: Any, known: Any) -> bool:
-    return new is known or (type(new) is type(known) and new.as_dict() == known.as_dict())
+    if new is known:
+        return True
+    if type(new) is not type(known):
+        return False
+    new_dict, known_dict = new.as_dict(), known.as_dict()
+    # A stored copy reads tuples (a message's token spans) back as lists.
+    return new_dict == known_dict or _plain(new_dict) == _plain(known_dict)
 
 
 def _continues(events: List[Any], known: List[Any]) -> bool:
     """Whether ``events`` begin with ``known``: the same event objects, or equal copies.
 
     Within a message the tracker keeps its event objects; the next message's tracker is
-    rebuilt from stored copies, which are equal in every field (``as_dict``).
+    rebuilt from stored copies, which are equal in every field (``as_dict``) once read back
+    from JSON.
     """
     if len(events) < len(known):
         return False
+    if all(map(operator.is_, events, known)):  # the usual case, checked in C
+        return True
     return all(_same_event(a, b) for a, b in zip(events, known))
 
 

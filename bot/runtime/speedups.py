@@ -187,3 +187,47 @@ def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
             " from the Action endpoint is valid. For more information about the format visit"
             f" {DOCS_BASE_URL}/custom-actions")
         raise error
+
+
+def possible_rule_keys(self: Any, lookup: Dict[str, str], states: List[Dict[str, Any]]) -> set:
+    """``RulePolicy._get_possible_keys``, stopping once no rule is left.
+
+    Rasa's loop filters the rules by every state of the conversation, back to its first,
+    long after the last candidate rule dropped out: a cost that grew with the conversation.
+    Filtering an empty set gives an empty set, so the answer is the same.
+    """
+    possible_keys = set(lookup.keys())
+    for index, state in enumerate(reversed(states)):
+        if not possible_keys:
+            break
+        possible_keys = {key for key in possible_keys
+                         if self._is_rule_applicable(key, index, state)}
+    return possible_keys
+
+
+def _structlog_debug_is_off() -> bool:
+    """Whether structlog drops debug messages (Rasa configures a level-filtering logger)."""
+    try:
+        import structlog
+
+        debug = getattr(type(structlog.get_logger().bind()), "debug", None)
+    except Exception:  # noqa: BLE001 - not sure: format the states, as Rasa does
+        return False
+    return getattr(debug, "__name__", "") == "_nop"
+
+
+def states_formatted_when_logged(format_states: Any) -> Any:
+    """``Policy.format_tracker_states``, skipped while structlog drops debug messages.
+
+    The RulePolicy formats every state of the conversation on every prediction only to log
+    them at debug level; below it the text is thrown away.
+    """
+    import functools
+
+    @functools.wraps(format_states)
+    def format_tracker_states(states: List[Dict[str, Any]]) -> str:
+        if _structlog_debug_is_off():
+            return ""
+        return format_states(states)
+
+    return staticmethod(format_tracker_states)

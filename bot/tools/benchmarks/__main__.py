@@ -207,7 +207,9 @@ def socketio_section(lines: List[str], models: dict, work: Path, clients: int) -
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--only", action="append", choices=[
-        "own", "banking", "clinc", "speed", "socketio", "kpi", "masking"])
+        "own", "banking", "clinc", "speed", "socketio", "kpi", "masking", "long",
+        "cluster", "email"],
+        help="cluster (make cluster beside make run's stack) runs only when named")
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--per-label", type=int, default=25,
                         help="subsample size per intent for the default-pipeline comparisons")
@@ -226,7 +228,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                              " that an earlier run trained (each beside its training data,"
                              " <name>.yml); used where the training data is identical")
     args = parser.parse_args(argv)
-    parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio", "kpi", "masking"])
+    parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio", "kpi", "masking",
+                               "long", "email"])
     work = nlu.workdir()
     lines: List[str] = []
     say(lines, f"## Benchmarks ({time.strftime('%Y-%m-%d')}, {platform.machine()},"
@@ -245,6 +248,20 @@ def main(argv: Optional[List[str]] = None) -> int:
         speed_section(lines, models, work, args.load_seconds, args.replicas)
     if "socketio" in parts:
         socketio_section(lines, models, work, args.clients)
+    if "long" in parts:
+        from bot.tools.benchmarks import long
+
+        long.run(lambda text: say(lines, text), work,
+                 PROJECT_ROOT / "models" / "current.tar.gz")
+    if "cluster" in parts:
+        from bot.tools.benchmarks import cluster
+
+        cluster.run(lambda text: say(lines, text), work, args.load_seconds, args.clients)
+    if "email" in parts:
+        from bot.tools.benchmarks import mailbox_latency
+
+        mailbox_latency.run(lambda text: say(lines, text), work,
+                            PROJECT_ROOT / "models" / "current.tar.gz")
     if "kpi" in parts:
         from bot.tools.benchmarks import kpi
 

@@ -1,0 +1,152 @@
+"""One long conversation through the REST webhook: does a turn get slower as it grows?
+
+A shopper who keeps one chat open for hundreds of turns (a WhatsApp or Telegram thread, an
+agent's long conversation) sends a realistic mix of messages: greetings, FAQ questions, order
+lookups with email verification, chit-chat and thanks. The turns are timed in blocks of 50; a
+turn's cost should be the same in the last block as in the first.
+
+A second sender already has many earlier sessions in the tracker store (copies of the first
+conversation, moved days back in time); its turns should cost what a new sender's do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, List
+
+import aiohttp
+
+from bot.channel_keys import scoped
+from bot.tools.benchmarks.speed import Latencies, _turn
+from bot.tools.run import Stack
+
+#: One round of the shopper's messages; the conversation repeats it.
+SCRIPT = [
+    "hi",
+    "what is your return policy?",
+    "where is my order 10023",
+    "anna.virtanen@example.com",
+    "thanks!",
+    "how long does delivery take",
+    "how are you today?",
+    "which payment methods do you accept?",
+    "what's the status of order 10024",
+    "anna.virtanen@example.com",
+    "do you have the rain jacket in size M",
+    "are you a bot?",
+    "do you ship to Norway?",
+    "great, thank you",
+    "hello again",
+    "can I pay with Klarna?",
+    "ok",
+    "thank you so much",
+]
+
+#: Turns per timed block.
+BLOCK = 50
+
+
+@dataclass
+class LongReport:
+    """Latencies of each block of one conversation, and of a sender with old sessions."""
+
+    blocks: List[Latencies]
+    #: The first turns of a new sender, and the same turns of a sender with old sessions.
+    fresh: Latencies
+    many_sessions: Latencies
+    old_sessions: int
+    old_events: int
+
+
+async def conversation(url: str, token: str, sender: str, turns: int,
+                       block: int = BLOCK) -> List[Latencies]:
+    """``turns`` turns of one sender, one after another, timed per ``block`` turns."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    blocks: List[Latencies] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120),
+                                     headers=headers) as session:
+        for index in range(turns):
+            if index % block == 0:
+                blocks.append(Latencies([]))
+            await _turn(session, url, sender, SCRIPT[index % len(SCRIPT)], blocks[-1])
+    return blocks
+
+
+def copy_as_old_sessions(database: Path, sender: str, target: str, sessions: int) -> int:
+    """Store ``sessions`` copies of REST sender ``sender``'s conversation as ``target``'s,
+    each a day older than the next and all older than a session lasts, as if ``target`` had
+    chatted that often before. Returns the number of events stored."""
+    sender, target = scoped("rest", sender), scoped("rest", target)
+    connection = sqlite3.connect(database)
+    try:
+        rows = connection.execute(
+            "SELECT type_name, timestamp, intent_name, action_name, data FROM events"
+            " WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+        stored = 0
+        for age in range(sessions, 0, -1):
+            shift = age * 86400.0
+            for type_name, timestamp, intent, action, data in rows:
+                event = json.loads(data)
+                event["timestamp"] = event["timestamp"] - shift
+                connection.execute(
+                    "INSERT INTO events (sender_id, type_name, timestamp, intent_name,"
+                    " action_name, data) VALUES (?, ?, ?, ?, ?, ?)",
+                    (target, type_name, timestamp - shift, intent, action, json.dumps(event)))
+                stored += 1
+        connection.commit()
+        return stored
+    finally:
+        connection.close()
+
+
+def measure(stack: Stack, turns: int = 300, sessions: int = 20,
+            say: Callable[[str], None] = print) -> LongReport:
+    """Start the stack, run the long conversation and the sender with old sessions, stop it."""
+    stack.start()
+    try:
+        stack.wait_until_ready(timeout=300)
+        url = f"{stack.rasa_url}/webhooks/rest/webhook"
+        token = stack.integrator_token
+        tag = time.time_ns()
+        asyncio.run(conversation(url, token, f"long-warmup-{tag}", len(SCRIPT)))
+        sender = f"long-{tag}"
+        blocks = asyncio.run(conversation(url, token, sender, turns))
+        veteran = f"long-veteran-{tag}"
+        events = copy_as_old_sessions(stack.var_dir / "tracker.db", sender, veteran, sessions)
+        fresh = asyncio.run(conversation(url, token, f"long-new-{tag}", BLOCK))[0]
+        many = asyncio.run(conversation(url, token, veteran, BLOCK))[0]
+        return LongReport(blocks, fresh, many, sessions, events)
+    finally:
+        stack.stop()
+
+
+def run(say: Callable[[str], None], work: Path, model: Path, turns: int = 300) -> LongReport:
+    """The section of ``make bench``: p50 / p99 per block of turns, and old sessions."""
+    stack = Stack(rasa_port=5805, actions_port=5855, console_port=5885,
+                  var_dir=work / "var-long", model=model)
+    report = measure(stack, turns)
+    say("### One long conversation\n")
+    say(f"One shopper, {turns} turns one after another through the REST webhook (the"
+        f" {len(SCRIPT)} messages of a round repeated: greetings, FAQ questions, order lookups"
+        " with email verification, chit-chat, thanks), timed per block of"
+        f" {BLOCK} turns. A turn should cost the same in the last block as in the first.\n")
+    say("| turns | p50 / p99 | errors |")
+    say("|---|---|---|")
+    for index, block in enumerate(report.blocks):
+        first = index * BLOCK + 1
+        say(f"| {first}-{first + len(block.seconds) + block.errors - 1} |"
+            f" {block.p50:.1f} / {block.p99:.1f} ms | {block.errors} |")
+    say(f"\nA sender with {report.old_sessions} earlier sessions ({report.old_events} stored"
+        f" events) against a new sender, {BLOCK} turns each:\n")
+    say("| sender | p50 / p99 | errors |")
+    say("|---|---|---|")
+    for name, block in (("new", report.fresh),
+                        (f"{report.old_sessions} earlier sessions", report.many_sessions)):
+        say(f"| {name} | {block.p50:.1f} / {block.p99:.1f} ms | {block.errors} |")
+    say("")
+    return report
