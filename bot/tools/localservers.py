@@ -211,6 +211,9 @@ NGINX_SITE = """\
     proxy_read_timeout 60s;
     proxy_next_upstream error timeout;
     proxy_next_upstream_tries 3;
+    # Which server answered (tests kill the one holding a stream); loopback only, and
+    # deploy/nginx.conf does not send it.
+    add_header X-Served-By $upstream_addr always;
     location /socket.io/ {{
       proxy_pass http://{name};
       proxy_set_header Upgrade $http_upgrade;

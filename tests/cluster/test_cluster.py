@@ -28,6 +28,7 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from tests.e2e.browser import browser_fixture, pages_fixture  # noqa: F401 - fixtures
 from tests.servers import ALWAYS_OPEN
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
@@ -607,6 +608,7 @@ class QueueStream:
         self.response = self.connection.getresponse()
         self.status = self.response.status
         self.content_type = self.response.headers.get("Content-Type", "")
+        self.served_by = self.response.headers.get("X-Served-By", "")
 
     def next_queue(self) -> List[Dict[str, Any]]:
         """The next queue snapshot; EOFError when the server ended the stream."""
@@ -625,47 +627,104 @@ class QueueStream:
         self.connection.close()
 
 
+def console_serving(cluster, served_by: str) -> str:
+    """The name of the console process behind nginx's ``X-Served-By`` (host:port)."""
+    names = ["console", *[f"console-{k}" for k in range(2, 10)]]
+    ports = {url.rsplit(":", 1)[1]: name for name, url in zip(names, cluster.stack.console_urls)}
+    return ports[served_by.rsplit(":", 1)[1]]
+
+
+def restart_console(cluster, name: str) -> None:
+    """Start a killed console again (same command, environment and log) and wait for it."""
+    stack = cluster.stack
+    dead = stack.named[name]
+    if dead.poll() is None:
+        return
+    log = open(stack.var_dir / f"{name}.log", "ab")  # noqa: SIM115 - lives with the process
+    stack.named[name] = subprocess.Popen(dead.args, cwd=PROJECT_ROOT, env=stack.env, stdout=log,
+                                         stderr=subprocess.STDOUT, start_new_session=True)
+    port = dict(zip(["console", *[f"console-{k}" for k in range(2, 10)]],
+                    stack.console_urls))[name]
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(f"{port}/health", timeout=2):
+                return
+        except OSError:
+            assert time.monotonic() < deadline, f"{name} did not start again"
+            time.sleep(0.3)
+
+
+def new_ticket(cluster) -> str:
+    """A shopper asks for a person (REST through nginx): the new ticket's id."""
+    sender = f"console-kill-{time.time_ns()}"
+    status, replies = post(cluster.rasa_url, cluster.stack.integrator_token, sender,
+                           "I want to talk to a person")
+    assert status == 200 and replies
+    return next(t for t, c in ticket_rows(cluster) if c == f"rest:{sender}")
+
+
 def test_a_console_killed_under_an_agents_live_queue_the_other_carries_on(cluster):
-    """The agent's page holds the live queue through nginx; its console is killed (-9). The
-    page's EventSource opens the same URL again with the same cookie: the other console
-    (sessions are in PostgreSQL) streams the queue, a new ticket included."""
+    """The agent's live queue through nginx; its console is killed (-9). The same request
+    with the same cookie (what EventSource sends) gets the stream from the other console
+    (sessions are in PostgreSQL), a new ticket included."""
     cookie = console_login(cluster)
-    with urllib.request.urlopen(f"{cluster.console_url}/health", timeout=10):
-        pass
-    ports = {url.rsplit(":", 1)[1]: name for name, url in
-             zip(["console", *[f"console-{k}" for k in range(2, 10)]],
-                 cluster.stack.console_urls)}
-    last = (cluster.nginx.root / "nginx-access.log").read_text().splitlines()[-1]
-    previous = ports[last.split("upstream=")[1].split()[0].rsplit(":", 1)[1]]
-    serving = next(name for name in ports.values() if name != previous)  # round robin
     stream = QueueStream(cluster, cookie)
     assert stream.status == 200 and stream.content_type.startswith("text/event-stream")
+    serving = console_serving(cluster, stream.served_by)
     stream.next_queue()
     os.killpg(cluster.stack.named[serving].pid, signal.SIGKILL)
-    with pytest.raises((EOFError, ConnectionError)):
-        while True:  # only keep-alives and snapshots until the instance is gone
-            stream.next_queue()
-    stream.close()
-
-    again = QueueStream(cluster, cookie)  # what EventSource does: the same URL and cookie
     try:
-        assert again.status == 200 and again.content_type.startswith("text/event-stream")
-        again.next_queue()
-        sender = f"console-kill-{time.time_ns()}"
-        status, replies = post(cluster.rasa_url, cluster.stack.integrator_token, sender,
-                               "I want to talk to a person")
-        assert status == 200 and replies
-        ticket = next(t for t, c in ticket_rows(cluster) if c == f"rest:{sender}")
-        snapshots = 0
-        while True:
-            snapshots += 1
-            if any(item.get("ticket_id") == ticket for item in again.next_queue()):
-                break
+        with pytest.raises((EOFError, ConnectionError)):
+            while True:  # only keep-alives and snapshots until the instance is gone
+                stream.next_queue()
+        stream.close()
+        again = QueueStream(cluster, cookie)
+        try:
+            assert again.status == 200 and again.content_type.startswith("text/event-stream")
+            assert console_serving(cluster, again.served_by) != serving
+            again.next_queue()
+            ticket = new_ticket(cluster)
+            snapshots = 1
+            while not any(item.get("ticket_id") == ticket for item in again.next_queue()):
+                snapshots += 1
+        finally:
+            again.close()
     finally:
-        again.close()
+        restart_console(cluster, serving)
     print(f"\nconsole {serving} killed under the live queue: the stream ended, the same"
-          f" request with the same cookie got the queue from the other console; the new"
-          f" ticket arrived in snapshot {snapshots}")
+          f" request with the same cookie got the queue from"
+          f" {console_serving(cluster, again.served_by)}; the new ticket arrived in snapshot"
+          f" {snapshots}")
+
+
+def test_the_console_page_carries_on_at_the_other_console_when_its_own_dies(cluster, pages):
+    """A real Chromium with the agent console open through nginx: the console instance
+    holding the page's live queue is killed (-9); the page reconnects by itself and shows a
+    ticket opened afterwards."""
+    from playwright.sync_api import expect
+
+    page = pages()
+    page.goto(f"{cluster.console_url}/login")
+    page.fill("#username", "demo")
+    page.fill("#password", cluster.stack.demo_password)
+    with page.expect_response(lambda r: r.url.endswith("/api/events")) as first:
+        page.click("button[type=submit]")
+    serving = console_serving(cluster, first.value.headers["x-served-by"])
+    expect(page.locator("#queue-empty, #queue li").first).to_be_visible()
+    try:
+        with page.expect_response(lambda r: r.url.endswith("/api/events"),
+                                  timeout=60_000) as second:
+            os.killpg(cluster.stack.named[serving].pid, signal.SIGKILL)
+        ticket = new_ticket(cluster)
+        expect(page.locator(f'#queue li[data-ticket="{ticket}"]')).to_be_visible(
+            timeout=60_000)
+        again = console_serving(cluster, second.value.headers["x-served-by"])
+    finally:
+        restart_console(cluster, serving)
+    print(f"\nconsole page: {serving} killed under its live queue; the page reconnected to"
+          f" {again} and showed the new ticket")
+    assert again != serving and second.value.status == 200
 
 
 def test_a_replica_killed_under_load_loses_no_message(cluster):
