@@ -22,7 +22,8 @@ Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` u
   and ``.applied_events``: a tracker's replay continued from a remembered one instead of
   starting over from the conversation's first event (:mod:`bot.runtime.replay`).
 - ``rasa.shared.core.trackers.DialogueStateTracker.current_state``: each event's dict built
-  once, not again for every action call (:mod:`bot.runtime.event_dicts`).
+  once, not again for every action call; ``rasa.shared.core.events.Event.__setattr__``: notes
+  a change of an event whose dict is kept (:mod:`bot.runtime.event_dicts`).
 - ``rasa.core.policies.rule_policy.RulePolicy._get_possible_keys``: rules filtered until none
   is left, not through every earlier state; ``rasa.core.policies.policy.Policy
   .format_tracker_states``: not formatted while debug messages are dropped.
@@ -52,6 +53,7 @@ PATCHED = (
     "rasa.shared.core.trackers.DialogueStateTracker.travel_back_in_time",
     "rasa.shared.core.trackers.DialogueStateTracker.applied_events",
     "rasa.shared.core.trackers.DialogueStateTracker.current_state",
+    "rasa.shared.core.events.Event.__setattr__",
     "rasa.core.policies.rule_policy.RulePolicy._get_possible_keys",
     "rasa.core.policies.policy.Policy.format_tracker_states",
     "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error",
@@ -122,12 +124,14 @@ def install() -> None:
         DialogueStateTracker.applied_events = replay.applied_events(
             DialogueStateTracker.applied_events)
         from rasa.core.policies.policy import Policy
+        from rasa.shared.core.events import Event
         from rasa.core.policies.rule_policy import RulePolicy
 
         from bot.runtime import event_dicts
 
         DialogueStateTracker.current_state = event_dicts.current_state(
             DialogueStateTracker.current_state)
+        Event.__setattr__ = event_dicts.tracking_setattr
         RulePolicy._get_possible_keys = speedups.possible_rule_keys
         Policy.format_tracker_states = speedups.states_formatted_when_logged(
             Policy.format_tracker_states)

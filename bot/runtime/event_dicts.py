@@ -1,17 +1,23 @@
 """A tracker's events as dicts without serialising every event of the session again.
 
 Every custom action call sends the whole session (``tracker.current_state(EventVerbosity.ALL)``),
-and Rasa builds each event's dict anew for it: in a conversation of a few hundred turns that was
-the biggest cost of a turn that grew with the conversation. :func:`current_state` gives the same
-document, but the dicts of the events that were serialised for the conversation's previous call
-(the same event objects) and have not changed since are copied from that call's.
+and Rasa builds each event's dict anew for it, about ten times per message: in a conversation
+of a few hundred turns that was the biggest cost of a turn that grew with the conversation.
+:func:`current_state` gives the same document, but the dicts of the events that were in the
+conversation's previous document (the same event objects) and have not changed since are the
+ones built then.
 
-What "the same" means here: ``Event.as_dict`` builds a new top-level dict whose values are the
-event's own attributes (its metadata, parse data, ... are shared with the event, not copied).
-For such events a copy of the earlier dict is what ``as_dict`` would give, as long as none of
-the event's attributes was rebound since (a timestamp set, metadata stamped): that is checked
-for every event, and a changed event is serialised again. An event type whose ``as_dict`` builds
-new values (found by calling it twice) is always serialised.
+What "the same" means here: ``Event.as_dict`` builds a top-level dict whose values are the
+event's own attributes (its metadata, parse data, ... are shared with the event, not copied),
+so a dict built earlier holds what ``as_dict`` would give now as long as none of the event's
+attributes was set since (a timestamp set, metadata stamped, as Rasa does to the events of the
+current turn). :func:`tracking_setattr` (``Event.__setattr__``) notes every such change of an
+event whose dict is remembered, and that dict is built again. An event type whose ``as_dict``
+builds new values (found by calling it twice) is always serialised.
+
+The dicts are shared between the documents of one conversation, as the documents already share
+the events' parse data with the events: whoever receives a document reads it (the action
+server, the in-process actions, the HTTP API's JSON).
 """
 
 from __future__ import annotations
@@ -19,36 +25,36 @@ from __future__ import annotations
 import operator
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+
+#: Ids of the events whose dicts are remembered, and of those among them changed since.
+_remembered: Dict[int, Set[Tuple[str, int]]] = {}
+_changed: Set[int] = set()
 
 
-@dataclass(frozen=True)
+def tracking_setattr(self: Any, name: str, value: Any) -> None:
+    """``Event.__setattr__``: set the attribute, and note it when the event's dict is
+    remembered (a set lookup; nothing else changes)."""
+    object.__setattr__(self, name, value)
+    if id(self) in _remembered:
+        _changed.add(id(self))
+
+
+@dataclass
 class _Serialised:
-    """The events of a conversation's last call, their attributes then, and their dicts
-    (``None`` for an event that is always serialised)."""
+    """The events of a conversation's last document and their dicts; which of them are to be
+    built again (changed since), and which are always built (a type that is not plain)."""
 
     events: List[Any]
-    attributes: List[Any]
     dicts: List[Optional[Dict[str, Any]]]
-
-
-def _attributes(events: List[Any]) -> List[Any]:
-    """Each event's attribute values, gathered in C."""
-    return list(map(tuple, map(dict.values, map(vars, events))))
-
-
-def _first(items: List[Any], value: Any, limit: int) -> int:
-    """The index of the first ``value`` among the first ``limit`` items (``limit`` if none)."""
-    try:
-        return items.index(value, 0, limit)
-    except ValueError:
-        return limit
+    stale: Set[int] = field(default_factory=set)
+    always: Set[int] = field(default_factory=set)
 
 
 class EventDicts:
-    """The events' dicts of each recent conversation's last call.
+    """The events' dicts of each recent conversation's last document.
 
     Args:
         conversations: How many conversations are remembered (least recently used dropped).
@@ -59,7 +65,7 @@ class EventDicts:
         self._calls: "OrderedDict[str, _Serialised]" = OrderedDict()
         #: Per event type: whether ``as_dict`` only refers to the event's own values.
         self._plain_types: Dict[type, bool] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def _reusable(self, event: Any, made: Dict[str, Any]) -> bool:
         plain = self._plain_types.get(type(event))
@@ -70,44 +76,65 @@ class EventDicts:
             self._plain_types[type(event)] = plain
         return plain
 
+    def _apply_changes(self) -> None:
+        """Mark the dicts of the events changed since they were built to be built again."""
+        while _changed:
+            for sender_id, index in _remembered.pop(_changed.pop(), ()):
+                known = self._calls.get(sender_id)
+                if known is not None:
+                    known.stale.add(index)
+
+    def _drop(self, sender_id: str, known: _Serialised, start: int) -> None:
+        for index, event in enumerate(islice(known.events, start, None), start):
+            places = _remembered.get(id(event))
+            if places is not None:
+                places.discard((sender_id, index))
+                if not places:
+                    del _remembered[id(event)]
+
+    def _build(self, sender_id: str, index: int, event: Any, known: _Serialised) -> None:
+        made = event.as_dict()
+        if self._reusable(event, made):
+            known.dicts[index] = made
+            _remembered.setdefault(id(event), set()).add((sender_id, index))
+        else:
+            known.dicts[index] = None
+            known.always.add(index)
+
     def as_dicts(self, sender_id: str, events: List[Any]) -> List[Dict[str, Any]]:
         """``[event.as_dict() for event in events]``."""
+        events = list(events)
         with self._lock:
-            known = self._calls.get(sender_id)
-        attributes = _attributes(events)
-        reused = 0
-        if known is not None:  # how many events are the very ones of the last call
-            same = list(map(operator.is_, events, known.events))
-            reused = _first(same, False, len(same))
-        unchanged = (list(map(operator.eq, attributes[:reused], known.attributes))
-                     if known is not None and reused else [])
-        dicts: List[Optional[Dict[str, Any]]] = []
-        result: List[Dict[str, Any]] = []
-        # Up to the first event that changed (or is always serialised) the dicts are copied
-        # in C; usually that is every event but the last few.
-        start = _first(unchanged, False, reused)
-        start = _first(known.dicts, None, start) if known is not None else 0
-        if start:
-            dicts, result = known.dicts[:start], list(map(dict, known.dicts[:start]))
-        for index, event in enumerate(islice(events, start, None), start):
-            earlier = known.dicts[index] if index < reused and unchanged[index] else None
-            if earlier is not None:
-                made = dict(earlier)
+            self._apply_changes()
+            known = self._calls.pop(sender_id, None)
+            reused = 0
+            if known is not None:  # how many events are the very ones of the last document
+                same = list(map(operator.is_, events, known.events))
+                reused = same.index(False) if False in same else len(same)
+                self._drop(sender_id, known, reused)
+                known = _Serialised(events, known.dicts[:reused],
+                                    {i for i in known.stale if i < reused},
+                                    {i for i in known.always if i < reused})
             else:
-                made = event.as_dict()
-                earlier = dict(made) if self._reusable(event, made) else None
-            dicts.append(earlier)
-            result.append(made)
-        with self._lock:
-            self._calls[sender_id] = _Serialised(list(events), attributes, dicts)
-            self._calls.move_to_end(sender_id)
+                known = _Serialised(events, [])
+            known.dicts.extend([None] * (len(events) - reused))
+            for index in [*known.stale, *range(reused, len(events))]:
+                self._build(sender_id, index, events[index], known)
+            known.stale.clear()
+            result = list(known.dicts)
+            for index in known.always:
+                result[index] = events[index].as_dict()
+            self._calls[sender_id] = known
             while len(self._calls) > self._capacity:
-                self._calls.popitem(last=False)
-        return result
+                evicted, old = self._calls.popitem(last=False)
+                self._drop(evicted, old, 0)
+        return result  # type: ignore[return-value]
 
     def forget(self) -> None:
-        """Drop every remembered call."""
+        """Drop every remembered document."""
         with self._lock:
+            for sender_id, known in self._calls.items():
+                self._drop(sender_id, known, 0)
             self._calls.clear()
 
 

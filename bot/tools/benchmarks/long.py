@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 import aiohttp
 
@@ -56,24 +57,41 @@ class LongReport:
     """Latencies of each block of one conversation, and of a sender with old sessions."""
 
     blocks: List[Latencies]
+    #: The Rasa server's CPU time per turn in each block, in ms (less disturbed than the
+    #: latencies by other work on the machine).
+    cpu_ms: List[float]
     #: The first turns of a new sender, and the same turns of a sender with old sessions.
     fresh: Latencies
     many_sessions: Latencies
+    fresh_cpu_ms: float
+    many_sessions_cpu_ms: float
     old_sessions: int
     old_events: int
 
 
-async def conversation(url: str, token: str, sender: str, turns: int,
-                       block: int = BLOCK) -> List[Latencies]:
-    """``turns`` turns of one sender, one after another, timed per ``block`` turns."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process (all its threads) so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def conversation(url: str, token: str, sender: str, turns: int, block: int = BLOCK,
+                       pid: Optional[int] = None, cpu_ms: Optional[List[float]] = None
+                       ) -> List[Latencies]:
+    """``turns`` turns of one sender, one after another, timed per ``block`` turns; with
+    ``pid``, the server's CPU time per turn of each block is appended to ``cpu_ms``."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     blocks: List[Latencies] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120),
                                      headers=headers) as session:
-        for index in range(turns):
-            if index % block == 0:
-                blocks.append(Latencies([]))
-            await _turn(session, url, sender, SCRIPT[index % len(SCRIPT)], blocks[-1])
+        for first in range(0, turns, block):
+            blocks.append(Latencies([]))
+            started = cpu_seconds(pid) if pid else 0.0
+            count = min(block, turns - first)
+            for index in range(first, first + count):
+                await _turn(session, url, sender, SCRIPT[index % len(SCRIPT)], blocks[-1])
+            if pid and cpu_ms is not None:
+                cpu_ms.append((cpu_seconds(pid) - started) * 1000 / count)
     return blocks
 
 
@@ -113,14 +131,21 @@ def measure(stack: Stack, turns: int = 300, sessions: int = 20,
         url = f"{stack.rasa_url}/webhooks/rest/webhook"
         token = stack.integrator_token
         tag = time.time_ns()
+        pid = stack.named["rasa"].pid
         asyncio.run(conversation(url, token, f"long-warmup-{tag}", len(SCRIPT)))
         sender = f"long-{tag}"
-        blocks = asyncio.run(conversation(url, token, sender, turns))
+        cpu: List[float] = []
+        blocks = asyncio.run(conversation(url, token, sender, turns, pid=pid, cpu_ms=cpu))
         veteran = f"long-veteran-{tag}"
         events = copy_as_old_sessions(stack.var_dir / "tracker.db", sender, veteran, sessions)
-        fresh = asyncio.run(conversation(url, token, f"long-new-{tag}", BLOCK))[0]
-        many = asyncio.run(conversation(url, token, veteran, BLOCK))[0]
-        return LongReport(blocks, fresh, many, sessions, events)
+        fresh_cpu: List[float] = []
+        fresh = asyncio.run(conversation(url, token, f"long-new-{tag}", BLOCK, pid=pid,
+                                         cpu_ms=fresh_cpu))[0]
+        many_cpu: List[float] = []
+        many = asyncio.run(conversation(url, token, veteran, BLOCK, pid=pid,
+                                        cpu_ms=many_cpu))[0]
+        return LongReport(blocks, cpu, fresh, many, fresh_cpu[0], many_cpu[0], sessions,
+                          events)
     finally:
         stack.stop()
 
@@ -135,18 +160,21 @@ def run(say: Callable[[str], None], work: Path, model: Path, turns: int = 300) -
         f" {len(SCRIPT)} messages of a round repeated: greetings, FAQ questions, order lookups"
         " with email verification, chit-chat, thanks), timed per block of"
         f" {BLOCK} turns. A turn should cost the same in the last block as in the first.\n")
-    say("| turns | p50 / p99 | errors |")
-    say("|---|---|---|")
-    for index, block in enumerate(report.blocks):
+    say("| turns | p50 / p99 | Rasa server CPU per turn | errors |")
+    say("|---|---|---|---|")
+    for index, (block, cpu) in enumerate(zip(report.blocks, report.cpu_ms)):
         first = index * BLOCK + 1
         say(f"| {first}-{first + len(block.seconds) + block.errors - 1} |"
-            f" {block.p50:.1f} / {block.p99:.1f} ms | {block.errors} |")
+            f" {block.p50:.1f} / {block.p99:.1f} ms | {cpu:.1f} ms | {block.errors} |")
     say(f"\nA sender with {report.old_sessions} earlier sessions ({report.old_events} stored"
         f" events) against a new sender, {BLOCK} turns each:\n")
-    say("| sender | p50 / p99 | errors |")
-    say("|---|---|---|")
-    for name, block in (("new", report.fresh),
-                        (f"{report.old_sessions} earlier sessions", report.many_sessions)):
-        say(f"| {name} | {block.p50:.1f} / {block.p99:.1f} ms | {block.errors} |")
+    say("| sender | p50 / p99 | Rasa server CPU per turn | errors |")
+    say("|---|---|---|---|")
+    for name, block, cpu in (
+            ("new", report.fresh, report.fresh_cpu_ms),
+            (f"{report.old_sessions} earlier sessions", report.many_sessions,
+             report.many_sessions_cpu_ms)):
+        say(f"| {name} | {block.p50:.1f} / {block.p99:.1f} ms | {cpu:.1f} ms |"
+            f" {block.errors} |")
     say("")
     return report

@@ -1,4 +1,5 @@
-"""Action calls get the session's events as Rasa serialises them, however long the session."""
+"""Action calls get the session's events as Rasa serialises them, however long the session
+(and whatever Rasa changes on an event between two calls)."""
 
 import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
@@ -53,16 +54,25 @@ def test_an_event_changed_since_the_last_call_is_serialised_again(tracker):
     assert document["events"][2]["metadata"] == {"model_id": "m1"}
 
 
-def test_each_call_gets_its_own_dicts(tracker):
+def test_each_call_gets_its_own_list_of_events(tracker):
     turn(tracker, 1)
     first = tracker.current_state(EventVerbosity.ALL)
-    for event in first["events"]:
-        event["event"] = "edited"
-        event.pop("timestamp")
+    first["events"].clear()
     assert tracker.current_state(EventVerbosity.ALL) == RASA_STATE(tracker, EventVerbosity.ALL)
 
 
-def test_the_dicts_of_the_last_call_are_copied_not_built_again(tracker, monkeypatch):
+def test_an_event_kept_by_two_conversations_or_changed_between_them(tracker):
+    turn(tracker, 1)
+    other = DialogueStateTracker.from_events("other", list(tracker.events), tracker.slots.values())
+    assert other.current_state(EventVerbosity.ALL)["events"] == RASA_STATE(
+        tracker, EventVerbosity.ALL)["events"]
+    tracker.current_state(EventVerbosity.ALL)
+    tracker.events[1].timestamp = 5.0
+    for each in (tracker, other):
+        assert each.current_state(EventVerbosity.ALL) == RASA_STATE(each, EventVerbosity.ALL)
+
+
+def test_the_dicts_of_the_last_call_are_not_built_again(tracker, monkeypatch):
     dicts = EventDicts()
     for number in range(20):
         turn(tracker, number)
@@ -74,6 +84,8 @@ def test_the_dicts_of_the_last_call_are_copied_not_built_again(tracker, monkeypa
         monkeypatch.setattr(kind, "as_dict", lambda self, as_dict=as_dict: (
             built.append(self), as_dict(self))[1])
     turn(tracker, 20)
+    tracker.events[3].timestamp = 7.0
     assert dicts.as_dicts("copied", list(tracker.events)) == [
         event.as_dict() for event in tracker.events]
-    assert built[:5] == list(tracker.events)[-5:]  # only the new turn's events were built
+    # Only the changed event and the new turn's events were built.
+    assert built[:6] == [tracker.events[3], *list(tracker.events)[-5:]]
