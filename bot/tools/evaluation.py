@@ -152,21 +152,26 @@ def cross_validate(folds: int = 5, config: Path = CONFIG,
     faq: List[tuple] = [(None, 0.0)] * len(examples)
     splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(
         texts, [f"{e.language}:{e.label}" for e in examples])
+    def fit(config: TextModelConfig, chosen: List[int]) -> TextClassifierModel:
+        return TextClassifierModel(config).fit(
+            [texts[i] for i in chosen], [examples[i].label for i in chosen],
+            np.stack([vectors[texts[i]] for i in chosen]) if vectors else None,
+            [examples[i].language for i in chosen])
+
     for train, held in splits:
-        model = TextClassifierModel(intent_config).fit([texts[i] for i in train],
-                                                      [examples[i].label for i in train])
-        questions = [i for i in train if examples[i].intent == "faq"]
-        selector = TextClassifierModel(faq_config).fit([texts[i] for i in questions],
-                                                      [examples[i].label for i in questions])
+        model = fit(intent_config, list(train))
+        selector = fit(faq_config, [i for i in train if examples[i].intent == "faq"])
         languages = LanguageModel().fit([texts[i] for i in train],
                                         [examples[i].language for i in train])
         for i in held:
             vector = partial(vectors.get, texts[i])
-            ranking = dict(model.rank(texts[i], top=len(labels), vector=vector))
+            detected[i] = detect(texts[i], languages).language
+            ranking = dict(model.rank(texts[i], top=len(labels), vector=vector,
+                                      language=detected[i]))
             log_probabilities[i] = [math.log(max(ranking.get(label, 0.0), 1e-300))
                                     for label in labels]
-            detected[i] = detect(texts[i], languages).language
-            key, confidence = selector.rank(texts[i], top=1, vector=vector)[0]
+            key, confidence = selector.rank(texts[i], top=1, vector=vector,
+                                            language=detected[i])[0]
             faq[i] = (key.split("/", 1)[1], confidence)
     return HeldOut(examples, labels, np.array(log_probabilities), intent_config.temperature,
                    detected, [k for k, _ in faq], [c for _, c in faq])

@@ -160,3 +160,44 @@ def test_held_out_figures_count_in_scope_accuracy_and_off_topic_rate():
     # One off-topic message gets the confident FAQ answer, the other an unsure one (0.3).
     assert figures["fi"]["off_topic_rate"] == 0.5
     assert set(figures) == {"fi", "all"}
+
+
+def test_cross_validation_scores_every_training_example_with_embeddings_and_lemmas(tmp_path):
+    from bot.tools.evaluation import cross_validate
+
+    (tmp_path / "config.yml").write_text(
+        "pipeline:\n"
+        "  - name: bot.runtime.nlu.classifier.ShopIntentClassifier\n"
+        "    embedding_weight: 1.0\n"
+        "    lemma_languages: [en]\n"
+        "  - name: bot.runtime.nlu.response_selector.ShopResponseSelector\n"
+        "    embedding_weight: 1.0\n")
+    data = tmp_path / "nlu"
+    data.mkdir()
+    blocks = {"order_status": ["where is my order", "track my parcel", "order status",
+                               "has my order shipped", "when does my parcel come"],
+              "faq/return_policy": ["how do returns work", "return policy", "can i return it",
+                                    "days to return", "returning an item"],
+              "faq/shipping_cost": ["shipping cost", "how much is delivery", "postage price",
+                                    "is shipping free", "delivery fee"],
+              "out_of_scope": ["what is the weather", "tell me a joke", "who won the match",
+                               "set an alarm", "play some music"]}
+    finnish = {"order_status": ["missä tilaukseni on", "seuraa pakettia", "tilauksen tila",
+                                "onko tilaus lähetetty", "milloin paketti tulee"],
+               "faq/return_policy": ["miten palautus toimii", "palautusehdot",
+                                     "voinko palauttaa", "montako päivää palautukseen",
+                                     "tuotteen palauttaminen"],
+               "faq/shipping_cost": ["toimituskulut", "paljonko toimitus maksaa", "postikulut",
+                                     "onko toimitus ilmainen", "toimitusmaksu"],
+               "out_of_scope": ["millainen sää on", "kerro vitsi", "kuka voitti ottelun",
+                                "aseta herätys", "soita musiikkia"]}
+    (data / "fi").mkdir()
+    for path, content in ((data / "en.yml", blocks), (data / "fi" / "fi.yml", finnish)):
+        path.write_text('version: "3.1"\nnlu:\n' + "".join(
+            f"- intent: {label}\n  examples: |\n" + "".join(f"    - {t}\n" for t in texts)
+            for label, texts in content.items()))
+    held = cross_validate(folds=5, config=tmp_path / "config.yml", training_dir=data)
+    assert len(held.examples) == 40 and held.log_probabilities.shape == (40, 4)
+    assert all(key in {"return_policy", "shipping_cost"} for key in held.faq_keys)
+    best = [held.labels[int(row.argmax())] for row in held.log_probabilities]
+    assert sum(b == e.label for b, e in zip(best, held.examples)) >= 28
