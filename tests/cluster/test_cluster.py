@@ -28,7 +28,6 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from bot.settings import PROJECT_ROOT
-from tests.e2e.browser import browser_fixture, pages_fixture  # noqa: F401 - fixtures
 from tests.servers import ALWAYS_OPEN
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
@@ -698,33 +697,42 @@ def test_a_console_killed_under_an_agents_live_queue_the_other_carries_on(cluste
           f" {snapshots}")
 
 
-def test_the_console_page_carries_on_at_the_other_console_when_its_own_dies(cluster, pages):
+def test_the_console_page_carries_on_at_the_other_console_when_its_own_dies(cluster):
     """A real Chromium with the agent console open through nginx: the console instance
     holding the page's live queue is killed (-9); the page reconnects by itself and shows a
     ticket opened afterwards."""
+    from contextlib import contextmanager
+
     from playwright.sync_api import expect
 
-    page = pages()
-    page.goto(f"{cluster.console_url}/login")
-    page.fill("#username", "demo")
-    page.fill("#password", cluster.stack.demo_password)
-    with page.expect_response(lambda r: r.url.endswith("/api/events")) as first:
-        page.click("button[type=submit]")
-    serving = console_serving(cluster, first.value.headers["x-served-by"])
-    expect(page.locator("#queue-empty, #queue li").first).to_be_visible()
-    try:
-        with page.expect_response(lambda r: r.url.endswith("/api/events"),
-                                  timeout=60_000) as second:
-            os.killpg(cluster.stack.named[serving].pid, signal.SIGKILL)
-        ticket = new_ticket(cluster)
-        expect(page.locator(f'#queue li[data-ticket="{ticket}"]')).to_be_visible(
-            timeout=60_000)
-        again = console_serving(cluster, second.value.headers["x-served-by"])
-    finally:
-        restart_console(cluster, serving)
+    from tests.e2e.browser import TIMEOUT, launch
+
+    # Its own Chromium, closed at the end: Playwright's event loop must not outlive the test
+    # (the next tests run their own).
+    with contextmanager(launch)() as browser:
+        page = browser.new_context().new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"{cluster.console_url}/login")
+        page.fill("#username", "demo")
+        page.fill("#password", cluster.stack.demo_password)
+        with page.expect_response(lambda r: r.url.endswith("/api/events")) as first:
+            page.click("button[type=submit]")
+        serving = console_serving(cluster, first.value.headers["x-served-by"])
+        expect(page.locator("#queue-empty, #queue li").first).to_be_visible()
+        try:
+            with page.expect_response(lambda r: r.url.endswith("/api/events"),
+                                      timeout=60_000) as second:
+                os.killpg(cluster.stack.named[serving].pid, signal.SIGKILL)
+            ticket = new_ticket(cluster)
+            expect(page.locator(f'#queue li[data-ticket="{ticket}"]')).to_be_visible(
+                timeout=60_000)
+            again = console_serving(cluster, second.value.headers["x-served-by"])
+            status = second.value.status
+        finally:
+            restart_console(cluster, serving)
     print(f"\nconsole page: {serving} killed under its live queue; the page reconnected to"
           f" {again} and showed the new ticket")
-    assert again != serving and second.value.status == 200
+    assert again != serving and status == 200
 
 
 def test_a_replica_killed_under_load_loses_no_message(cluster):
