@@ -52,9 +52,11 @@ CHANNEL = "email"
 
 Understand = Callable[[str], Awaitable[Understanding]]
 Converse = Callable[[str, str, Dict[str, Any]], Awaitable[List[Dict[str, Any]]]]
-#: Keeps a shopper's email in the conversation without a bot turn: ``(conversation, text,
-#: understood, slots)``. A ticket's conversation then knows its channel, so that a person's
-#: answers and the rating question after resolution go out by email.
+#: Keeps a shopper's email in the conversation as one user turn without a bot answer:
+#: ``(conversation, text, understood, slots)``, the text being the email and below it what the
+#: shopper's client quoted. The console shows it in the transcript, and the conversation knows
+#: its channel, so that a person's answers and the rating question after resolution go out by
+#: email.
 Record = Callable[[str, str, Understanding, Dict[str, Any]], Awaitable[None]]
 Send = Callable[[EmailMessage], Awaitable[None]]
 DetectLanguage = Callable[[str], Optional[str]]
@@ -234,7 +236,8 @@ class EmailDesk:
             return  # too many new tickets from this address lately: no answer either
         outcome.ticket_id = intake.ticket.ticket_id
         if self._record is not None:
-            await self._record(conversation, _as_note(mail), understood,
+            quoted = f"\n\n(earlier in the thread)\n{mail.quoted_text}" if mail.quoted_text else ""
+            await self._record(conversation, _as_note(mail) + quoted, understood,
                                {"handoff_ticket": intake.ticket.ticket_id, "language": language})
         if intake.new:
             await self._reply(mail, [text("ticket", language, ticket=intake.ticket.ticket_id)],

@@ -158,7 +158,8 @@ def test_a_person_answers_by_email_after_a_restart_and_the_shopper_rates_by_link
     shopper, smtp = "liisa@example.com", module_smtp_server
     conversation = f"email:{shopper}"
     module_imap_server.deliver(shopper_email(
-        "This is unacceptable. The jacket I got is torn and nobody answers the phone.",
+        "This is unacceptable. The jacket I got is torn and nobody answers the phone.\n\n"
+        "On Sat, 5 Dec 2026 Northwind <support@shop.test> wrote:\n> Your parcel is on its way",
         sender=shopper, subject="Torn jacket", message_id="<l1@client.test>"))
     ack = nth_email(smtp, shopper, 1)
     ticket = wait_for(lambda: ticket_of(mail_stack, conversation))
@@ -174,7 +175,10 @@ def test_a_person_answers_by_email_after_a_restart_and_the_shopper_rates_by_link
         console(mail_stack, "GET", f"/api/tickets/{ticket['ticket_id']}")))
     assert [n["author"] for n in detail["notes"]] == ["shopper (email)"]
     assert "Thanks for your message" not in detail["notes"][0]["text"]
-    assert any("jacket I got is torn" in line["text"] for line in detail["transcript"])
+    # the thread is the transcript: the email, and below it what the shopper's client quoted
+    assert any("jacket I got is torn" in line["text"] and "(earlier in the thread)" in
+               line["text"] and "Your parcel is on its way" in line["text"]
+               for line in detail["transcript"])
     assert not any("order number is 10023" in line["text"] for line in detail["transcript"])
     assert len([t for t in console(mail_stack, "GET", "/api/tickets")["tickets"]
                 if t["conversation_id"] == conversation]) == 1

@@ -273,7 +273,7 @@ def _recording(app: Sanic) -> Record:
             tracker = await agent.processor.fetch_tracker_with_initial_session(
                 conversation, CollectingOutputChannel())
             tracker.update(UserUttered(
-                text[:10_000], intent={"name": understood.intent,
+                text[:20_000], intent={"name": understood.intent,
                                        "confidence": understood.confidence},
                 input_channel=CHANNEL))
             for name, value in slots.items():
