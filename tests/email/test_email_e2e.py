@@ -22,6 +22,7 @@ import pytest
 
 from bot.tools.run import Stack
 from tests.bot.email.mails import shopper_email
+from tests.e2e.browser import browser_fixture, pages_fixture  # noqa: F401 - the fixtures
 from tests.servers import ALWAYS_OPEN, MODEL, email_credentials, free_port
 
 WAIT = 120.0  # how long a test waits for the assistant's email before it fails
@@ -210,3 +211,27 @@ def test_a_person_answers_by_email_after_a_restart_and_the_shopper_rates_by_link
     # acknowledgement, the person's answer, the rating email, in this order: "has joined the
     # chat" (sent before the answer) and "I'm back" (before the rating) were not emailed
     assert len(emails_to(smtp, shopper)) == 3
+
+
+# -- the rating page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_rating_pages_meet_wcag_21_aa_and_reflow_on_a_phone(mail_stack, pages, scheme):
+    from bot.email.ratings import RatingResult, rating_page
+    from tests.e2e.browser import axe_violations, describe
+
+    page = pages(locale="uk-UA", color_scheme=scheme, bypass_csp=True,
+                 viewport={"width": 320, "height": 640})
+    answer = page.goto(f"{mail_stack.rasa_url}/webhooks/email/rating/H-1.5.9999999999.forged")
+    assert answer.status == 400 and page.locator("html").get_attribute("lang") == "uk"
+    assert page.locator("h1").inner_text() == "Посилання недійсне"
+    shown = [("served", page.content())]
+    for kind, status, score in (("thanks", 200, 4), ("already", 409, None),
+                                ("expired", 410, None)):
+        shown.append((kind, rating_page(RatingResult(status, kind, "tr", score), "Northwind")))
+    for kind, html in shown:
+        page.set_content(html)
+        violations = axe_violations(page)
+        assert violations == [], f"{kind}:\n{describe(violations)}"
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), kind
