@@ -18,9 +18,10 @@ import operator
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from rasa.shared.core.constants import PREVIOUS_ACTION
+from rasa.shared.core.constants import PREVIOUS_ACTION, USER
 from rasa.shared.core.events import ActionExecuted
 
 State = Dict[str, Any]
@@ -47,10 +48,28 @@ class _Replay:
     snapshots: List[_Snapshot] = field(default_factory=list)
     #: The snapshot of the tracker after all ``events`` (taken when first asked for).
     current: Optional[_Snapshot] = None
+    #: The states of ``snapshots`` as far as folded, per call arguments (see ``_Fold``).
+    folds: Dict[Tuple[bool, str], "_Fold"] = field(default_factory=dict)
+
+
+@dataclass
+class _Fold:
+    """Rasa's loop over the snapshots, as far as it went: the states it built (never handed
+    out, only copies of them), where a state's user sub-state is the previous state's very
+    object (as Rasa's rule-only substitution makes it), and the loop's variables."""
+
+    snapshots: int = 0
+    states: List[State] = field(default_factory=list)
+    shared_user: List[int] = field(default_factory=list)
+    last_ml_action_sub_state: Optional[Dict[str, Any]] = None
+    turn_was_hidden: bool = False
 
 
 def _copy_state(state: State) -> State:
     """A state copied two levels deep (its sub-states are edited in place downstream)."""
+    values = list(state.values())
+    if all(map(isinstance, values, repeat(dict))):  # the usual case: copied in C
+        return dict(zip(state.keys(), map(dict, values)))
     return {key: dict(value) if isinstance(value, dict) else value
             for key, value in state.items()}
 
@@ -123,8 +142,8 @@ class IncrementalStates:
             self._applied = (tracker, len(raw), last, applied)
         return applied
 
-    def _replay(self, domain: Any, tracker: Any, omit_unset_slots: bool) -> List[_Snapshot]:
-        """Snapshots before each applied action and of the tracker as it is now."""
+    def _replay(self, domain: Any, tracker: Any, omit_unset_slots: bool) -> _Replay:
+        """The replay with snapshots before each applied action and of the tracker now."""
         events = self._applied_events(tracker)
         key = (id(domain), tracker.sender_id, omit_unset_slots)
         with self._lock:
@@ -145,33 +164,56 @@ class IncrementalStates:
             self._replays[key] = replay
             while len(self._replays) > self._capacity:
                 self._replays.popitem(last=False)
-        return [*replay.snapshots, replay.current]
+        return replay
 
     def __call__(self, domain: Any, tracker: Any, omit_unset_slots: bool = False,
                  ignore_rule_only_turns: bool = False,
                  rule_only_data: Optional[Dict[str, Any]] = None) -> List[State]:
-        # The same loop as Rasa's, over the snapshots instead of freshly replayed trackers.
-        states: List[State] = []
-        last_ml_action_sub_state = None
-        turn_was_hidden = False
-        for snapshot in self._replay(domain, tracker, omit_unset_slots):
-            if ignore_rule_only_turns:
-                if not turn_was_hidden:
-                    last_ml_action_sub_state = snapshot.prev_action
-                if (not snapshot.followup_action
-                        and not snapshot.latest_action_name == snapshot.active_loop_name):
-                    turn_was_hidden = snapshot.hide_rule_turn
-                if turn_was_hidden:
-                    continue
-            state = _copy_state(snapshot.active_state)
-            if ignore_rule_only_turns:
-                domain._remove_rule_only_features(state, rule_only_data)
-                if states:
-                    domain._substitute_rule_only_user_input(state, states[-1])
-                if last_ml_action_sub_state:
-                    state[PREVIOUS_ACTION] = dict(last_ml_action_sub_state)
-            states.append(domain._clean_state(state))
+        # Rasa's loop, over the snapshots instead of freshly replayed trackers. The snapshots
+        # before each action never change while the conversation continues, so the loop is
+        # continued from where the last call with these arguments left it; only the state of
+        # the tracker as it is now is built anew each time.
+        replay = self._replay(domain, tracker, omit_unset_slots)
+        key = (ignore_rule_only_turns, repr(rule_only_data))
+        fold = replay.folds.get(key)
+        if fold is None or fold.snapshots > len(replay.snapshots):
+            fold = replay.folds[key] = _Fold()
+        for snapshot in replay.snapshots[fold.snapshots:]:
+            self._fold(domain, fold, fold.states, snapshot, ignore_rule_only_turns,
+                       rule_only_data)
+        fold.snapshots = len(replay.snapshots)
+        states = [_copy_state(state) for state in fold.states]
+        for index in fold.shared_user:
+            states[index][USER] = states[index - 1][USER]
+        now = _Fold(last_ml_action_sub_state=fold.last_ml_action_sub_state,
+                    turn_was_hidden=fold.turn_was_hidden)
+        self._fold(domain, now, states, replay.current, ignore_rule_only_turns, rule_only_data)
         return states
+
+    @staticmethod
+    def _fold(domain: Any, fold: _Fold, states: List[State], snapshot: _Snapshot,
+              ignore_rule_only_turns: bool, rule_only_data: Optional[Dict[str, Any]]) -> None:
+        """One step of Rasa's loop in ``states_for_tracker_history``."""
+        if ignore_rule_only_turns:
+            if not fold.turn_was_hidden:
+                fold.last_ml_action_sub_state = snapshot.prev_action
+            if (not snapshot.followup_action
+                    and not snapshot.latest_action_name == snapshot.active_loop_name):
+                fold.turn_was_hidden = snapshot.hide_rule_turn
+            if fold.turn_was_hidden:
+                return
+        state = _copy_state(snapshot.active_state)
+        if ignore_rule_only_turns:
+            domain._remove_rule_only_features(state, rule_only_data)
+            if states:
+                domain._substitute_rule_only_user_input(state, states[-1])
+            if fold.last_ml_action_sub_state:
+                state[PREVIOUS_ACTION] = dict(fold.last_ml_action_sub_state)
+        state = domain._clean_state(state)
+        if (states and state.get(USER) is not None
+                and state.get(USER) is states[-1].get(USER)):
+            fold.shared_user.append(len(states))
+        states.append(state)
 
     def forget(self) -> None:
         """Drop every remembered replay."""

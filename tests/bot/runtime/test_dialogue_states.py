@@ -96,3 +96,22 @@ def test_it_replaces_the_domain_method_when_the_server_starts(domain):
     tracker = DialogueStateTracker.from_events("s", CONVERSATION, domain.slots)
     assert tracker.past_states(domain, ignore_rule_only_turns=True) == RASA(
         domain, tracker, ignore_rule_only_turns=True)
+
+
+def sharing(states):
+    """Which states hold the previous state's very user sub-state (Rasa's rule-only
+    substitution shares it, so an edit of one shows in the other)."""
+    return [index for index in range(1, len(states))
+            if states[index].get("user") is not None
+            and states[index].get("user") is states[index - 1].get("user")]
+
+
+def test_states_share_user_sub_states_where_rasas_do_at_every_step(domain):
+    states = IncrementalStates(RASA)
+    tracker = DialogueStateTracker("sharing", domain.slots)
+    for event in CONVERSATION:
+        tracker.update(event)
+        for arguments in ARGUMENTS:
+            ours, rasas = states(domain, tracker, **arguments), RASA(domain, tracker, **arguments)
+            assert ours == rasas
+            assert sharing(ours) == sharing(rasas)
