@@ -81,6 +81,26 @@ def check_rasa_version(installed: str) -> None:
             " patch against the new version and update RASA_VERSION.")
 
 
+def _patch_what_grows_with_the_conversation() -> None:
+    """The patches that keep a turn's cost from growing with the conversation's length."""
+    from rasa.core.policies.policy import Policy
+    from rasa.core.policies.rule_policy import RulePolicy
+    from rasa.shared.core.events import Event
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.runtime import event_dicts, replay, speedups
+
+    tracker = DialogueStateTracker
+    tracker.from_events = replay.from_events(tracker.__dict__["from_events"].__func__)
+    tracker.travel_back_in_time = replay.travel_back_in_time(tracker.travel_back_in_time)
+    tracker.applied_events = replay.applied_events(tracker.applied_events)
+    tracker.current_state = event_dicts.current_state(tracker.current_state)
+    Event.__setattr__ = event_dicts.tracking_setattr
+    RulePolicy._get_possible_keys = speedups.possible_rule_keys
+    Policy.format_tracker_states = speedups.states_formatted_when_logged(
+        Policy.format_tracker_states)
+
+
 def install() -> None:
     """Apply every patch to this process, once (later calls do nothing).
 
@@ -113,28 +133,7 @@ def install() -> None:
         Domain.states_for_tracker_history = IncrementalStates(
             Domain.states_for_tracker_history)
         log_privacy.install()
-        from rasa.shared.core.trackers import DialogueStateTracker
-
-        from bot.runtime import replay
-
-        DialogueStateTracker.from_events = replay.from_events(
-            DialogueStateTracker.__dict__["from_events"].__func__)
-        DialogueStateTracker.travel_back_in_time = replay.travel_back_in_time(
-            DialogueStateTracker.travel_back_in_time)
-        DialogueStateTracker.applied_events = replay.applied_events(
-            DialogueStateTracker.applied_events)
-        from rasa.core.policies.policy import Policy
-        from rasa.shared.core.events import Event
-        from rasa.core.policies.rule_policy import RulePolicy
-
-        from bot.runtime import event_dicts
-
-        DialogueStateTracker.current_state = event_dicts.current_state(
-            DialogueStateTracker.current_state)
-        Event.__setattr__ = event_dicts.tracking_setattr
-        RulePolicy._get_possible_keys = speedups.possible_rule_keys
-        Policy.format_tracker_states = speedups.states_formatted_when_logged(
-            Policy.format_tracker_states)
+        _patch_what_grows_with_the_conversation()
         from rasa.core.tracker_store import FailSafeTrackerStore
 
         from bot.runtime.store_errors import raising_unavailable

@@ -35,8 +35,8 @@ from rasa.shared.core.events import (
     BotUttered,
     Restarted,
     SessionStarted,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 
 #: Slot names and types: replays are only shared between trackers with the same slots.

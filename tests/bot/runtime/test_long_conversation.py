@@ -91,8 +91,10 @@ def assistant(tmp_path, monkeypatch):
     stack = Stack(var_dir=tmp_path)
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(yaml.safe_dump(stack._endpoints(), sort_keys=False))
+    secrets = {name: f"{name.lower()}-for-the-long-conversation-test"
+               for name in SECRET_VARIABLES}
     env = {"SHOP_ASSISTANT_VAR": str(tmp_path), "ENDPOINTS_FILE": str(endpoints),
-           "DEMO_SHOP": "1", **{name: f"{name.lower()}-for-the-long-conversation-test" for name in SECRET_VARIABLES}}
+           "DEMO_SHOP": "1", **secrets}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     prepare_data(dict(os.environ))
