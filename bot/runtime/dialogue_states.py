@@ -60,6 +60,8 @@ class _Fold:
 
     snapshots: int = 0
     states: List[State] = field(default_factory=list)
+    #: Each state as its keys and sub-states, to be copied in C (keys ``None``: the state).
+    parts: List[Tuple[Any, Any]] = field(default_factory=list)
     shared_user: List[int] = field(default_factory=list)
     last_ml_action_sub_state: Optional[Dict[str, Any]] = None
     turn_was_hidden: bool = False
@@ -67,9 +69,6 @@ class _Fold:
 
 def _copy_state(state: State) -> State:
     """A state copied two levels deep (its sub-states are edited in place downstream)."""
-    values = list(state.values())
-    if all(map(isinstance, values, repeat(dict))):  # the usual case: copied in C
-        return dict(zip(state.keys(), map(dict, values)))
     return {key: dict(value) if isinstance(value, dict) else value
             for key, value in state.items()}
 
@@ -102,9 +101,11 @@ def _continues(events: List[Any], known: List[Any]) -> bool:
     """
     if len(events) < len(known):
         return False
-    if all(map(operator.is_, events, known)):  # the usual case, checked in C
+    same = list(map(operator.is_, events, known))  # the usual case, checked in C
+    if False not in same:
         return True
-    return all(_same_event(a, b) for a, b in zip(events, known))
+    first = same.index(False)  # the events stored since: compared field by field
+    return all(_same_event(a, b) for a, b in zip(events[first:], known[first:]))
 
 
 class IncrementalStates:
@@ -182,7 +183,12 @@ class IncrementalStates:
             self._fold(domain, fold, fold.states, snapshot, ignore_rule_only_turns,
                        rule_only_data)
         fold.snapshots = len(replay.snapshots)
-        states = [_copy_state(state) for state in fold.states]
+        for state in fold.states[len(fold.parts):]:
+            values = tuple(state.values())
+            fold.parts.append((tuple(state), values)
+                              if all(map(isinstance, values, repeat(dict))) else (None, state))
+        states = [dict(zip(keys, map(dict, values))) if keys is not None
+                  else _copy_state(values) for keys, values in fold.parts]
         for index in fold.shared_user:
             states[index][USER] = states[index - 1][USER]
         now = _Fold(last_ml_action_sub_state=fold.last_ml_action_sub_state,

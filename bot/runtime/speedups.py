@@ -189,16 +189,28 @@ def validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
         raise error
 
 
-def possible_rule_keys(self: Any, lookup: Dict[str, str], states: List[Dict[str, Any]]) -> set:
-    """``RulePolicy._get_possible_keys``, stopping once no rule is left.
+#: The number of states of each rule (a rule's key is its states as JSON).
+_rule_lengths: Dict[str, int] = {}
 
-    Rasa's loop filters the rules by every state of the conversation, back to its first,
-    long after the last candidate rule dropped out: a cost that grew with the conversation.
-    Filtering an empty set gives an empty set, so the answer is the same.
+
+def _rule_length(key: str) -> int:
+    length = _rule_lengths.get(key)
+    if length is None:
+        length = _rule_lengths[key] = len(json.loads(key))
+    return length
+
+
+def possible_rule_keys(self: Any, lookup: Dict[str, str], states: List[Dict[str, Any]]) -> set:
+    """``RulePolicy._get_possible_keys``, stopping once the answer can no longer change.
+
+    Rasa's loop filters the rules by every state of the conversation, back to its first. Once
+    no rule is left, or the states looked at outnumber the states of every rule left (which
+    Rasa then counts as applicable at every further state), filtering changes nothing: the
+    answer is the same, at a cost that no longer grows with the conversation.
     """
     possible_keys = set(lookup.keys())
     for index, state in enumerate(reversed(states)):
-        if not possible_keys:
+        if not possible_keys or index >= max(map(_rule_length, possible_keys)):
             break
         possible_keys = {key for key in possible_keys
                          if self._is_rule_applicable(key, index, state)}

@@ -101,3 +101,55 @@ def test_the_loaded_model_is_left_out_of_later_garbage_collections():
         assert gc.get_freeze_count() > 1000
     finally:
         gc.unfreeze()
+
+
+class _Rules:
+    """The parts of Rasa's RulePolicy that filter rules by the conversation's states."""
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    _rule_key_to_state = staticmethod(RulePolicy._rule_key_to_state)
+    _does_rule_match_state = staticmethod(RulePolicy._does_rule_match_state)
+    _is_rule_applicable = RulePolicy._is_rule_applicable
+    rasa_possible_keys = RulePolicy._get_possible_keys
+
+
+def test_rules_found_for_every_step_of_a_conversation_are_rasas():
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.runtime.speedups import possible_rule_keys
+    from tests.bot.runtime.test_dialogue_states import CONVERSATION, RASA
+    from tests.dialogue_model import load_domain
+
+    domain = load_domain()
+    tracker = DialogueStateTracker("rules", domain.slots)
+    history = []
+    for event in CONVERSATION:
+        tracker.update(event)
+        history.append(RASA(domain, tracker))
+    states = history[-1]
+    # Rules of every length cut from the conversation itself (so that many apply), and some
+    # that never match.
+    lookup = {json.dumps(states[start:end]): "utter_greet"
+              for start in range(len(states)) for end in range(start + 1, len(states) + 1)
+              if end - start <= 6}
+    lookup[json.dumps([{"prev_action": {"action_name": "never"}}])] = "utter_greet"
+    rules = _Rules()
+    for step in history:
+        assert possible_rule_keys(rules, lookup, step) == rules.rasa_possible_keys(lookup, step)
+    assert possible_rule_keys(rules, lookup, states)  # some rules do apply
+
+
+def test_the_rule_policy_formats_its_states_only_for_debug_logs():
+    import logging
+
+    import rasa.utils.log_utils
+    from rasa.core.policies.policy import Policy
+
+    install()
+    states = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
+    rasa.utils.log_utils.configure_structlog(logging.INFO)
+    assert Policy.format_tracker_states(states) == ""
+    rasa.utils.log_utils.configure_structlog(logging.DEBUG)
+    assert "user intent: greet" in Policy.format_tracker_states(states)
+    rasa.utils.log_utils.configure_structlog(logging.WARNING)
