@@ -15,7 +15,8 @@ Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` u
   (:mod:`bot.runtime.graph_runner`).
 - ``rasa.core.run.load_agent_on_start``: the loaded model frozen out of garbage collections.
 - ``rasa.shared.core.domain.Domain.states_for_tracker_history``: dialogue states built
-  incrementally (:mod:`bot.runtime.dialogue_states`).
+  incrementally, and ``rasa.core.featurizers.tracker_featurizers.MaxHistoryTrackerFeaturizer
+  .prediction_states``: only the states it keeps copied out (:mod:`bot.runtime.dialogue_states`).
 - ``rasa.utils.log_utils.configure_structlog`` (and ``rasa.__main__``'s name for it): no
   personal data in logs (:mod:`bot.runtime.log_privacy`).
 - ``rasa.shared.core.trackers.DialogueStateTracker.from_events``, ``.travel_back_in_time``
@@ -26,7 +27,9 @@ Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` u
   a change of an event whose dict is kept (:mod:`bot.runtime.event_dicts`).
 - ``rasa.core.policies.rule_policy.RulePolicy._get_possible_keys``: rules filtered until none
   is left, not through every earlier state; ``rasa.core.policies.policy.Policy
-  .format_tracker_states``: not formatted while debug messages are dropped.
+  .format_tracker_states``: not formatted while debug messages are dropped;
+  ``rasa.shared.core.trackers.DialogueStateTracker.idx_after_latest_restart``: the events
+  walked in C.
 - ``rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error`` and
   ``on_tracker_store_retrieve_error``: a database that cannot be reached fails the turn
   instead of answering from memory (:mod:`bot.runtime.store_errors`).
@@ -56,6 +59,8 @@ PATCHED = (
     "rasa.shared.core.events.Event.__setattr__",
     "rasa.core.policies.rule_policy.RulePolicy._get_possible_keys",
     "rasa.core.policies.policy.Policy.format_tracker_states",
+    "rasa.shared.core.trackers.DialogueStateTracker.idx_after_latest_restart",
+    "rasa.core.featurizers.tracker_featurizers.MaxHistoryTrackerFeaturizer.prediction_states",
     "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error",
     "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_retrieve_error",
 )
@@ -83,20 +88,25 @@ def check_rasa_version(installed: str) -> None:
 
 def _patch_what_grows_with_the_conversation() -> None:
     """The patches that keep a turn's cost from growing with the conversation's length."""
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
     from rasa.core.policies.policy import Policy
     from rasa.core.policies.rule_policy import RulePolicy
     from rasa.shared.core.events import Event
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot.runtime import event_dicts, replay, speedups
+    from bot.runtime.dialogue_states import prediction_states_of_the_last_turns
 
     tracker = DialogueStateTracker
     tracker.from_events = replay.from_events(tracker.__dict__["from_events"].__func__)
     tracker.travel_back_in_time = replay.travel_back_in_time(tracker.travel_back_in_time)
     tracker.applied_events = replay.applied_events(tracker.applied_events)
     tracker.current_state = event_dicts.current_state(tracker.current_state)
+    tracker.idx_after_latest_restart = speedups.idx_after_latest_restart
     Event.__setattr__ = event_dicts.tracking_setattr
     RulePolicy._get_possible_keys = speedups.possible_rule_keys
+    MaxHistoryTrackerFeaturizer.prediction_states = prediction_states_of_the_last_turns(
+        MaxHistoryTrackerFeaturizer.prediction_states)
     Policy.format_tracker_states = speedups.states_formatted_when_logged(
         Policy.format_tracker_states)
 

@@ -108,6 +108,62 @@ def _continues(events: List[Any], known: List[Any]) -> bool:
     return all(_same_event(a, b) for a, b in zip(events[first:], known[first:]))
 
 
+def _start_of_last(states: List[State], count: int, skip_unlikely: bool) -> int:
+    """Where the last ``count`` of ``states`` begin (states after ``action_unlikely_intent``
+    not counted when ``skip_unlikely``)."""
+    if not skip_unlikely:
+        return max(0, len(states) - count)
+    from rasa.core.featurizers.tracker_featurizers import (
+        _is_prev_action_unlikely_intent_in_state,
+    )
+
+    found = 0
+    for index in range(len(states) - 1, -1, -1):
+        if not _is_prev_action_unlikely_intent_in_state(states[index]):
+            found += 1
+            if found == count:
+                return index
+    return 0
+
+
+def prediction_states_of_the_last_turns(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``MaxHistoryTrackerFeaturizer.prediction_states``, building only the states it keeps.
+
+    With a ``max_history`` (the MemoizationPolicy's) Rasa builds the states of the whole
+    conversation and keeps the last few; here only those are copied out of
+    :class:`IncrementalStates`. The rest of the method is Rasa's: the same states, sliced and
+    edited the same way.
+    """
+
+    def prediction_states(self: Any, trackers: List[Any], domain: Any,
+                          use_text_for_last_user_input: bool = False,
+                          ignore_rule_only_turns: bool = False,
+                          rule_only_data: Optional[Dict[str, Any]] = None,
+                          ignore_action_unlikely_intent: bool = False) -> List[List[State]]:
+        states_for = type(domain).__dict__.get("states_for_tracker_history")
+        if not self.max_history or not isinstance(states_for, IncrementalStates):
+            return original(self, trackers, domain, use_text_for_last_user_input,
+                            ignore_rule_only_turns, rule_only_data,
+                            ignore_action_unlikely_intent)
+        trackers_as_states = [
+            states_for.last_states(domain, tracker, self.max_history,
+                                   ignore_action_unlikely_intent,
+                                   ignore_rule_only_turns=ignore_rule_only_turns,
+                                   rule_only_data=rule_only_data)
+            for tracker in trackers]
+        if ignore_action_unlikely_intent:
+            trackers_as_states = [self._remove_action_unlikely_intent_from_states(states)
+                                  for states in trackers_as_states]
+        trackers_as_states = [self.slice_state_history(states, self.max_history)
+                              for states in trackers_as_states]
+        self._choose_last_user_input(trackers_as_states, use_text_for_last_user_input)
+        return trackers_as_states
+
+    prediction_states.__wrapped__ = original  # type: ignore[attr-defined]
+    prediction_states.__doc__ = original.__doc__
+    return prediction_states
+
+
 class IncrementalStates:
     """A drop-in for ``Domain.states_for_tracker_history`` (same arguments, same result)."""
 
@@ -170,6 +226,21 @@ class IncrementalStates:
     def __call__(self, domain: Any, tracker: Any, omit_unset_slots: bool = False,
                  ignore_rule_only_turns: bool = False,
                  rule_only_data: Optional[Dict[str, Any]] = None) -> List[State]:
+        return self._states(domain, tracker, omit_unset_slots, ignore_rule_only_turns,
+                            rule_only_data)
+
+    def last_states(self, domain: Any, tracker: Any, count: int, skip_unlikely: bool,
+                    omit_unset_slots: bool = False, ignore_rule_only_turns: bool = False,
+                    rule_only_data: Optional[Dict[str, Any]] = None) -> List[State]:
+        """The end of ``states_for_tracker_history``'s list, from where its last ``count``
+        states begin (not counting states after ``action_unlikely_intent`` when
+        ``skip_unlikely``): what a featurizer with that ``max_history`` keeps of it."""
+        return self._states(domain, tracker, omit_unset_slots, ignore_rule_only_turns,
+                            rule_only_data, count, skip_unlikely)
+
+    def _states(self, domain: Any, tracker: Any, omit_unset_slots: bool,
+                ignore_rule_only_turns: bool, rule_only_data: Optional[Dict[str, Any]],
+                count: Optional[int] = None, skip_unlikely: bool = False) -> List[State]:
         # Rasa's loop, over the snapshots instead of freshly replayed trackers. The snapshots
         # before each action never change while the conversation continues, so the loop is
         # continued from where the last call with these arguments left it; only the state of
@@ -187,10 +258,12 @@ class IncrementalStates:
             values = tuple(state.values())
             fold.parts.append((tuple(state), values)
                               if all(map(isinstance, values, repeat(dict))) else (None, state))
+        start = 0 if count is None else _start_of_last(fold.states, count, skip_unlikely)
         states = [dict(zip(keys, map(dict, values))) if keys is not None
-                  else _copy_state(values) for keys, values in fold.parts]
+                  else _copy_state(values) for keys, values in fold.parts[start:]]
         for index in fold.shared_user:
-            states[index][USER] = states[index - 1][USER]
+            if index > start:
+                states[index - start][USER] = states[index - start - 1][USER]
         now = _Fold(last_ml_action_sub_state=fold.last_ml_action_sub_state,
                     turn_was_hidden=fold.turn_was_hidden)
         self._fold(domain, now, states, replay.current, ignore_rule_only_turns, rule_only_data)

@@ -243,3 +243,19 @@ def states_formatted_when_logged(format_states: Any) -> Any:
         return format_states(states)
 
     return staticmethod(format_tracker_states)
+
+
+def idx_after_latest_restart(self: Any) -> int:
+    """``DialogueStateTracker.idx_after_latest_restart``, the events walked in C.
+
+    Rasa looks for the latest restart event by event in Python, back to the session's first
+    when there is none (the usual case), several times per message.
+    """
+    from itertools import repeat
+
+    from rasa.shared.core.events import Restarted
+
+    restarts = list(map(isinstance, self.events, repeat(Restarted)))
+    if True not in restarts:
+        return 0
+    return len(restarts) - restarts[::-1].index(True)

@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import copy
 import json
+import operator
 import threading
 from collections import OrderedDict
+from itertools import compress, repeat
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 import sqlalchemy as sa
@@ -43,6 +45,8 @@ CONNECT_TIMEOUT_SECONDS = 5
 #: A cached session: the newest event id of the conversation and its session's events.
 _Entry = Tuple[int, List[Event]]
 
+_timestamp = operator.attrgetter("timestamp")
+
 
 def session_events(events: Sequence[Event]) -> List[Event]:
     """The events Rasa's SQL store returns for the latest session of these events.
@@ -50,11 +54,13 @@ def session_events(events: Sequence[Event]) -> List[Event]:
     The same rule as its query: every event at or after the latest ``session_started``
     timestamp, or all of them when the conversation has no session start yet.
     """
-    starts = [event.timestamp for event in events if isinstance(event, SessionStarted)]
+    # Walked in C (itertools, operator): this runs on every save of a growing session.
+    events = list(events)
+    starts = list(compress(events, map(isinstance, events, repeat(SessionStarted))))
     if not starts:
-        return list(events)
-    latest = max(starts)
-    return [event for event in events if event.timestamp >= latest]
+        return events
+    latest = max(map(_timestamp, starts))
+    return list(compress(events, map(operator.ge, map(_timestamp, events), repeat(latest))))
 
 
 def _write_ahead_log(connection: Any, _record: Any) -> None:

@@ -115,3 +115,30 @@ def test_states_share_user_sub_states_where_rasas_do_at_every_step(domain):
             ours, rasas = states(domain, tracker, **arguments), RASA(domain, tracker, **arguments)
             assert ours == rasas
             assert sharing(ours) == sharing(rasas)
+
+
+def test_a_featurizer_with_a_max_history_gets_rasas_states(domain):
+    from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
+    from rasa.shared.core.constants import ACTION_UNLIKELY_INTENT_NAME
+
+    from bot.runtime import install
+
+    install()
+    rasas = MaxHistoryTrackerFeaturizer.prediction_states.__wrapped__
+    # action_unlikely_intent states are dropped before the last max_history are kept.
+    events = [*CONVERSATION[:8], ActionExecuted(ACTION_UNLIKELY_INTENT_NAME),
+              ActionExecuted(ACTION_UNLIKELY_INTENT_NAME), *CONVERSATION[8:]]
+    tracker = DialogueStateTracker("featurizer", domain.slots)
+    for event in events:
+        tracker.update(event)
+        for max_history, use_text, unlikely, arguments in itertools.product(
+                [1, 3, 5, None], [False, True], [False, True], ARGUMENTS):
+            if arguments["omit_unset_slots"]:
+                continue  # the featurizer never omits them
+            featurizer = MaxHistoryTrackerFeaturizer(max_history=max_history)
+            options = dict(use_text_for_last_user_input=use_text,
+                           ignore_rule_only_turns=arguments["ignore_rule_only_turns"],
+                           rule_only_data=arguments["rule_only_data"],
+                           ignore_action_unlikely_intent=unlikely)
+            ours = featurizer.prediction_states([tracker], domain, **options)
+            assert ours == rasas(featurizer, [tracker], domain, **options)
