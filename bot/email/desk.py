@@ -73,6 +73,9 @@ class MailboxSettings:
         own_addresses: Every address of the assistant (it never answers them).
         outgoing_limit: Emails one address may get from the assistant per window.
         min_confidence: NLU confidence below which an email goes to a person.
+        authserv_id: The name the shop's receiving mail server writes into the
+            Authentication-Results header (RFC 8601). Emails it does not vouch for are shown
+            to agents as from an unverified sender; '' marks every email so.
     """
 
     address: str
@@ -81,6 +84,7 @@ class MailboxSettings:
     own_addresses: Tuple[str, ...] = ()
     outgoing_limit: Limit = DEFAULT_OUTGOING_LIMIT
     min_confidence: float = 0.5
+    authserv_id: str = ""
 
 
 @dataclass
@@ -131,7 +135,8 @@ class EmailDesk:
         open_ticket = self.queue.open_ticket_for(conversation)
         if open_ticket is not None:
             # A person owns the conversation: the email goes to them, the bot stays quiet.
-            self.queue.add_note(open_ticket.ticket_id, "shopper (email)", _as_note(mail))
+            self.queue.add_note(open_ticket.ticket_id, "shopper (email)",
+                                _as_note(mail, self.mailbox.authserv_id))
             return Outcome(route=Route.PERSON, ticket_id=open_ticket.ticket_id)
         understood = await self._understand(mail.new_text or mail.subject)
         numbers = [number for _, _, number in current_order_number_format().find(
@@ -230,14 +235,15 @@ class EmailDesk:
                          understood: Understanding, language: str, outcome: Outcome) -> None:
         intake = request_person(self.queue, self.limits, self.settings, PersonRequest(
             conversation_id=conversation, reason=_reason(mail, understood),
-            events=_thread_events(mail, understood), slots={}, verified_order=None,
+            events=_thread_events(mail, understood, self.mailbox.authserv_id), slots={}, verified_order=None,
             language=language, channel=CHANNEL, client=conversation))
         if intake.ticket is None:
             return  # too many new tickets from this address lately: no answer either
         outcome.ticket_id = intake.ticket.ticket_id
         if self._record is not None:
             quoted = f"\n\n(earlier in the thread)\n{mail.quoted_text}" if mail.quoted_text else ""
-            await self._record(conversation, _as_note(mail) + quoted, understood,
+            note = _as_note(mail, self.mailbox.authserv_id)
+            await self._record(conversation, note + quoted, understood,
                                {"handoff_ticket": intake.ticket.ticket_id, "language": language})
         if intake.new:
             await self._reply(mail, [text("ticket", language, ticket=intake.ticket.ticket_id)],
@@ -287,19 +293,26 @@ def _reason(mail: InboundEmail, understood: Understanding) -> str:
     return "was_not_understood_by_email"
 
 
-def _thread_events(mail: InboundEmail, understood: Understanding) -> List[Dict[str, Any]]:
+def _thread_events(mail: InboundEmail, understood: Understanding,
+                   authserv_id: str) -> List[Dict[str, Any]]:
     """The thread as transcript events: what the shopper's client quoted, then this email."""
     now = time.time()
     events: List[Dict[str, Any]] = []
     if mail.quoted_text:
         events.append({"event": "user", "timestamp": now - 1,
                        "text": f"(earlier in the thread)\n{mail.quoted_text}"})
-    events.append({"event": "user", "timestamp": now, "text": _as_note(mail),
+    events.append({"event": "user", "timestamp": now, "text": _as_note(mail, authserv_id),
                    "parse_data": {"intent": {"name": understood.intent,
                                              "confidence": understood.confidence}}})
     return events
 
 
-def _as_note(mail: InboundEmail) -> str:
+#: Shown to agents above an email whose From address the receiving server did not vouch for.
+UNVERIFIED_SENDER = ("[Sender not verified: the From address of this email can be forged."
+                     " Check before acting on it.]")
+
+
+def _as_note(mail: InboundEmail, authserv_id: str) -> str:
     attachments = " [with attachments]" if mail.has_attachments else ""
-    return f"Subject: {mail.subject}{attachments}\n\n{mail.new_text}"
+    warning = "" if mail.sender_authenticated(authserv_id) else f"{UNVERIFIED_SENDER}\n"
+    return f"{warning}Subject: {mail.subject}{attachments}\n\n{mail.new_text}"

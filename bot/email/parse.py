@@ -43,6 +43,7 @@ class InboundEmail:
         has_attachments: True when a file or an image came with it.
         content_type: The top-level content type (``multipart/report`` for bounces).
         headers: The headers the policy reads, lower-cased names.
+        authentication_results: Every Authentication-Results header, top (newest) first.
     """
 
     sender: str
@@ -57,6 +58,29 @@ class InboundEmail:
     has_attachments: bool
     content_type: str
     headers: Dict[str, str] = field(default_factory=dict)
+    authentication_results: Tuple[str, ...] = ()
+
+    def sender_authenticated(self, authserv_id: str) -> bool:
+        """True when the receiving mail server vouches for the From address.
+
+        Only an Authentication-Results header written by the shop's own receiving server (its
+        ``authserv_id``, RFC 8601) counts, because anyone can put such a header into an email:
+        it must report ``dmarc=pass``, or ``dkim=pass`` with a signing domain that is the From
+        address's domain. With no ``authserv_id`` configured nothing is vouched for.
+        """
+        if not authserv_id or "@" not in self.sender:
+            return False
+        domain = self.sender.rsplit("@", 1)[1]
+        for header in self.authentication_results:
+            served_by, _, results = header.partition(";")
+            if served_by.split()[0:1] != [authserv_id.lower()]:
+                continue
+            if re.search(r"(?:^|[;\s])dmarc=pass\b", results):
+                return True
+            for signed in re.finditer(r"dkim=pass\b[^;]*?header\.d=([a-z0-9.-]+)", results):
+                if signed.group(1).rstrip(".") == domain:
+                    return True
+        return False
 
     @property
     def thread_root(self) -> str:
@@ -102,6 +126,9 @@ def parse_email(raw: bytes) -> InboundEmail:
         content_type=message.get_content_type(),
         headers={name: _header(message, name) for name in _KEPT_HEADERS
                  if message.get(name) is not None},
+        authentication_results=tuple(
+            " ".join(str(value).split()).lower()
+            for value in message.get_all("authentication-results") or ()),
     )
 
 

@@ -116,7 +116,8 @@ class EmailInput(InputChannel):
             chat_url=str(settings.get("chat_url") or ""),
             own_addresses=tuple(str(a).strip().lower()
                                 for a in settings.get("own_addresses") or ()),
-            outgoing_limit=Limit(int(settings.get("emails_per_hour", 4)), 3600))
+            outgoing_limit=Limit(int(settings.get("emails_per_hour", 4)), 3600),
+            authserv_id=str(settings.get("authserv_id") or "").strip().lower())
         return cls(ImapMailbox(imap, str(settings.get("mailbox") or "INBOX")), SmtpSender(smtp),
                    mailbox, float(settings.get("poll_seconds", 30)),
                    public_url=str(settings.get("public_url") or ""))

@@ -6,6 +6,7 @@ from typing import Any, Dict, List
 import pytest
 
 from bot.email import EmailDesk, MailboxSettings, Route, Understanding
+from bot.email.desk import UNVERIFIED_SENDER
 from bot.email.ratings import RatingLinks
 from bot.handoff import SQLiteHandoffQueue
 from bot.text.language import detect
@@ -214,3 +215,36 @@ async def test_a_persons_answer_after_a_restart_is_threaded_to_the_right_address
     assert answer["Subject"] == "Re: Question" and answer["Content-Language"] == "fi"
     assert not await after.desk.send_agent_message("never.wrote@example.com", "Hello")
     reopened.close()
+
+
+async def test_agents_see_which_emails_the_receiving_server_vouched_for(services):
+    """From is easy to forge: a later email on someone's open ticket is marked unless the
+    shop's own receiving server reports DMARC (or the From domain's DKIM) as passed."""
+    desk = Desk(services, authserv_id="mx.shop.test")
+    ticket_id = (await desk.desk.handle(shopper_email(
+        "This is unacceptable, my parcel is soaked.",
+        headers={"Authentication-Results": "mx.shop.test; dkim=pass header.d=example.com;"
+                                           " dmarc=pass header.from=example.com"}))).ticket_id
+    transcript = services.handoff.get(ticket_id).transcript
+    assert any("soaked" in line.text for line in transcript)
+    assert not any(UNVERIFIED_SENDER in line.text for line in transcript)
+
+    await desk.desk.handle(shopper_email(
+        "Please send the replacement to Fake Street 1 instead.", subject="Re: Question",
+        headers={"Authentication-Results": "mx.shop.test; spf=fail; dmarc=fail"}))
+    forged = services.handoff.notes(ticket_id)[-1]
+    assert forged.text.startswith(UNVERIFIED_SENDER) and "Fake Street" in forged.text
+
+    await desk.desk.handle(shopper_email(
+        "One more photo of the box.", subject="Re: Question",
+        headers={"Authentication-Results": "mx.shop.test; dmarc=pass header.from=example.com"}))
+    assert not services.handoff.notes(ticket_id)[-1].text.startswith(UNVERIFIED_SENDER)
+
+
+async def test_without_a_configured_receiving_server_every_email_is_unverified(services):
+    desk = Desk(services)
+    first = await desk.desk.handle(shopper_email("This is unacceptable, my parcel is soaked."))
+    await desk.desk.handle(shopper_email(
+        "More details.", subject="Re: Question",
+        headers={"Authentication-Results": "mx.shop.test; dmarc=pass header.from=example.com"}))
+    assert services.handoff.notes(first.ticket_id)[-1].text.startswith(UNVERIFIED_SENDER)

@@ -1,5 +1,7 @@
 """Reading emails: headers, threading, text from HTML, and only what the shopper wrote now."""
 
+from email.message import EmailMessage
+
 import pytest
 
 from bot.email.parse import html_to_text, parse_email, split_reply
@@ -75,3 +77,24 @@ def test_ordinary_sentences_are_not_taken_for_signatures():
 def test_malformed_email_does_not_raise():
     mail = parse_email(b"\xff\xfe not an email at all")
     assert mail.sender == ""
+
+
+@pytest.mark.parametrize("results, vouched", [
+    (["mx.shop.test; dmarc=pass (p=reject) header.from=example.com"], True),
+    (["mx.shop.test; dkim=pass header.d=example.com header.s=s1; spf=fail"], True),
+    (["mx.shop.test; dkim=pass header.d=evil.test; dmarc=fail"], False),  # another domain
+    (["mx.shop.test; spf=pass smtp.mailfrom=example.com; dmarc=fail"], False),
+    (["evil.test; dmarc=pass header.from=example.com"], False),  # written by the sender
+    (["evil.test; dmarc=pass", "mx.shop.test; dmarc=fail"], False),
+    ([], False),
+])
+def test_only_the_shops_own_receiving_server_vouches_for_the_sender(results, vouched):
+    message = EmailMessage()
+    message["From"] = "Anna <anna.virtanen@example.com>"
+    message["Subject"] = "Hi"
+    for value in results:
+        message["Authentication-Results"] = value
+    message.set_content("hello")
+    mail = parse_email(bytes(message))
+    assert mail.sender_authenticated("mx.shop.test") is vouched
+    assert mail.sender_authenticated("") is False
