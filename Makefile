@@ -83,7 +83,7 @@ example: setup
 	$(PY) -m bot.tools.add_example --label "$(LABEL)" \
 		--language "$(if $(filter command line,$(origin LANG)),$(LANG),en)"
 
-bench: setup $(MODEL)
+bench: setup test-deps $(MODEL)
 	$(PROGRESS) bench -- $(PY) -m bot.tools.benchmarks
 
 lint: setup

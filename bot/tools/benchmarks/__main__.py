@@ -209,7 +209,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--only", action="append", choices=[
         "own", "banking", "clinc", "speed", "socketio", "kpi", "masking", "long",
         "cluster", "email"],
-        help="cluster (make cluster beside make run's stack) runs only when named")
+        help="a part to run (repeatable); without --only every part runs")
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--per-label", type=int, default=25,
                         help="subsample size per intent for the default-pipeline comparisons")
@@ -229,7 +229,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                              " <name>.yml); used where the training data is identical")
     args = parser.parse_args(argv)
     parts = set(args.only or ["own", "banking", "clinc", "speed", "socketio", "kpi", "masking",
-                               "long", "email"])
+                               "long", "cluster", "email"])
     work = nlu.workdir()
     lines: List[str] = []
     say(lines, f"## Benchmarks ({time.strftime('%Y-%m-%d')}, {platform.machine()},"
