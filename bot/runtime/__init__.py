@@ -16,7 +16,9 @@ Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` u
 - ``rasa.core.run.load_agent_on_start``: the loaded model frozen out of garbage collections.
 - ``rasa.shared.core.domain.Domain.states_for_tracker_history``: dialogue states built
   incrementally, and ``rasa.core.featurizers.tracker_featurizers.MaxHistoryTrackerFeaturizer
-  .prediction_states``: only the states it keeps copied out (:mod:`bot.runtime.dialogue_states`).
+  .prediction_states``: only the states it keeps copied out, and
+  ``rasa.core.policies.rule_policy.RulePolicy.predict_action_probabilities``: only the states
+  that can decide its prediction built (:mod:`bot.runtime.dialogue_states`).
 - ``rasa.utils.log_utils.configure_structlog`` (and ``rasa.__main__``'s name for it): no
   personal data in logs (:mod:`bot.runtime.log_privacy`).
 - ``rasa.shared.core.trackers.DialogueStateTracker.from_events``, ``.travel_back_in_time``
@@ -61,6 +63,7 @@ PATCHED = (
     "rasa.core.policies.policy.Policy.format_tracker_states",
     "rasa.shared.core.trackers.DialogueStateTracker.idx_after_latest_restart",
     "rasa.core.featurizers.tracker_featurizers.MaxHistoryTrackerFeaturizer.prediction_states",
+    "rasa.core.policies.rule_policy.RulePolicy.predict_action_probabilities",
     "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error",
     "rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_retrieve_error",
 )
@@ -95,7 +98,10 @@ def _patch_what_grows_with_the_conversation() -> None:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot.runtime import event_dicts, replay, speedups
-    from bot.runtime.dialogue_states import prediction_states_of_the_last_turns
+    from bot.runtime.dialogue_states import (
+        prediction_states_of_the_last_turns,
+        rules_from_the_last_turns,
+    )
 
     tracker = DialogueStateTracker
     tracker.from_events = replay.from_events(tracker.__dict__["from_events"].__func__)
@@ -107,6 +113,8 @@ def _patch_what_grows_with_the_conversation() -> None:
     RulePolicy._get_possible_keys = speedups.possible_rule_keys
     MaxHistoryTrackerFeaturizer.prediction_states = prediction_states_of_the_last_turns(
         MaxHistoryTrackerFeaturizer.prediction_states)
+    RulePolicy.predict_action_probabilities = rules_from_the_last_turns(
+        RulePolicy.predict_action_probabilities)
     Policy.format_tracker_states = speedups.states_formatted_when_logged(
         Policy.format_tracker_states)
 

@@ -14,6 +14,7 @@ on every call, on copies, exactly as in Rasa.
 
 from __future__ import annotations
 
+import contextvars
 import operator
 import threading
 from collections import OrderedDict
@@ -126,13 +127,66 @@ def _start_of_last(states: List[State], count: int, skip_unlikely: bool) -> int:
     return 0
 
 
+#: While the RulePolicy predicts: how many of the last states can decide its prediction.
+_rule_states: "contextvars.ContextVar[Optional[int]]" = contextvars.ContextVar(
+    "rule_states", default=None)
+
+
+def _states_in(key: str) -> int:
+    """The number of states of a rule's key (0 for the names of Rasa's default rules)."""
+    from bot.runtime.speedups import _rule_length
+
+    try:
+        return _rule_length(key)
+    except (ValueError, TypeError):
+        return 0
+
+
+def _longest_rule(policy: Any) -> int:
+    """The number of states of the RulePolicy's longest rule (counted once per policy)."""
+    lookup = policy.lookup
+    known = policy.__dict__.get("_longest_rule")
+    if known is None or known[0] is not lookup:
+        keys = [*lookup.get("rules", {}), *lookup.get("rules_for_loop_unhappy_path", {}),
+                *lookup.get("rules_not_in_stories", [])]
+        known = policy.__dict__["_longest_rule"] = (lookup, max(map(_states_in, keys),
+                                                                default=0))
+    return known[1]
+
+
+def rules_from_the_last_turns(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``RulePolicy.predict_action_probabilities``, its featurizer building only the states
+    that can decide the prediction.
+
+    The RulePolicy's featurizer has no ``max_history``: it builds the states of the whole
+    conversation. A prediction reads them from the end only as far as its longest rule
+    reaches; the key it makes of all of them when no rule applies only decides whether the
+    turn is hidden (whether it is one of the rules' keys), which a key longer than every rule
+    never is. So the states from one more than the longest rule back give the same
+    prediction. Only predictions are changed this way, never training.
+    """
+
+    def predict_action_probabilities(self: Any, tracker: Any, domain: Any,
+                                     rule_only_data: Optional[Dict[str, Any]] = None,
+                                     **kwargs: Any) -> Any:
+        token = _rule_states.set(_longest_rule(self) + 1)
+        try:
+            return original(self, tracker, domain, rule_only_data, **kwargs)
+        finally:
+            _rule_states.reset(token)
+
+    predict_action_probabilities.__wrapped__ = original  # type: ignore[attr-defined]
+    predict_action_probabilities.__doc__ = original.__doc__
+    return predict_action_probabilities
+
+
 def prediction_states_of_the_last_turns(original: Callable[..., Any]) -> Callable[..., Any]:
     """``MaxHistoryTrackerFeaturizer.prediction_states``, building only the states it keeps.
 
     With a ``max_history`` (the MemoizationPolicy's) Rasa builds the states of the whole
     conversation and keeps the last few; here only those are copied out of
-    :class:`IncrementalStates`. The rest of the method is Rasa's: the same states, sliced and
-    edited the same way.
+    :class:`IncrementalStates` (for the RulePolicy: see :func:`rules_from_the_last_turns`). The
+    rest of the method is Rasa's: the same states, sliced and edited the same way.
     """
 
     def prediction_states(self: Any, trackers: List[Any], domain: Any,
@@ -141,12 +195,13 @@ def prediction_states_of_the_last_turns(original: Callable[..., Any]) -> Callabl
                           rule_only_data: Optional[Dict[str, Any]] = None,
                           ignore_action_unlikely_intent: bool = False) -> List[List[State]]:
         states_for = type(domain).__dict__.get("states_for_tracker_history")
-        if not self.max_history or not isinstance(states_for, IncrementalStates):
+        count = self.max_history or _rule_states.get()
+        if not count or not isinstance(states_for, IncrementalStates):
             return original(self, trackers, domain, use_text_for_last_user_input,
                             ignore_rule_only_turns, rule_only_data,
                             ignore_action_unlikely_intent)
         trackers_as_states = [
-            states_for.last_states(domain, tracker, self.max_history,
+            states_for.last_states(domain, tracker, count,
                                    ignore_action_unlikely_intent,
                                    ignore_rule_only_turns=ignore_rule_only_turns,
                                    rule_only_data=rule_only_data)

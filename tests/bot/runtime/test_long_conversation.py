@@ -1,6 +1,6 @@
 """A long conversation through the trained model and the real actions, in process: everything
-Rasa rebuilds from the tracker's events is what Rasa's own code gives, and the conversation
-reads back from the database as Rasa's SQL tracker store reads it."""
+Rasa rebuilds from the tracker's events, and every policy prediction, is what Rasa's own code
+gives, and the conversation reads back from the database as Rasa's SQL tracker store reads it."""
 
 import asyncio
 import dataclasses
@@ -34,6 +34,17 @@ def state_of(tracker):
                         if tracker.active_loop else None),
         "events": [id(event) for event in tracker.events],
     }
+
+
+def prediction(policy_prediction):
+    """What a policy's prediction decides."""
+    return {"probabilities": policy_prediction.probabilities,
+            "events": [event.as_dict() for event in policy_prediction.events],
+            "hide_rule_turn": policy_prediction.hide_rule_turn,
+            "end_to_end": policy_prediction.is_end_to_end_prediction,
+            "no_user": policy_prediction.is_no_user_prediction,
+            "optional_events": [event.as_dict()
+                                for event in policy_prediction.optional_events]}
 
 
 class Checked:
@@ -71,6 +82,29 @@ class Checked:
             self.compare("current_state", ours, current.__wrapped__(tracker, verbosity))
             return ours
 
+        from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
+        from rasa.core.policies.rule_policy import RulePolicy
+
+        from bot.runtime.dialogue_states import _rule_states
+
+        featurize = MaxHistoryTrackerFeaturizer.prediction_states
+        rules = RulePolicy.predict_action_probabilities
+
+        def check_featurize(featurizer, *args, **kwargs):
+            ours = featurize(featurizer, *args, **kwargs)
+            if _rule_states.get() is None:  # the RulePolicy's are checked by its predictions
+                self.compare("prediction_states", ours,
+                             featurize.__wrapped__(featurizer, *args, **kwargs))
+            return ours
+
+        def check_rules(policy, tracker, domain, *args, **kwargs):
+            ours = rules(policy, tracker, domain, *args, **kwargs)
+            self.compare("rule prediction", prediction(ours),
+                         prediction(rules.__wrapped__(policy, tracker, domain, *args, **kwargs)))
+            return ours
+
+        monkeypatch.setattr(MaxHistoryTrackerFeaturizer, "prediction_states", check_featurize)
+        monkeypatch.setattr(RulePolicy, "predict_action_probabilities", check_rules)
         monkeypatch.setattr(cls, "from_events", classmethod(check_from_events))
         monkeypatch.setattr(cls, "travel_back_in_time", check_travel)
         monkeypatch.setattr(cls, "applied_events", check_applied)
