@@ -56,11 +56,14 @@ class _Serialised:
 class EventDicts:
     """The events' dicts of each recent conversation's last document.
 
+    A document's dicts are small (their values are the events'), a few hundred bytes per
+    event; a conversation that was dropped has its next document built in full, as Rasa does.
+
     Args:
         conversations: How many conversations are remembered (least recently used dropped).
     """
 
-    def __init__(self, conversations: int = 1024) -> None:
+    def __init__(self, conversations: int = 256) -> None:
         self._capacity = conversations
         self._calls: "OrderedDict[str, _Serialised]" = OrderedDict()
         #: Per event type: whether ``as_dict`` only refers to the event's own values.

@@ -127,12 +127,16 @@ class Replays:
     replay continues the one of the previous message's read from the store: enough of them
     are kept for that one to be there still.
 
+    Each remembered replay holds a list of its events (the events themselves are the
+    conversation's): a few hundred conversations at once cover a busy server, and one that
+    was dropped is replayed in full again, as Rasa does.
+
     Args:
         conversations: How many conversations are remembered (least recently used dropped).
         per_conversation: How many replays of one conversation are remembered.
     """
 
-    def __init__(self, conversations: int = 1024, per_conversation: int = 12) -> None:
+    def __init__(self, conversations: int = 256, per_conversation: int = 12) -> None:
         self._capacity = conversations
         self._per_conversation = per_conversation
         self._states: "OrderedDict[str, List[_State]]" = OrderedDict()
