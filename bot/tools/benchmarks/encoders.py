@@ -404,6 +404,27 @@ def cell(f: Dict[str, float]) -> str:
     return f"{f['intent_accuracy']:.3f} / {f['off_topic_rate']:.3f} / {f['ece']:.3f}"
 
 
+def print_speed(data: Data) -> None:
+    """Each encoder's time per message, one at a time and in a batch, on evaluation messages."""
+    texts = [e.text for e in data.in_scope[::17]]
+    print(f"{len(texts)} evaluation messages.\n")
+    print("| encoder | one message, median | 90th percentile | per text in a batch |")
+    print("|---|---|---|---|")
+    for name in [v.encoder for v in DEFAULT_VARIANTS if v.encoder != NO_ENCODER]:
+        encoder = load_encoder(name)
+        encoder.embed(texts[:4])
+        times = []
+        for text in texts:
+            start = time.perf_counter()
+            encoder.embed([text])
+            times.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        encoder.embed(texts * 4)
+        batch = (time.perf_counter() - start) / (4 * len(texts))
+        print(f"| {name} | {np.median(times) * 1000:.1f} ms |"
+              f" {np.percentile(times, 90) * 1000:.1f} ms | {batch * 1000:.1f} ms |")
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--variant", action="append", metavar="NAME:ENCODER[:LANGS]",
@@ -411,7 +432,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                              f" joined by '{COMBINED}', or '{NO_ENCODER}'; LANGS: languages"
                              " given lemma features (e.g. fi,tr,uk)")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--speed", action="store_true",
+                        help="only each encoder's time per message")
     args = parser.parse_args(argv)
+    if args.speed:
+        print_speed(read_data())
+        return 0
     variants = [Variant.parse(spec) for spec in args.variant] if args.variant \
         else DEFAULT_VARIANTS
     bench = Bench(read_data(), args.folds)
