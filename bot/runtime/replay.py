@@ -5,7 +5,7 @@ reads the tracker from the store (``DialogueStateTracker.from_events``), before 
 (``tracker.copy()``, which is ``travel_back_in_time``), for the slot validation action, and
 each time a tracker's ``applied_events()`` are asked for (which the policies, the session check
 and the action calls all do). Each of these walks every event of the session, so a turn cost
-more the longer the conversation had gone on: about 10 ms more per hundred turns.
+more the longer the conversation had gone on (docs/benchmarks.md, "One long conversation").
 
 :class:`Replays` remembers, per conversation, the last few replays: the events replayed and
 the tracker's state after them (its slots, loop, latest message, latest action ...), and the
@@ -146,8 +146,7 @@ class Replays:
     def _remember(self, table: "OrderedDict[str, List[Any]]", sender_id: str,
                   entry: Any) -> None:
         with self._lock:
-            entries = [e for e in table.pop(sender_id, [])
-                       if e.events is not entry.events]
+            entries = table.pop(sender_id, [])
             entries.insert(0, entry)
             table[sender_id] = entries[:self._per_conversation]
             while len(table) > self._capacity:
