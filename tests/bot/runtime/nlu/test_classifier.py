@@ -75,3 +75,23 @@ def test_the_embedding_is_computed_once_per_message_and_kept_out_of_the_output(
     assert again.shape == (384,)
     assert set(message.as_dict(only_output_properties=True)) == {
         "text", "intent", "intent_ranking"}
+
+
+def test_lemma_features_follow_the_training_metadata_and_the_detected_language(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("classifier")
+    context = ExecutionContext(GraphSchema({}), "model")
+    config = {**ShopIntentClassifier.get_default_config(), "lemma_languages": ["uk"]}
+    component = ShopIntentClassifier.create(config, storage, resource, context)
+    ukrainian = {"order_status": ["де моє замовлення", "статус замовлення",
+                                  "посилка ще не прийшла"],
+                 "cancel_order": ["хочу скасувати", "скасуйте будь ласка", "не треба більше"]}
+    messages = [Message.build(text=text, intent=intent,
+                              metadata={"intent": {"language": "uk"}})
+                for intent, texts in ukrainian.items() for text in texts]
+    component.train(TrainingData(training_examples=messages))
+    model = ShopIntentClassifier.load(config, storage, resource, context)._model
+    # Trained on the examples' language: the lemma vocabulary holds the Ukrainian lemmas.
+    assert "посилка" in model.lemmas.vocabulary_
+    loaded = ShopIntentClassifier.load(config, storage, resource, context)
+    assert parse(loaded, "що з посилкою", "uk").get("intent")["name"] == "order_status"
