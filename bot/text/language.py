@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -92,14 +92,22 @@ class _Lingua:
               "INDONESIAN": "id", "BOKMAL": "nb"}
 
     @classmethod
-    def scores(cls, text: str) -> Dict[str, float]:
+    def detector(cls) -> Any:
+        """The detector, its six language models read into memory when it is built (else
+        lingua reads them on first use, which made the first message of a server take about
+        a second)."""
         from lingua import Language, LanguageDetectorBuilder
 
         with cls._lock:
             if cls._detector is None:
                 languages = [getattr(Language, name) for name in cls._codes]
-                cls._detector = LanguageDetectorBuilder.from_languages(*languages).build()
-        values = cls._detector.compute_language_confidence_values(text)
+                cls._detector = (LanguageDetectorBuilder.from_languages(*languages)
+                                 .with_preloaded_language_models().build())
+            return cls._detector
+
+    @classmethod
+    def scores(cls, text: str) -> Dict[str, float]:
+        values = cls.detector().compute_language_confidence_values(text)
         return {cls._codes[v.language.name]: float(v.value) for v in values}
 
 
@@ -124,6 +132,11 @@ class LanguageModel:
         probabilities = exp / exp.sum()
         return {str(lang): float(p)
                 for lang, p in zip(self.classifier.classes_, probabilities)}
+
+
+def load_detector() -> None:
+    """Read lingua's language models now (a server calls this while it loads its model)."""
+    _Lingua.detector()
 
 
 def detect(text: str, model: Optional[LanguageModel] = None) -> Detection:

