@@ -34,12 +34,28 @@ _remembered: Dict[int, Set[Tuple[str, int]]] = {}
 _changed: Set[int] = set()
 
 
+#: Set once an event's timestamp was set to anything but an int or float that is not NaN.
+unusual_timestamps: List[bool] = []
+
+_NUMBERS = (float, int)
+
+
+def timestamps_are_numbers() -> bool:
+    """Whether every timestamp set on an event in this process (each event sets its own when
+    it is made) was an int or a float that is not NaN, so that each is ``<= float("inf")``."""
+    return not unusual_timestamps
+
+
 def tracking_setattr(self: Any, name: str, value: Any) -> None:
     """``Event.__setattr__``: set the attribute, and note it when the event's dict is
-    remembered (a set lookup; nothing else changes)."""
+    remembered (a set lookup), or when it is a timestamp that is not a plain number
+    (see :func:`timestamps_are_numbers`); nothing else changes."""
     object.__setattr__(self, name, value)
     if id(self) in _remembered:
         _changed.add(id(self))
+    if (name == "timestamp" and (type(value) not in _NUMBERS or value != value)
+            and not unusual_timestamps):
+        unusual_timestamps.append(True)
 
 
 @dataclass

@@ -246,16 +246,18 @@ def states_formatted_when_logged(format_states: Any) -> Any:
 
 
 def idx_after_latest_restart(self: Any) -> int:
-    """``DialogueStateTracker.idx_after_latest_restart``, the events walked in C.
+    """``DialogueStateTracker.idx_after_latest_restart``, without a look at each event.
 
     Rasa looks for the latest restart event by event in Python, back to the session's first
-    when there is none (the usual case), several times per message.
+    when there is none (the usual case), several times per message. The types of the events
+    are collected in C; only when one of them is a restart are the events walked.
     """
-    from itertools import repeat
-
     from rasa.shared.core.events import Restarted
 
-    restarts = list(map(isinstance, self.events, repeat(Restarted)))
-    if True not in restarts:
+    events = self.events
+    if not any(issubclass(kind, Restarted) for kind in set(map(type, events))):
         return 0
-    return len(restarts) - restarts[::-1].index(True)
+    for back, event in enumerate(reversed(events)):
+        if isinstance(event, Restarted):
+            return len(events) - back
+    return 0

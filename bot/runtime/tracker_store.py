@@ -42,8 +42,9 @@ _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 #: Seconds a new connection to a database server may take before the turn fails.
 CONNECT_TIMEOUT_SECONDS = 5
 
-#: A cached session: the newest event id of the conversation and its session's events.
-_Entry = Tuple[int, List[Event]]
+#: A cached session: the newest event id of the conversation, its session's events and the
+#: timestamp of their latest session start.
+_Entry = Tuple[int, List[Event], Optional[float]]
 
 _timestamp = operator.attrgetter("timestamp")
 
@@ -61,6 +62,28 @@ def session_events(events: Sequence[Event]) -> List[Event]:
         return events
     latest = max(map(_timestamp, starts))
     return list(compress(events, map(operator.ge, map(_timestamp, events), repeat(latest))))
+
+
+def latest_session_start(events: Sequence[Event]) -> Optional[float]:
+    """The timestamp of the latest ``session_started`` among ``events`` (``None``: none)."""
+    starts = list(compress(events, map(isinstance, events, repeat(SessionStarted))))
+    return max(map(_timestamp, starts)) if starts else None
+
+
+def session_continued(session: List[Event], latest_start: Optional[float],
+                      added: Sequence[Event]) -> Optional[List[Event]]:
+    """``session_events(session + added)`` for ``session``, a result of :func:`session_events`
+    whose latest session start is at ``latest_start``, looking at the added events only;
+    ``None`` when one of them starts a session.
+
+    Every event of ``session`` is at or after that start (all are kept when there is none),
+    so only the added events are filtered by its timestamp.
+    """
+    if any(issubclass(kind, SessionStarted) for kind in set(map(type, added))):
+        return None
+    if latest_start is None:
+        return [*session, *added]
+    return [*session, *(event for event in added if event.timestamp >= latest_start)]
 
 
 def _write_ahead_log(connection: Any, _record: Any) -> None:
@@ -173,15 +196,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         added = [Event.from_parameters(json.loads(row.data)) for row in rows]
         return session_events(entry[1] + added)
 
-    def _remember(self, sender_id: Text, newest_id: Optional[int],
-                  events: List[Event]) -> None:
+    def _remember(self, sender_id: Text, newest_id: Optional[int], events: List[Event],
+                  latest_start: Any = ...) -> None:
+        """Keep a session's events (a result of :func:`session_events`); ``latest_start``
+        is their latest session start's timestamp when already known."""
         if not self._capacity:
             return
+        if latest_start is ... and newest_id is not None and events:
+            latest_start = latest_session_start(events)
         with self._lock:
             if newest_id is None or not events:
                 self._cache.pop(sender_id, None)
                 return
-            self._cache[sender_id] = (newest_id, events)
+            self._cache[sender_id] = (newest_id, events, latest_start)
             self._cache.move_to_end(sender_id)
             while len(self._cache) > self._capacity:
                 self._cache.popitem(last=False)
@@ -254,7 +281,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 session.flush()
                 newest_id = max(row.id for row in rows)
             session.commit()
-        self._remember(sender_id, newest_id, session_events(known + added))
+        session = (session_continued(known, entry[2], added)
+                   if entry is not None else None)
+        if session is None:
+            self._remember(sender_id, newest_id, session_events(known + added))
+        else:
+            self._remember(sender_id, newest_id, session, entry[2])
 
     def forget(self, sender_id: Optional[Text] = None) -> None:
         """Drop one conversation (or all) from memory; the database is not touched."""

@@ -189,3 +189,26 @@ def test_a_bounded_event_history_is_replayed_as_rasa_does(slots):
                             max_event_history=10)
     assert state_of(ours) == state_of(rasa)
     assert ours.applied_events() == RASA_APPLIED(rasa)
+
+
+@pytest.mark.parametrize("odd", [float("nan"), None, "2026-12-06"])
+def test_a_copy_with_an_odd_timestamp_is_rasas(slots, monkeypatch, odd):
+    """A copy no longer looks at each event's timestamp while every timestamp ever set is a
+    number; one that is not (NaN, None, text) makes a copy look again, as Rasa's does."""
+    from bot.runtime import event_dicts
+
+    monkeypatch.setattr(event_dicts, "unusual_timestamps", [])
+    events = conversation()
+    tracker = DialogueStateTracker.from_events("odd", events, slots)
+    assert event_dicts.timestamps_are_numbers()
+    assert state_of(tracker.copy()) == state_of(RASA_TRAVEL(tracker, float("inf")))
+    events[30].timestamp = odd
+    assert not event_dicts.timestamps_are_numbers()
+    if odd is None or isinstance(odd, str):
+        with pytest.raises(TypeError):
+            RASA_TRAVEL(tracker, float("inf"))
+        with pytest.raises(TypeError):
+            tracker.copy()
+    else:
+        assert state_of(tracker.copy()) == state_of(RASA_TRAVEL(tracker, float("inf")))
+        assert len(tracker.copy().events) == 30

@@ -174,3 +174,14 @@ def test_events_after_the_latest_restart_are_rasas():
         assert idx_after_latest_restart(tracker) == rasas(tracker)
         tracker.update(event)
     assert idx_after_latest_restart(tracker) == rasas(tracker) == 6
+
+    class OwnRestart(Restarted):
+        pass
+
+    tracker.update(ActionExecuted("action_listen"))
+    tracker.update(OwnRestart())
+    assert idx_after_latest_restart(tracker) == rasas(tracker) == 9
+    without = DialogueStateTracker("no restarts", [])
+    for event in [SessionStarted(), ActionExecuted("action_listen")]:
+        without.update(event)
+    assert idx_after_latest_restart(without) == rasas(without) == 0

@@ -163,3 +163,27 @@ def test_replicas_taking_turns_in_turn_read_what_the_sql_store_reads(tmp_path):
         assert from_cache.get_slot("order_number") == "8"
         assert [e.text for e in from_cache.events if isinstance(e, UserUttered)] == [
             "order 5", "order 6", "order 7", "order 8"]
+
+
+def test_a_long_conversation_with_new_sessions_reads_back_as_the_sql_store_reads_it(stores):
+    """The remembered session is continued with each turn's events only, and begins anew
+    with a session start, also one stamped before the turn's other events."""
+    plain, cached = stores
+    tracker = DialogueStateTracker("long", DOMAIN.slots)
+    turn(tracker, "hi", "greet")
+    run(cached.save(tracker))
+    for index in range(40):
+        tracker = run(cached.retrieve("long"))
+        assert dicts(tracker) == dicts(run(plain.retrieve("long"))), index
+        if index % 13 == 12:
+            start = SessionStarted()
+            tracker.update(ActionExecuted("action_session_start"))
+            tracker.update(start)
+            tracker.update(ActionExecuted("action_listen"))
+            if index == 25:  # a start stamped later than the events after it
+                start.timestamp += 60
+        turn(tracker, f"order {index}", "order_status", SlotSet("order_number", str(index)))
+        run(cached.save(tracker))
+    from_cache, from_db = run(cached.retrieve("long")), run(plain.retrieve("long"))
+    assert dicts(from_cache) == dicts(from_db)
+    assert from_cache.current_state() == from_db.current_state()
