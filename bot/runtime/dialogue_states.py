@@ -102,9 +102,9 @@ def _continues(events: List[Any], known: List[Any]) -> bool:
     """
     if len(events) < len(known):
         return False
-    same = list(map(operator.is_, events, known))  # the usual case, checked in C
-    if False not in same:
+    if all(map(operator.is_, events, known)):  # the usual case, checked in C
         return True
+    same = list(map(operator.is_, events, known))
     first = same.index(False)  # the events stored since: compared field by field
     return all(_same_event(a, b) for a, b in zip(events[first:], known[first:]))
 

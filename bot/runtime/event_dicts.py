@@ -128,8 +128,11 @@ class EventDicts:
             known = self._calls.pop(sender_id, None)
             reused = 0
             if known is not None:  # how many events are the very ones of the last document
-                same = list(map(operator.is_, events, known.events))
-                reused = same.index(False) if False in same else len(same)
+                if all(map(operator.is_, events, known.events)):  # the usual case
+                    reused = min(len(events), len(known.events))
+                else:
+                    same = list(map(operator.is_, events, known.events))
+                    reused = same.index(False)
                 self._drop(sender_id, known, reused)
                 known = _Serialised(events, known.dicts[:reused],
                                     {i for i in known.stale if i < reused},
