@@ -26,12 +26,13 @@ Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` u
   starting over from the conversation's first event (:mod:`bot.runtime.replay`).
 - ``rasa.shared.core.trackers.DialogueStateTracker.current_state``: each event's dict built
   once, not again for every action call; ``rasa.shared.core.events.Event.__setattr__``: notes
-  a change of an event whose dict is kept (:mod:`bot.runtime.event_dicts`).
+  a change of an event whose dict is kept, and a timestamp that is not a number (then a
+  tracker's copy compares every event's timestamp, as Rasa's does) (:mod:`bot.runtime.event_dicts`).
 - ``rasa.core.policies.rule_policy.RulePolicy._get_possible_keys``: rules filtered until none
   is left, not through every earlier state; ``rasa.core.policies.policy.Policy
   .format_tracker_states``: not formatted while debug messages are dropped;
   ``rasa.shared.core.trackers.DialogueStateTracker.idx_after_latest_restart``: the events
-  walked in C.
+  walked only when one of their types is a restart.
 - ``rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error`` and
   ``on_tracker_store_retrieve_error``: a database that cannot be reached fails the turn
   instead of answering from memory (:mod:`bot.runtime.store_errors`).
