@@ -235,8 +235,8 @@ class EmailDesk:
                          understood: Understanding, language: str, outcome: Outcome) -> None:
         intake = request_person(self.queue, self.limits, self.settings, PersonRequest(
             conversation_id=conversation, reason=_reason(mail, understood),
-            events=_thread_events(mail, understood, self.mailbox.authserv_id), slots={}, verified_order=None,
-            language=language, channel=CHANNEL, client=conversation))
+            events=_thread_events(mail, understood, self.mailbox.authserv_id), slots={},
+            verified_order=None, language=language, channel=CHANNEL, client=conversation))
         if intake.ticket is None:
             return  # too many new tickets from this address lately: no answer either
         outcome.ticket_id = intake.ticket.ticket_id
