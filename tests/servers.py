@@ -10,7 +10,7 @@ import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple, TypeVar
 
 import pytest
 
@@ -22,6 +22,26 @@ SECRET = "e2e-secret"
 TELEGRAM_SECRET, FACEBOOK_SECRET, SLACK_SECRET = "tg-secret", "fb-secret", "slack-secret"
 TWILIO_SECRET, WEBHOOK_SECRET = "twilio-secret", "webhook-secret"
 ALWAYS_OPEN = {day: "00:00-23:59" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+Servers = TypeVar("Servers")
+
+
+def require_model() -> None:
+    """Skip the test when there is no trained model to serve."""
+    if not MODEL.exists():
+        pytest.skip("no trained model: run `make train` (make test trains first)")
+
+
+def serving(servers: Servers, timeout: float = 240) -> Iterator[Servers]:
+    """For a fixture: start ``servers`` (a Stack, a Cluster), wait until they answer, hand them
+    to the tests, and stop them afterwards, also when the start or a test fails."""
+    try:
+        servers.start()  # type: ignore[attr-defined]
+        servers.wait_until_ready(timeout=timeout)  # type: ignore[attr-defined]
+        yield servers
+    finally:
+        servers.stop()  # type: ignore[attr-defined]
 
 
 def free_port() -> int:
@@ -62,8 +82,7 @@ def platform_credentials(api: str) -> Dict[str, Dict[str, Any]]:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory, platforms) -> Stack:
-    if not MODEL.exists():
-        pytest.skip("no trained model: run `make train` (make test trains first)")
+    require_model()
     var_dir = Path(tmp_path_factory.mktemp("var"))
     shutil.copytree(PROJECT_ROOT / "data" / "nlu", var_dir / "nlu")  # the review inbox writes here
     running = Stack(rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
@@ -72,12 +91,7 @@ def stack(tmp_path_factory, platforms) -> Stack:
                                "TRAINING_DATA_DIR": str(var_dir / "nlu")},
                     endpoints_overrides={"handoff": {"hours": ALWAYS_OPEN}},
                     credentials_overrides=platform_credentials(platforms.url))
-    running.start()
-    try:
-        running.wait_until_ready(timeout=240)
-        yield running
-    finally:
-        running.stop()
+    yield from serving(running)
 
 
 class Chat:

@@ -28,9 +28,8 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from bot.settings import PROJECT_ROOT
-from tests.servers import ALWAYS_OPEN
+from tests.servers import ALWAYS_OPEN, MODEL, require_model, serving
 
-MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 pytestmark = pytest.mark.model
 
 #: A verified order status, a question, a person with a ticket, thanks.
@@ -48,18 +47,12 @@ RUN_SPECIFIC_SLOTS = {"verified_at", "session_started_metadata", "handoff_ticket
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.skip("no trained model: run `make train` (make test trains first)")
+    require_model()
     from bot.tools.cluster import Cluster
 
     running = Cluster(data_dir=tmp_path_factory.mktemp("cluster"), model=MODEL,
                       endpoints_overrides={"handoff": {"hours": ALWAYS_OPEN}})
-    try:
-        running.start()
-        running.wait_until_ready(timeout=300)
-        yield running
-    finally:
-        running.stop()
+    yield from serving(running, timeout=300)
 
 
 def post(url: str, token: str, sender: str, text: str,

@@ -16,6 +16,7 @@ from bot.shop.models import Product
 from bot.tools.run import Stack
 from tests.e2e.conftest import ALWAYS_OPEN, MODEL, Chat, free_port
 from tests.fakes.shop_api import SECOND_SHOP_PROFILE, FakeShopApi, second_shop
+from tests.servers import require_model, serving
 
 EMAIL = "sam.rivers@example.org"
 
@@ -28,8 +29,7 @@ def shop_api():
 
 @pytest.fixture(scope="module")
 def any_shop(tmp_path_factory, shop_api):
-    if not MODEL.exists():
-        pytest.skip("no trained model: run `make train` (make test trains first)")
+    require_model()
     var_dir = Path(tmp_path_factory.mktemp("any-shop"))
     stack = Stack(
         rasa_port=free_port(), actions_port=free_port(), console_port=free_port(),
@@ -41,12 +41,7 @@ def any_shop(tmp_path_factory, shop_api):
                      "catalogue_refresh_minutes": 0.05},
             "shop_profile": SECOND_SHOP_PROFILE,
             "handoff": {"hours": ALWAYS_OPEN}})
-    stack.start()
-    try:
-        stack.wait_until_ready(timeout=240)
-        yield stack
-    finally:
-        stack.stop()
+    yield from serving(stack)
 
 
 class Shopper(Chat):

@@ -23,15 +23,21 @@ import pytest
 from bot.tools.run import Stack
 from tests.bot.email.mails import shopper_email
 from tests.e2e.browser import browser_fixture, pages_fixture  # noqa: F401 - the fixtures
-from tests.servers import ALWAYS_OPEN, MODEL, email_credentials, free_port
+from tests.servers import (
+    ALWAYS_OPEN,
+    MODEL,
+    email_credentials,
+    free_port,
+    require_model,
+    serving,
+)
 
 WAIT = 120.0  # how long a test waits for the assistant's email before it fails
 
 
 @pytest.fixture(scope="module")
 def mail_stack(tmp_path_factory, module_imap_server, module_smtp_server):
-    if not MODEL.exists():
-        pytest.skip("no trained model: run `make train` (make test trains first)")
+    require_model()
     rasa_port = free_port()
     running = Stack(
         rasa_port=rasa_port, actions_port=free_port(), console_port=free_port(),
@@ -40,12 +46,7 @@ def mail_stack(tmp_path_factory, module_imap_server, module_smtp_server):
         endpoints_overrides={"handoff": {"hours": ALWAYS_OPEN}},
         credentials_overrides=email_credentials(module_imap_server, module_smtp_server,
                                                 f"http://127.0.0.1:{rasa_port}"))
-    running.start()
-    try:
-        running.wait_until_ready(timeout=240)
-        yield running
-    finally:
-        running.stop()
+    yield from serving(running)
 
 
 def emails_to(smtp, address: str) -> List[Any]:
