@@ -55,18 +55,27 @@ def cluster(tmp_path_factory):
     yield from serving(running, timeout=300)
 
 
-def post(url: str, token: str, sender: str, text: str,
-         timeout: float = 60) -> Tuple[int, Any]:
-    """One REST turn: the status and the replies (or the error body)."""
+def send(url: str, token: str, sender: str, text: str,
+         timeout: float = 60) -> Tuple[int, Dict[str, str], bytes]:
+    """One REST turn: the status, the headers and the body as it came."""
     body = json.dumps({"sender": sender, "message": text}).encode()
     request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body, method="POST",
                                      headers={"Content-Type": "application/json",
                                               "Authorization": f"Bearer {token}"})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, json.loads(response.read() or b"null")
+            return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
-        return error.code, error.read().decode(errors="replace")
+        return error.code, dict(error.headers), error.read()
+
+
+def post(url: str, token: str, sender: str, text: str,
+         timeout: float = 60) -> Tuple[int, Any]:
+    """One REST turn: the status and the replies (or the error body as text)."""
+    status, _, body = send(url, token, sender, text, timeout)
+    if status < 400:
+        return status, json.loads(body or b"null")
+    return status, body.decode(errors="replace")
 
 
 def tracker(cluster, sender: str) -> Dict[str, Any]:
@@ -446,16 +455,9 @@ def test_redis_down_fails_turns_with_a_clear_503_and_recovers(cluster):
 
 def post_answer(url: str, token: str, sender: str, text: str,
                 timeout: float = 60) -> Tuple[int, Dict[str, str], Any]:
-    """One REST turn: the status, the headers and the JSON body."""
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body, method="POST",
-                                     headers={"Content-Type": "application/json",
-                                              "Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, dict(response.headers), json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read() or b"null")
+    """One REST turn: the status, the headers and the JSON body (an error's too)."""
+    status, headers, body = send(url, token, sender, text, timeout)
+    return status, headers, json.loads(body or b"null")
 
 
 async def widget_turn_while_down(url: str) -> List[Tuple[str, Any]]:
