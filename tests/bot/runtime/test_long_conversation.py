@@ -3,7 +3,6 @@ Rasa rebuilds from the tracker's events, and every policy prediction, is what Ra
 gives, and the conversation reads back from the database as Rasa's SQL tracker store reads it."""
 
 import asyncio
-import dataclasses
 import os
 from pathlib import Path
 
@@ -15,25 +14,12 @@ from bot.runtime import install
 from bot.settings import PROJECT_ROOT, SECRET_VARIABLES
 from bot.tools.benchmarks.long import SCRIPT
 from bot.tools.run import Stack, prepare_data
+from tests.bot.runtime.trackers import state_of
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
 TURNS = 2 * len(SCRIPT)
 
 install()
-RASA_STATE = DialogueStateTracker.current_state.__wrapped__
-
-
-def state_of(tracker):
-    return {
-        "document": RASA_STATE(tracker, EventVerbosity.ALL),
-        "slots": {name: (slot.value, slot.has_been_set) for name, slot in tracker.slots.items()},
-        "paused": tracker.is_paused(),
-        "followup": tracker.followup_action,
-        "latest_action": tracker.latest_action,
-        "active_loop": (dataclasses.asdict(tracker.active_loop)
-                        if tracker.active_loop else None),
-        "events": [id(event) for event in tracker.events],
-    }
 
 
 def prediction(policy_prediction):

@@ -1,6 +1,5 @@
 """Trackers rebuilt from a remembered replay are the trackers Rasa's own replay builds."""
 
-import dataclasses
 
 import pytest
 from rasa.shared.core.events import (
@@ -20,16 +19,16 @@ from rasa.shared.core.events import (
     UserUtteranceReverted,
     UserUttered,
 )
-from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.runtime import install
+from tests.bot.runtime.trackers import state_of
 from tests.dialogue_model import load_domain
 
 install()
 RASA_FROM_EVENTS = DialogueStateTracker.__dict__["from_events"].__func__.__wrapped__
 RASA_TRAVEL = DialogueStateTracker.travel_back_in_time.__wrapped__
 RASA_APPLIED = DialogueStateTracker.applied_events.__wrapped__
-RASA_STATE = DialogueStateTracker.current_state.__wrapped__
 
 
 def user(text, intent, entities=()):
@@ -66,31 +65,6 @@ def conversation():
         ActionExecuted("action_listen"), user("hello", "greet"),
         ActionExecuted("utter_greet"), BotUttered("Hi!"), ActionExecuted("action_listen"),
     ]
-
-
-def message(tracker, latest):
-    """The latest message: which event it is, or (for the empty placeholder of a tracker
-    without one) its content apart from when it was made."""
-    if any(event is latest for event in tracker.events):
-        return id(latest)
-    return {key: value for key, value in latest.as_dict().items() if key != "timestamp"}
-
-
-def state_of(tracker):
-    """Everything a replay sets on a tracker, and which event objects it holds."""
-    return {
-        "document": RASA_STATE(tracker, EventVerbosity.ALL),
-        "slots": {name: (slot.value, slot.has_been_set) for name, slot in tracker.slots.items()},
-        "paused": tracker.is_paused(),
-        "followup": tracker.followup_action,
-        "latest_action": tracker.latest_action,
-        "active_loop": (dataclasses.asdict(tracker.active_loop)
-                        if tracker.active_loop else None),
-        "latest_message": message(tracker, tracker.latest_message),
-        "latest_bot": message(tracker, tracker.latest_bot_utterance),
-        "events": [id(event) for event in tracker.events],
-        "applied": [id(event) for event in RASA_APPLIED(tracker)],
-    }
 
 
 @pytest.fixture(scope="module")
