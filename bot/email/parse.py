@@ -63,10 +63,12 @@ class InboundEmail:
     def sender_authenticated(self, authserv_id: str) -> bool:
         """True when the receiving mail server vouches for the From address.
 
-        Only an Authentication-Results header written by the shop's own receiving server (its
+        Only the Authentication-Results header written by the shop's own receiving server (its
         ``authserv_id``, RFC 8601) counts, because anyone can put such a header into an email:
-        it must report ``dmarc=pass``, or ``dkim=pass`` with a signing domain that is the From
-        address's domain. With no ``authserv_id`` configured nothing is vouched for.
+        the topmost one with that name, as the server adds its own above everything the email
+        brought along (a copy further down, even with the same name, was the sender's). It must
+        report ``dmarc=pass``, or ``dkim=pass`` with a signing domain that is the From address's
+        domain. With no ``authserv_id`` configured nothing is vouched for.
         """
         if not authserv_id or "@" not in self.sender:
             return False
@@ -77,9 +79,8 @@ class InboundEmail:
                 continue
             if re.search(r"(?:^|[;\s])dmarc=pass\b", results):
                 return True
-            for signed in re.finditer(r"dkim=pass\b[^;]*?header\.d=([a-z0-9.-]+)", results):
-                if signed.group(1).rstrip(".") == domain:
-                    return True
+            return any(signed.group(1).rstrip(".") == domain for signed in re.finditer(
+                r"dkim=pass\b[^;]*?header\.d=([a-z0-9.-]+)", results))
         return False
 
     @property

@@ -86,6 +86,9 @@ def test_malformed_email_does_not_raise():
     (["mx.shop.test; spf=pass smtp.mailfrom=example.com; dmarc=fail"], False),
     (["evil.test; dmarc=pass header.from=example.com"], False),  # written by the sender
     (["evil.test; dmarc=pass", "mx.shop.test; dmarc=fail"], False),
+    # the server's own verdict on top, a forged copy with the server's name below it
+    (["mx.shop.test; dmarc=fail; dkim=none", "mx.shop.test; dmarc=pass header.from=example.com"],
+     False),
     ([], False),
 ])
 def test_only_the_shops_own_receiving_server_vouches_for_the_sender(results, vouched):
