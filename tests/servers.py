@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple, TypeVar
 import pytest
 
 from bot.settings import PROJECT_ROOT
+from bot.tools.ports import free_port
 from bot.tools.run import Stack
 
 MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
@@ -42,12 +42,6 @@ def serving(servers: Servers, timeout: float = 240) -> Iterator[Servers]:
         yield servers
     finally:
         servers.stop()  # type: ignore[attr-defined]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -32,7 +32,8 @@ Patched names (Rasa 3.6.21), each by a function of :mod:`bot.runtime.speedups` u
   is left, not through every earlier state; ``rasa.core.policies.policy.Policy
   .format_tracker_states``: not formatted while debug messages are dropped;
   ``rasa.shared.core.trackers.DialogueStateTracker.idx_after_latest_restart``: the events
-  walked only when one of their types is a restart.
+  walked only when one of their types is a restart;
+  ``rasa.shared.core.events.Event.resolve_by_type``: each event type's class found once.
 - ``rasa.core.tracker_store.FailSafeTrackerStore.on_tracker_store_error`` and
   ``on_tracker_store_retrieve_error``: a database that cannot be reached fails the turn
   instead of answering from memory (:mod:`bot.runtime.store_errors`).
@@ -60,6 +61,7 @@ PATCHED = (
     "rasa.shared.core.trackers.DialogueStateTracker.applied_events",
     "rasa.shared.core.trackers.DialogueStateTracker.current_state",
     "rasa.shared.core.events.Event.__setattr__",
+    "rasa.shared.core.events.Event.resolve_by_type",
     "rasa.core.policies.rule_policy.RulePolicy._get_possible_keys",
     "rasa.core.policies.policy.Policy.format_tracker_states",
     "rasa.shared.core.trackers.DialogueStateTracker.idx_after_latest_restart",
@@ -111,6 +113,7 @@ def _patch_what_grows_with_the_conversation() -> None:
     tracker.current_state = event_dicts.current_state(tracker.current_state)
     tracker.idx_after_latest_restart = speedups.idx_after_latest_restart
     Event.__setattr__ = event_dicts.tracking_setattr
+    Event.resolve_by_type = speedups.resolve_event_type(Event.resolve_by_type)
     RulePolicy._get_possible_keys = speedups.possible_rule_keys
     MaxHistoryTrackerFeaturizer.prediction_states = prediction_states_of_the_last_turns(
         MaxHistoryTrackerFeaturizer.prediction_states)

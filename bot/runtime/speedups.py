@@ -261,3 +261,25 @@ def idx_after_latest_restart(self: Any) -> int:
         if isinstance(event, Restarted):
             return len(events) - back
     return 0
+
+
+def resolve_event_type(resolve: Any) -> Any:
+    """``Event.resolve_by_type`` remembering each type name's class.
+
+    Rasa walks every subclass of ``Event`` (about fifty, found anew each time) for each event
+    it reads from the database or an action's answer. The first class found for a name is
+    kept; names it does not know still go to Rasa (its default or its error).
+    """
+    found: Dict[str, Any] = {}
+
+    def resolve_by_type(type_name: Any, default: Optional[Any] = None) -> Any:
+        kind = found.get(type_name)
+        if kind is not None:
+            return kind
+        kind = resolve(type_name, default)
+        if kind is not None and kind is not default and kind.type_name == type_name:
+            found[type_name] = kind
+        return kind
+
+    resolve_by_type.__doc__ = resolve.__doc__
+    return staticmethod(resolve_by_type)

@@ -26,7 +26,7 @@ import operator
 import threading
 from collections import OrderedDict
 from itertools import compress, repeat
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -34,7 +34,7 @@ from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.runtime.store_errors import unavailable_on_connection_errors
+from bot.runtime.store_errors import StoreUnavailable, unavailable_on_connection_errors
 
 #: Positional placeholders of the DB-API parameter styles.
 _PLACEHOLDERS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
@@ -47,6 +47,7 @@ CONNECT_TIMEOUT_SECONDS = 5
 _Entry = Tuple[int, List[Event], Optional[float]]
 
 _timestamp = operator.attrgetter("timestamp")
+_T = TypeVar("_T")
 
 
 def session_events(events: Sequence[Event]) -> List[Event]:
@@ -113,8 +114,49 @@ def _own_latest_message(events: Sequence[Event]) -> List[Event]:
     return own
 
 
+class _Statements:
+    """The event table's plain SQL of one database (``None`` for databases other than
+    PostgreSQL and SQLite, whose SQLAlchemy queries are used instead)."""
+
+    COLUMNS = ("sender_id", "type_name", "timestamp", "intent_name", "action_name", "data")
+
+    def __init__(self, table: str, placeholder: str) -> None:
+        p = placeholder
+        self.table, self.placeholder = table, p
+        self.newest = f"SELECT max(id) FROM {table} WHERE sender_id = {p}"
+        #: Part 0: the newest id; part 1: the remembered newest row, if still there; part 2:
+        #: the rows after it, in order.
+        self.since = (f"SELECT 0, max(id), NULL FROM {table} WHERE sender_id = {p}"
+                      f" UNION ALL SELECT 1, id, NULL FROM {table} WHERE id = {p}"
+                      f" AND sender_id = {p}"
+                      f" UNION ALL SELECT 2, id, data FROM {table} WHERE sender_id = {p}"
+                      f" AND id > {p} ORDER BY 1, 2")
+        self._inserts: Dict[int, str] = {}
+
+    @classmethod
+    def for_engine(cls, engine: Any, table: Any) -> Optional["_Statements"]:
+        placeholder = _PLACEHOLDERS.get(engine.dialect.paramstyle)
+        if placeholder is None or engine.dialect.name not in ("postgresql", "sqlite"):
+            return None
+        return cls(engine.dialect.identifier_preparer.format_table(table), placeholder)
+
+    def insert(self, rows: int) -> str:
+        """``rows`` rows in one statement, returning their ids (both databases know
+        ``RETURNING``: PostgreSQL, SQLite from 3.35)."""
+        statement = self._inserts.get(rows)
+        if statement is None:
+            values = "(" + ", ".join([self.placeholder] * len(self.COLUMNS)) + ")"
+            statement = (f"INSERT INTO {self.table} ({', '.join(self.COLUMNS)}) VALUES "
+                         + ", ".join([values] * rows) + " RETURNING id")
+            self._inserts[rows] = statement
+        return statement
+
+
 class CachedSQLTrackerStore(SQLTrackerStore):
     """``SQLTrackerStore`` that remembers the current session of recent conversations."""
+
+    #: Rows written by one INSERT statement (well under every database's parameter limit).
+    INSERT_BATCH = 500
 
     def __init__(self, *args: Any, cached_conversations: int = 10000,
                  sqlite_wal: bool = True, **kwargs: Any) -> None:
@@ -131,19 +173,18 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._capacity = max(0, int(cached_conversations))
         self._cache: "OrderedDict[Text, _Entry]" = OrderedDict()
         self._lock = threading.Lock()
-        placeholder = _PLACEHOLDERS.get(self.engine.dialect.paramstyle)
-        table = self.engine.dialect.identifier_preparer.format_table(self.SQLEvent.__table__)
-        self._newest_sql = (f"SELECT max(id) FROM {table} WHERE sender_id = {placeholder}"
-                            if placeholder else None)
+        self._sql = _Statements.for_engine(self.engine, self.SQLEvent.__table__)
 
     def _reconnecting_engine(self) -> None:
         """A database server's engine that survives the server's restart.
 
         Rasa's engine hands out pooled connections without checking them: after a restart of
-        PostgreSQL each stale one fails a turn. Each is now checked before use (one round trip)
-        and replaced when dead, and a connection attempt gives up after
-        ``CONNECT_TIMEOUT_SECONDS``, so that while the server is down a read or write fails at
-        once instead of hanging the turn (it fails with ``StoreUnavailable``:
+        PostgreSQL each stale one fails a turn. Here a read or write that finds its pooled
+        connection dead is run once more on a new connection (SQLAlchemy then replaces the
+        whole pool): :meth:`_in_session`. That costs nothing while the server is up, unlike
+        checking each connection before use (a round trip per read and write). A connection
+        attempt gives up after ``CONNECT_TIMEOUT_SECONDS``, so that while the server is down
+        a turn fails at once instead of hanging (with ``StoreUnavailable``:
         bot/runtime/store_errors.py). Rasa's pool settings (``SQL_POOL_SIZE`` ...) are kept.
         """
         from rasa.core.tracker_store import create_engine_kwargs
@@ -154,47 +195,98 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             options["connect_args"] = {**options.get("connect_args", {}),
                                        "connect_timeout": CONNECT_TIMEOUT_SECONDS}
         self.engine.dispose()
-        self.engine = sa.create_engine(url, pool_pre_ping=True, **options)
+        self.engine = sa.create_engine(url, **options)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    def _in_session(self, work: Callable[[Any], _T]) -> _T:
+        """``work(session)`` in a session of its own, run a second time when the first found
+        its pooled connection dead (the database server restarted since it was opened).
+
+        Running it again is safe for reads, and for :meth:`save`: a write that did not
+        commit left nothing, and one whose commit went through before the connection broke
+        is seen by the second run, which then adds nothing twice.
+
+        Raises:
+            StoreUnavailable: the database cannot be reached.
+        """
+        for attempt in (1, 2):
+            try:
+                with unavailable_on_connection_errors(), self.session_scope() as session:
+                    return work(session)
+            except StoreUnavailable as error:
+                cause = error.__cause__
+                if attempt == 2 or not getattr(cause, "connection_invalidated", False):
+                    raise
+        raise AssertionError("unreachable")
 
     def _newest_id(self, session: Any, sender_id: Text) -> Optional[int]:
         """The id of the conversation's newest stored event (``None`` when it has none).
 
-        Asked twice per turn, so it is sent as plain SQL on the session's connection rather
-        than compiled by SQLAlchemy's query layer each time (which cost more than the query).
+        Sent as plain SQL on the session's connection rather than compiled by SQLAlchemy's
+        query layer each time (which cost more than the query).
         """
-        if self._newest_sql is None:  # a driver with named parameters
+        if self._sql is None:  # a database without the plain statements
             statement = sa.select(sa.func.max(self.SQLEvent.id)).where(
                 self.SQLEvent.sender_id == sa.bindparam("sender"))
             return session.execute(statement, {"sender": sender_id}).scalar()
-        return session.connection().exec_driver_sql(self._newest_sql, (sender_id,)).scalar()
-
-    def _current(self, session: Any, sender_id: Text) -> Tuple[Optional[int], Optional[_Entry]]:
-        """The newest stored event id, and the remembered session if it is still that one."""
-        newest_id = self._newest_id(session, sender_id)
-        entry = self._cached(sender_id)
-        if entry is None or newest_id is None or entry[0] != newest_id:
-            entry = None
-        return newest_id, entry
+        return session.connection().exec_driver_sql(self._sql.newest, (sender_id,)).scalar()
 
     def _caught_up(self, session: Any, sender_id: Text,
-                   newest_id: Optional[int]) -> Optional[List[Event]]:
-        """The remembered session plus only the events stored since (by another replica),
-        or ``None`` when nothing usable is remembered.
+                   entry: _Entry) -> Tuple[bool, Optional[int], Optional[List[Event]]]:
+        """Whether the remembered session ``entry`` is still usable, with the newest stored
+        id and the session with the events stored since (by another replica) added; one
+        round trip.
 
         Behind a round-robin load balancer each replica sees every third turn of a
         conversation: reading the whole session again each time cost more with every turn.
         Events are stored with growing ids while the conversation's lock is held, so the
-        rows after the remembered newest id are exactly the missing ones.
+        rows after the remembered newest id are exactly the missing ones, as long as the
+        remembered newest row is still there (the conversation was not erased since).
         """
+        if self._sql is None:
+            return False, None, None
+        known = entry[0]
+        newest_id, known_kept, rows = None, False, []
+        for part, event_id, data in session.connection().exec_driver_sql(
+                self._sql.since, (sender_id, known, sender_id, sender_id, known)):
+            if part == 0:
+                newest_id = event_id
+            elif part == 1:
+                known_kept = True
+            else:
+                rows.append(data)
+        if newest_id is None or not known_kept:
+            return False, newest_id, None
+        if not rows:
+            return True, newest_id, entry[1]
+        added = [Event.from_parameters(json.loads(data)) for data in rows]
+        events = session_continued(entry[1], entry[2], added)
+        if events is None:
+            events = session_events(entry[1] + added)
+            self._remember(sender_id, newest_id, events)
+        else:
+            self._remember(sender_id, newest_id, events, entry[2])
+        return True, newest_id, events
+
+    def _read(self, session: Any, sender_id: Text) -> Optional[List[Event]]:
+        """The events of the conversation's latest session (``None``: nothing stored)."""
         entry = self._cached(sender_id)
-        if entry is None or newest_id is None or entry[0] >= newest_id:
+        if entry is not None:
+            usable, newest_id, events = self._caught_up(session, sender_id, entry)
+            if usable:
+                return events
+        else:
+            newest_id = self._newest_id(session, sender_id)
+        if newest_id is None:
+            self._remember(sender_id, None, [])
             return None
-        rows = (session.query(self.SQLEvent.data)
-                .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > entry[0])
-                .order_by(self.SQLEvent.id).all())
-        added = [Event.from_parameters(json.loads(row.data)) for row in rows]
-        return session_events(entry[1] + added)
+        rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+        if not rows:
+            self._remember(sender_id, None, [])
+            return None
+        events = [Event.from_parameters(json.loads(row.data)) for row in rows]
+        self._remember(sender_id, newest_id, events)
+        return events
 
     def _remember(self, sender_id: Text, newest_id: Optional[int], events: List[Event],
                   latest_start: Any = ...) -> None:
@@ -222,21 +314,8 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         """The tracker of the conversation's latest session, from memory when still current."""
-        with unavailable_on_connection_errors(), self.session_scope() as session:
-            newest_id, entry = self._current(session, sender_id)
-            if entry is not None:
-                events = entry[1]
-            elif (events := self._caught_up(session, sender_id, newest_id)) is not None:
-                self._remember(sender_id, newest_id, events)
-            else:
-                rows = self._event_query(session, sender_id,
-                                         fetch_events_from_all_sessions=False).all()
-                if not rows:
-                    self._remember(sender_id, None, [])
-                    return None
-                events = [Event.from_parameters(json.loads(row.data)) for row in rows]
-                self._remember(sender_id, newest_id, events)
-        if not self.domain:
+        events = self._in_session(lambda session: self._read(session, sender_id))
+        if events is None or not self.domain:
             return None
         return DialogueStateTracker.from_events(sender_id, _own_latest_message(events),
                                                 self.domain.slots)
@@ -249,44 +328,55 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         new rows' ids come from the insert itself.
         """
         await self.stream_events(tracker)
+        self._in_session(lambda session: self._write(session, tracker))
+
+    def _write(self, session: Any, tracker: DialogueStateTracker) -> None:
         sender_id = tracker.sender_id
-        with unavailable_on_connection_errors(), self.session_scope() as session:
-            newest_id, entry = self._current(session, sender_id)
-            if entry is not None:
-                stored = len(entry[1])
-            else:
-                stored = self._event_query(session, sender_id,
-                                           fetch_events_from_all_sessions=False).count()
-            all_events = list(tracker.events)
-            known = all_events[:stored]
-            added: List[Event] = []
-            rows = []
-            for event in all_events[stored:]:
-                data = event.as_dict()
-                serialised = json.dumps(data)
-                row = self.SQLEvent(
-                    sender_id=sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get(
-                        INTENT_NAME_KEY),
-                    action_name=data.get("name"),
-                    data=serialised,
-                )
-                session.add(row)
-                rows.append(row)
-                # What a later read from the database will give back.
-                added.append(Event.from_parameters(json.loads(serialised)))
-            if rows:
-                session.flush()
-                newest_id = max(row.id for row in rows)
-            session.commit()
-        session = (session_continued(known, entry[2], added)
-                   if entry is not None else None)
-        if session is None:
+        newest_id = self._newest_id(session, sender_id)
+        entry = self._cached(sender_id)
+        if entry is not None and newest_id is not None and entry[0] == newest_id:
+            stored = len(entry[1])
+        else:
+            entry = None
+            stored = self._event_query(session, sender_id,
+                                       fetch_events_from_all_sessions=False).count()
+        all_events = list(tracker.events)
+        known = all_events[:stored]
+        added: List[Event] = []
+        rows = []
+        for event in all_events[stored:]:
+            data = event.as_dict()
+            serialised = json.dumps(data)
+            rows.append((sender_id, event.type_name, data.get("timestamp"),
+                         data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                         data.get("name"), serialised))
+            # What a later read from the database will give back.
+            added.append(Event.from_parameters(json.loads(serialised)))
+        if rows:
+            newest_id = self._insert(session, rows)
+        session.commit()
+        continued = (session_continued(known, entry[2], added)
+                     if entry is not None else None)
+        if continued is None:
             self._remember(sender_id, newest_id, session_events(known + added))
         else:
-            self._remember(sender_id, newest_id, session, entry[2])
+            self._remember(sender_id, newest_id, continued, entry[2])
+
+    def _insert(self, session: Any, rows: List[Tuple[Any, ...]]) -> int:
+        """Insert event rows (in the columns of ``_Statements.COLUMNS``); the newest id."""
+        if self._sql is None:
+            objects = [self.SQLEvent(**dict(zip(_Statements.COLUMNS, row))) for row in rows]
+            session.add_all(objects)
+            session.flush()
+            return max(each.id for each in objects)
+        connection = session.connection()
+        newest = 0
+        for start in range(0, len(rows), self.INSERT_BATCH):
+            batch = rows[start:start + self.INSERT_BATCH]
+            parameters = [value for row in batch for value in row]
+            ids = connection.exec_driver_sql(self._sql.insert(len(batch)), tuple(parameters))
+            newest = max(newest, *(event_id for (event_id,) in ids))
+        return newest
 
     def forget(self, sender_id: Optional[Text] = None) -> None:
         """Drop one conversation (or all) from memory; the database is not touched."""

@@ -21,11 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from bot.tools.ports import free_port
 
 
 def postgres_bin() -> Optional[Path]:
@@ -49,7 +45,7 @@ class PostgresServer:
         self.bin = postgres_bin()
         if self.bin is None:
             raise RuntimeError("PostgreSQL is not installed (run scripts/install-test-deps.sh)")
-        self.port = _free_port()
+        self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="pgtest-"))
         self.data = self.root / "data"
         self.user = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
@@ -137,7 +133,7 @@ class RedisServer:
         self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
         if not Path(self.binary).exists():
             raise RuntimeError("Redis is not installed (run scripts/install-test-deps.sh)")
-        self.port = _free_port()
+        self.port = free_port()
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="redis-"))
         self.process: Optional[subprocess.Popen] = None
 
@@ -238,7 +234,7 @@ class NginxServer:
         if not Path(self.binary).exists():
             raise RuntimeError("nginx is not installed (run scripts/install-test-deps.sh)")
         self.upstreams = upstreams
-        self.ports = {name: _free_port() for name in upstreams}
+        self.ports = {name: free_port() for name in upstreams}
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="nginx-"))
         self.process: Optional[subprocess.Popen] = None
 
@@ -329,7 +325,7 @@ class DovecotServer:
         if not Path(DOVECOT).exists() or os.geteuid() != 0:
             raise RuntimeError("needs Dovecot and root (scripts/install-test-deps.sh)")
         self.user, self.password = user, password
-        self.port = _free_port()
+        self.port = free_port()
         # Not under a private temporary folder: Dovecot's own processes (its unprivileged
         # users) read the password file and the mailbox.
         self.root = Path(root) if root else Path(tempfile.mkdtemp(prefix="dovecot-"))
@@ -394,7 +390,7 @@ class SmtpReceiver:
     arrived (``time.monotonic()``) in ``arrived``."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.received: List[Any] = []
         self.arrived: List[float] = []
         self._controller: Any = None

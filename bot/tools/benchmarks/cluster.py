@@ -103,7 +103,7 @@ def measure(name: str, url: str, token: str, kinds: Callable[[], Dict[str, list]
 
 def embedded(work: Path, model: Path, seconds: float) -> Measured:
     """``make run``'s stack: one Rasa process with the actions inside, SQLite."""
-    from bot.tools.cluster import free_port_block
+    from bot.tools.ports import free_port_block
     from bot.tools.run import Stack
 
     stack = Stack(rasa_port=free_port_block(1), actions_port=free_port_block(1),

@@ -23,6 +23,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 
 from bot.tools.benchmarks.speed import Latencies
 from bot.tools.localservers import DovecotServer, SmtpReceiver
+from bot.tools.ports import free_port
 from bot.tools.run import Stack
 
 #: The channel's default poll interval (credentials.yml ``poll_seconds``).
@@ -121,23 +122,15 @@ def _wait(done: Callable[[], bool], timeout: float) -> bool:
     return True
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def run_once(work: Path, model: Path, poll_seconds: float, count: int,
              spread_seconds: float, seed: int = 7) -> Run:
     """Start the mail servers and the assistant with the email channel, then measure."""
     imap, smtp = DovecotServer(), SmtpReceiver()
     imap.start()
     smtp.start()
-    rasa_port = _free_port()
+    rasa_port = free_port()
     stack = Stack(
-        rasa_port=rasa_port, actions_port=_free_port(), console_port=_free_port(),
+        rasa_port=rasa_port, actions_port=free_port(), console_port=free_port(),
         var_dir=work / f"var-email-{poll_seconds:g}", model=model,
         extra_env={"EMAIL_IMAP_PASSWORD": imap.password},
         endpoints_overrides={"handoff": {"hours": {day: "00:00-23:59" for day in (

@@ -185,3 +185,24 @@ def test_events_after_the_latest_restart_are_rasas():
     for event in [SessionStarted(), ActionExecuted("action_listen")]:
         without.update(event)
     assert idx_after_latest_restart(without) == rasas(without) == 0
+
+
+def test_events_of_every_kind_are_read_back_as_rasa_reads_them():
+    import rasa.shared.utils.common
+    from rasa.shared.core.events import Event
+
+    from bot.runtime.speedups import resolve_event_type
+
+    def original(type_name, default=None):  # Rasa's walk
+        return next((kind for kind in rasa.shared.utils.common.all_subclasses(Event)
+                     if kind.type_name == type_name), None if type_name == "topic" else default)
+
+    resolve = resolve_event_type(Event.resolve_by_type).__func__
+    for kind in rasa.shared.utils.common.all_subclasses(Event):
+        if getattr(kind, "type_name", None):
+            assert resolve(kind.type_name) is original(kind.type_name), kind.type_name
+            assert resolve(kind.type_name) is original(kind.type_name)  # from memory
+    assert resolve("no_such_event", default=dict) is dict
+    assert resolve("topic") is None
+    with pytest.raises(ValueError):
+        resolve("no_such_event")

@@ -136,12 +136,36 @@ def test_the_review_inbox_finds_the_cached_store_database(tmp_path):
     assert settings.tracker_store_url == "sqlite:////data/tracker.db"
 
 
-def test_replicas_taking_turns_in_turn_read_what_the_sql_store_reads(tmp_path):
+@pytest.fixture(scope="module")
+def postgres():
+    from bot.tools.localservers import PostgresServer, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed (scripts/install-test-deps.sh)")
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """The options of a SQL tracker store on a new database of either kind."""
+    if request.param == "sqlite":
+        return {"dialect": "sqlite", "db": str(tmp_path / "tracker.db")}
+    server = request.getfixturevalue("postgres")
+    name = f"t{abs(hash(str(tmp_path)))}"
+    server.new_database(name)
+    return {"dialect": "postgresql", "host": "127.0.0.1", "port": server.port, "db": name,
+            "username": server.user}
+
+
+def test_replicas_taking_turns_in_turn_read_what_the_sql_store_reads(database):
     """Three cached stores on one database, as behind a round-robin load balancer: each
     catches up with the others' turns, across a new session too."""
-    db = str(tmp_path / "tracker.db")
-    plain = SQLTrackerStore(DOMAIN, dialect="sqlite", db=db)
-    replicas = [CachedSQLTrackerStore(DOMAIN, dialect="sqlite", db=db) for _ in range(3)]
+    plain = SQLTrackerStore(DOMAIN, **database)
+    replicas = [CachedSQLTrackerStore(DOMAIN, **database) for _ in range(3)]
     tracker = DialogueStateTracker("ayse", DOMAIN.slots)
     turn(tracker, "hi", "greet", SlotSet("language", "tr"))
     for replica in replicas:
@@ -187,3 +211,58 @@ def test_a_long_conversation_with_new_sessions_reads_back_as_the_sql_store_reads
     from_cache, from_db = run(cached.retrieve("long")), run(plain.retrieve("long"))
     assert dicts(from_cache) == dicts(from_db)
     assert from_cache.current_state() == from_db.current_state()
+
+
+def test_an_erased_conversation_is_not_continued_from_memory(database):
+    """A conversation erased from the database and begun again through another replica
+    reads back without anything said before the erasure."""
+    plain = SQLTrackerStore(DOMAIN, **database)
+    cached = CachedSQLTrackerStore(DOMAIN, **database)
+    tracker = DialogueStateTracker("erased", DOMAIN.slots)
+    turn(tracker, "my order is 10025", "order_status", SlotSet("order_number", "10025"))
+    run(cached.save(tracker))
+    assert run(cached.retrieve("erased")).get_slot("order_number") == "10025"
+    with plain.session_scope() as session:
+        session.query(plain.SQLEvent).filter(plain.SQLEvent.sender_id == "erased").delete()
+        session.commit()
+    again = DialogueStateTracker("erased", DOMAIN.slots)
+    turn(again, "hi", "greet")
+    run(plain.save(again))
+    back = run(cached.retrieve("erased"))
+    assert back.get_slot("order_number") is None
+    assert [e.text for e in back.events if isinstance(e, UserUttered)] == ["hi"]
+    assert dicts(back) == dicts(run(plain.retrieve("erased")))
+
+
+def test_a_restarted_database_server_costs_no_turn(postgres):
+    """Connections pooled before PostgreSQL restarted are replaced on first use: the next
+    read and write succeed, and nothing is stored twice."""
+    name = "restarted"
+    postgres.new_database(name)
+    options = {"dialect": "postgresql", "host": "127.0.0.1", "port": postgres.port,
+               "db": name, "username": postgres.user}
+    cached = CachedSQLTrackerStore(DOMAIN, **options)
+    tracker = DialogueStateTracker("restart", DOMAIN.slots)
+    turn(tracker, "hi", "greet")
+    run(cached.save(tracker))
+    postgres.halt()
+    postgres.resume()
+    tracker = run(cached.retrieve("restart"))
+    turn(tracker, "where is 10025", "order_status", SlotSet("order_number", "10025"))
+    run(cached.save(tracker))
+    plain = SQLTrackerStore(DOMAIN, **options)
+    assert dicts(run(cached.retrieve("restart"))) == dicts(run(plain.retrieve("restart")))
+    assert [e.text for e in run(plain.retrieve("restart")).events
+            if isinstance(e, UserUttered)] == ["hi", "where is 10025"]
+
+
+def test_a_save_of_many_events_at_once(database):
+    """More events than one INSERT statement takes are all stored, in order."""
+    plain = SQLTrackerStore(DOMAIN, **database)
+    cached = CachedSQLTrackerStore(DOMAIN, **database)
+    tracker = DialogueStateTracker("many", DOMAIN.slots)
+    for index in range(CachedSQLTrackerStore.INSERT_BATCH // 2 + 10):
+        turn(tracker, f"order {index}", "order_status")
+    run(cached.save(tracker))
+    assert dicts(run(plain.retrieve("many"))) == dicts(tracker)
+    assert dicts(run(cached.retrieve("many"))) == dicts(tracker)
