@@ -5,7 +5,7 @@ off-topic rate and the calibration of the intent confidence."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
@@ -142,6 +142,13 @@ def confidence_pairs(rows: Iterable[Tuple[Example, Prediction]]) -> List[Tuple[f
     return [(p.classifier_confidence, intent_right(e, p)) for e, p in rows]
 
 
+def faq_confidence_pairs(rows: Iterable[Tuple[Example, Prediction]]) -> List[Tuple[float, bool]]:
+    """(FAQ answer confidence, answer right) per FAQ question: the answer selector's
+    calibration, which decides whether an answer is given."""
+    return [(p.faq_confidence, f"faq/{p.faq_key}" == e.label) for e, p in rows
+            if e.intent == "faq" and p.faq_key is not None]
+
+
 @dataclass(frozen=True)
 class CalibrationBin:
     """Messages whose confidence lies in ``[low, high)`` (the last bin includes 1)."""
@@ -185,6 +192,11 @@ class HeldOut:
     detected: List[Optional[str]]  # the detected language, which picks the temperature
     faq_keys: List[Optional[str]]
     faq_confidences: List[float]
+    #: The FAQ selector's keys, and its log softmax at ``faq_temperature`` over them for each
+    #: example (the columns), when kept: what its temperatures are calibrated on.
+    faq_labels: List[str] = field(default_factory=list)
+    faq_log_probabilities: Optional[np.ndarray] = None
+    faq_temperature: float = 0.0
 
 
 def held_out_predictions(held: HeldOut, temperature: float,
@@ -195,11 +207,7 @@ def held_out_predictions(held: HeldOut, temperature: float,
     ``faq``, then ``nlu_fallback`` below ``threshold``."""
     temperatures = np.array([language_temperatures.get(language or "", temperature)
                              for language in held.detected])
-    # softmax(scores * t) from log softmax(scores * T): scale by t / T, normalise again.
-    scaled = held.log_probabilities * (temperatures / held.temperature)[:, None]
-    scaled -= scaled.max(axis=1, keepdims=True)
-    probabilities = np.exp(scaled)
-    probabilities /= probabilities.sum(axis=1, keepdims=True)
+    probabilities = _rescaled(held.log_probabilities, temperatures, held.temperature)
     intents = sorted({label.split("/", 1)[0] for label in held.labels})
     columns = np.array([intents.index(label.split("/", 1)[0]) for label in held.labels])
     summed = np.zeros((len(held.examples), len(intents)))
@@ -232,3 +240,81 @@ def held_out_figures(examples: Sequence[Example], predictions: Sequence[Predicti
             "ece": expected_calibration_error(confidence_pairs(rows)),
         }
     return figures
+
+
+def _detected_group(language: Optional[str]) -> str:
+    return language or "*"
+
+
+def calibrated_temperatures(held: HeldOut, candidates: Sequence[float]
+                            ) -> Dict[str, Tuple[float, float]]:
+    """Per detected language (``*``: messages whose language is not detected), the candidate
+    softmax temperature whose held-out intent confidences are best calibrated (lowest ECE),
+    with that ECE.
+
+    The temperature applies to the language the pipeline detects, so the examples are grouped
+    by it; calibrated in each language, one fallback threshold means the same chance of being
+    right in every language.
+    """
+    groups: Dict[str, List[int]] = defaultdict(list)
+    for index, language in enumerate(held.detected):
+        groups[_detected_group(language)].append(index)
+    best: Dict[str, Tuple[float, float]] = {}
+    for temperature in candidates:
+        predictions = held_out_predictions(held, temperature, {}, 0.0)
+        for group, indices in groups.items():
+            error = expected_calibration_error(confidence_pairs(
+                (held.examples[i], predictions[i]) for i in indices))
+            if group not in best or error < best[group][1] - 1e-9:
+                best[group] = (temperature, error)
+    return best
+
+
+def _rescaled(log_probabilities: np.ndarray, temperatures: np.ndarray,
+              measured_at: float) -> np.ndarray:
+    """softmax(scores * t) per row from log softmax(scores * T): scale by t / T, normalise."""
+    scaled = log_probabilities * (temperatures / measured_at)[:, None]
+    scaled -= scaled.max(axis=1, keepdims=True)
+    probabilities = np.exp(scaled)
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def calibrated_faq_temperatures(held: HeldOut, candidates: Sequence[float]
+                                ) -> Dict[str, Tuple[float, float]]:
+    """Per detected language (``*``: not detected), the FAQ selector's temperature whose
+    held-out answer confidences on the FAQ questions are best calibrated (lowest ECE), with
+    that ECE; {} when the held-out FAQ scores were not kept."""
+    if held.faq_log_probabilities is None or not held.faq_labels:
+        return {}
+    rows = [i for i, e in enumerate(held.examples) if e.intent == "faq"]
+    groups: Dict[str, List[int]] = defaultdict(list)
+    for position, index in enumerate(rows):
+        groups[_detected_group(held.detected[index])].append(position)
+    scores = held.faq_log_probabilities[rows]
+    labels = [f"faq/{key}" for key in held.faq_labels]
+    best: Dict[str, Tuple[float, float]] = {}
+    for temperature in candidates:
+        probabilities = _rescaled(scores, np.full(len(rows), temperature),
+                                  held.faq_temperature)
+        top = probabilities.argmax(axis=1)
+        for group, positions in groups.items():
+            pairs = [(float(probabilities[p, top[p]]),
+                      labels[top[p]] == held.examples[rows[p]].label) for p in positions]
+            error = expected_calibration_error(pairs)
+            if group not in best or error < best[group][1] - 1e-9:
+                best[group] = (temperature, error)
+    return best
+
+
+def with_faq_temperatures(held: HeldOut, temperature: float,
+                          language_temperatures: Mapping[str, float]) -> HeldOut:
+    """The held-out scores with the FAQ answers and confidences the selector gives at these
+    temperatures (per detected language, ``temperature`` for the others)."""
+    if held.faq_log_probabilities is None or not held.faq_labels:
+        return held
+    temperatures = np.array([language_temperatures.get(language or "", temperature)
+                             for language in held.detected])
+    probabilities = _rescaled(held.faq_log_probabilities, temperatures, held.faq_temperature)
+    top = probabilities.argmax(axis=1)
+    return replace(held, faq_keys=[held.faq_labels[i] for i in top],
+                   faq_confidences=[float(probabilities[row, i]) for row, i in enumerate(top)])

@@ -31,9 +31,14 @@ from bot.tools.eval_results import (  # noqa: F401
     HeldOut,
     Prediction,
     Report,
+    calibrated_faq_temperatures,
+    calibrated_temperatures,
+    expected_calibration_error,
+    faq_confidence_pairs,
     held_out_figures,
     held_out_predictions,
     share,
+    with_faq_temperatures,
 )
 
 EVAL_DIR = PROJECT_ROOT / "tests" / "nlu_eval"
@@ -147,7 +152,9 @@ def cross_validate(folds: int = 5, config: Path = CONFIG,
         unique = sorted(set(texts))  # embedded once for all folds, not once per model
         vectors = dict(zip(unique, TextClassifierModel(intent_config).embed(unique)))
     labels = sorted({e.label for e in examples})
+    faq_labels = sorted({e.label for e in examples if e.intent == "faq"})
     log_probabilities = [None] * len(examples)
+    faq_log_probabilities = [None] * len(examples)
     detected: List[Optional[str]] = [None] * len(examples)
     faq: List[tuple] = [(None, 0.0)] * len(examples)
     splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0).split(
@@ -170,11 +177,16 @@ def cross_validate(folds: int = 5, config: Path = CONFIG,
                                       language=detected[i]))
             log_probabilities[i] = [math.log(max(ranking.get(label, 0.0), 1e-300))
                                     for label in labels]
-            key, confidence = selector.rank(texts[i], top=1, vector=vector,
-                                            language=detected[i])[0]
-            faq[i] = (key.split("/", 1)[1], confidence)
+            answers = dict(selector.rank(texts[i], top=len(faq_labels), vector=vector,
+                                         language=detected[i]))
+            faq_log_probabilities[i] = [math.log(max(answers.get(key, 0.0), 1e-300))
+                                        for key in faq_labels]
+            key = max(answers, key=answers.get)
+            faq[i] = (key.split("/", 1)[1], answers[key])
     return HeldOut(examples, labels, np.array(log_probabilities), intent_config.temperature,
-                   detected, [k for k, _ in faq], [c for _, c in faq])
+                   detected, [k for k, _ in faq], [c for _, c in faq],
+                   [key.split("/", 1)[1] for key in faq_labels],
+                   np.array(faq_log_probabilities), faq_config.temperature)
 
 
 def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) -> None:
@@ -224,6 +236,89 @@ def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) ->
         rate, (fallback, t) = min(allowed)
         print(f"  [{lang}] {current[lang]['off_topic_rate']:.3f} now; {rate:.3f} at threshold"
               f" {fallback}, temperature {t:g}")
+    print_calibrated(held, current, temperature, per_language, threshold, thresholds,
+                     faq_threshold)
+
+
+def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temperature: float,
+                     per_language: Dict[str, float], threshold: float,
+                     thresholds: Sequence[float], faq_threshold: float) -> None:
+    """The calibrated settings: per detected language the temperature with the lowest held-out
+    ECE; then the one fallback threshold with the lowest held-out off-topic rate over all
+    languages whose in-scope accuracy stays within MAX_IN_SCOPE_DROP of the configured
+    settings' in every language; and the FAQ answers' held-out calibration."""
+    languages = sorted({e.language for e in held.examples})
+    candidates = [4.0 + 0.25 * i for i in range(41)]
+    calibrated = calibrated_temperatures(held, candidates)
+    print("\n## Calibrated temperatures (lowest held-out ECE per detected language)\n")
+    print("| detected language | configured temperature | calibrated temperature | ECE |")
+    print("|---|---|---|---|")
+    for group, (t, error) in sorted(calibrated.items()):
+        now = temperature if group == "*" else per_language.get(group, temperature)
+        print(f"| {group} | {now:g} | {t:g} | {error:.3f} |")
+    temps = {group: t for group, (t, _) in calibrated.items() if group != "*"}
+    base = calibrated.get("*", (temperature, 0.0))[0]
+
+    def figures(fallback: float) -> Dict[str, Dict[str, float]]:
+        return held_out_figures(held.examples,
+                                held_out_predictions(held, base, temps, fallback), faq_threshold)
+
+    print("\nWith the calibrated temperatures: held-out in-scope accuracy / off-topic rate /"
+          " ECE per language and fallback threshold.\n")
+    print("| threshold | " + " | ".join(languages + ["all"]) + " |")
+    print("|---|" + "---|" * (len(languages) + 1))
+    allowed = []
+    for fallback in thresholds:
+        result = figures(fallback)
+        print(f"| {fallback} | " + " | ".join(
+            f"{result[lang]['in_scope_accuracy']:.3f} / {result[lang]['off_topic_rate']:.2f}"
+            f" / {result[lang]['ece']:.3f}" for lang in languages + ["all"]) + " |")
+        if all(result[lang]["in_scope_accuracy"] >= current[lang]["in_scope_accuracy"]
+               - MAX_IN_SCOPE_DROP for lang in languages):
+            allowed.append((result["all"]["off_topic_rate"], -fallback, fallback))
+    if allowed:
+        rate, _, fallback = min(allowed)
+        print(f"\nChosen: threshold {fallback} (held-out off-topic rate {rate:.3f} over all"
+              f" languages; every language's in-scope accuracy within {MAX_IN_SCOPE_DROP} of"
+              " the configured settings').")
+    else:
+        print("\nNo threshold keeps every language's in-scope accuracy within"
+              f" {MAX_IN_SCOPE_DROP} of the configured settings'.")
+    print_calibrated_faq(held, languages)
+
+
+def print_calibrated_faq(held: HeldOut, languages: Sequence[str]) -> None:
+    """The FAQ answers' calibration on the FAQ questions, held out: per detected language the
+    selector's temperature with the lowest ECE, and the ECE per language at the configured
+    and at the calibrated temperatures."""
+    selector = pipeline_component(SELECTOR, CONFIG) or {}
+    temperature = float(selector.get("temperature", held.faq_temperature or 6.0))
+    per_language = {k: float(v) for k, v in (selector.get("language_temperatures") or {}).items()}
+    calibrated = calibrated_faq_temperatures(held, [2.0 + 0.25 * i for i in range(41)])
+    if not calibrated:
+        return
+    print("\n## FAQ answers: calibrated temperatures (lowest held-out ECE on the FAQ questions"
+          " per detected language)\n")
+    print("| detected language | configured temperature | calibrated temperature | ECE |")
+    print("|---|---|---|---|")
+    for group, (t, error) in sorted(calibrated.items()):
+        now = temperature if group == "*" else per_language.get(group, temperature)
+        print(f"| {group} | {now:g} | {t:g} | {error:.3f} |")
+    settings = {"configured": (temperature, per_language),
+                "calibrated": (calibrated.get("*", (temperature, 0.0))[0],
+                               {g: t for g, (t, _) in calibrated.items() if g != "*"})}
+    print("\n| FAQ temperatures | " + " | ".join(languages + ["all"]) + " |")
+    print("|---|" + "---|" * (len(languages) + 1))
+    for name, (base, temps) in settings.items():
+        scored = with_faq_temperatures(held, base, temps)
+        rows = [(e, Prediction("faq", 1.0, key, confidence)) for e, key, confidence
+                in zip(scored.examples, scored.faq_keys, scored.faq_confidences)]
+        cells = []
+        for lang in languages + ["all"]:
+            pairs = faq_confidence_pairs((e, p) for e, p in rows if lang in ("all", e.language))
+            right = share(r for _, r in pairs)
+            cells.append(f"{right:.3f} / {expected_calibration_error(pairs):.3f}")
+        print(f"| {name}: key accuracy / ECE | " + " | ".join(cells) + " |")
 
 
 def print_report(report: Report, title: str) -> None:

@@ -68,6 +68,14 @@ def collapse_ranking(ranking: List[tuple], top: int = 10) -> List[Dict[str, Any]
     return [{"name": name, "confidence": float(conf)} for name, conf in ordered]
 
 
+def language_temperature(config: Dict[Text, Any], message: Message) -> Optional[float]:
+    """The softmax temperature a component's ``language_temperatures`` set for the message's
+    detected language (``None``: its ``temperature``)."""
+    language = message_language(message)
+    per_language = config.get("language_temperatures") or {}
+    return float(per_language[language]) if language in per_language else None
+
+
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
@@ -143,11 +151,6 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
             logger.warning("ShopIntentClassifier has no trained model; it will predict nothing.")
         return cls(config, model_storage, resource, model)
 
-    def _temperature(self, message: Message) -> Optional[float]:
-        """The softmax temperature for the message's detected language, if one is set for it."""
-        language = message_language(message)
-        per_language = self._config.get("language_temperatures") or {}
-        return float(per_language[language]) if language in per_language else None
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set ``intent`` and ``intent_ranking`` on each message."""
@@ -159,7 +162,7 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
                 continue
             ranking = collapse_ranking(
                 self._model.rank(text, top=len(self._model.labels),
-                                 temperature=self._temperature(message),
+                                 temperature=language_temperature(self._config, message),
                                  vector=partial(message_embedding, message, self._model),
                                  language=message_language(message)),
                 top=int(self._config["ranking_length"]),

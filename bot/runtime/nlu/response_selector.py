@@ -26,7 +26,12 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.runtime.nlu.classifier import has_embedding, message_embedding, message_language
+from bot.runtime.nlu.classifier import (
+    has_embedding,
+    language_temperature,
+    message_embedding,
+    message_language,
+)
 from bot.runtime.nlu.language_detector import example_language
 from bot.text.classifier_model import TextClassifierModel, TextModelConfig
 
@@ -54,7 +59,7 @@ class ShopResponseSelector(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         """The component's settings, overridable in config.yml."""
         return {"retrieval_intent": "faq", **TextModelConfig().component_defaults(),
-                "ranking_length": 10}
+                "language_temperatures": {}, "ranking_length": 10}
 
     def __init__(
         self,
@@ -148,6 +153,7 @@ class ShopResponseSelector(GraphComponent):
             wanted = (message.get(INTENT) or {}).get("name") == self.retrieval_intent
             ranking = self._model.rank(
                 text, top=int(self._config["ranking_length"]),
+                temperature=language_temperature(self._config, message),
                 vector=partial(message_embedding, message, self._model),
                 plain_only=not wanted and not has_embedding(message, self._model),
                 language=message_language(message))

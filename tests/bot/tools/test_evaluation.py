@@ -201,3 +201,63 @@ def test_cross_validation_scores_every_training_example_with_embeddings_and_lemm
     assert all(key in {"return_policy", "shipping_cost"} for key in held.faq_keys)
     best = [held.labels[int(row.argmax())] for row in held.log_probabilities]
     assert sum(b == e.label for b, e in zip(best, held.examples)) >= 28
+    # The FAQ selector's scores are kept over its keys, for calibrating its temperatures.
+    assert held.faq_labels == ["return_policy", "shipping_cost"]
+    assert held.faq_log_probabilities.shape == (40, 2)
+    assert [held.faq_labels[int(row.argmax())] for row in held.faq_log_probabilities] == \
+        held.faq_keys
+
+
+def _overconfident(language, count, right_share, margin):
+    """``count`` held-out examples in ``language`` whose classifier says order_status with a
+    fixed margin of ``margin`` over the other labels, right for ``right_share`` of them."""
+    right = int(count * right_share)
+    labels = ["order_status"] * right + ["out_of_scope"] * (count - right)
+    return [Example(f"{language} {i}", label, language) for i, label in enumerate(labels)]
+
+
+def test_calibrated_temperatures_match_confidence_to_accuracy_per_language():
+    """The Finnish classifier is right 60 % of the time with the same scores with which the
+    English one is right 95 %: calibrated, Finnish gets the softer temperature, and each
+    language's confidence comes near its accuracy."""
+    from bot.tools.eval_results import calibrated_temperatures
+
+    examples = _overconfident("fi", 100, 0.6, 1.0) + _overconfident("en", 100, 0.95, 1.0)
+    labels = ["faq/invoice", "order_status", "out_of_scope"]
+    scores = np.tile([0.0, 1.0, 0.0], (200, 1)) * 8.0
+    log_probabilities = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    detected = [e.language for e in examples]
+    held = HeldOut(examples, labels, log_probabilities, 8.0, detected, ["invoice"] * 200,
+                   [0.5] * 200)
+    candidates = [0.5 * i for i in range(1, 21)]
+    chosen = calibrated_temperatures(held, candidates)
+    assert chosen["fi"][0] < chosen["en"][0]
+    for language, accuracy in (("fi", 0.6), ("en", 0.95)):
+        prediction = held_out_predictions(held, 8.0, {language: chosen[language][0]}, 0.0)
+        confidence = next(p.confidence for p, e in zip(prediction, examples)
+                          if e.language == language)
+        assert confidence == pytest.approx(accuracy, abs=0.05)
+        assert chosen[language][1] < 0.05
+
+
+def test_faq_temperatures_are_calibrated_on_the_faq_questions():
+    from bot.tools.eval_results import calibrated_faq_temperatures, with_faq_temperatures
+
+    # Two FAQ keys; the selector prefers the first with the same margin for every question,
+    # and is right for 70 % of them.
+    examples = [Example(f"q{i}", "faq/invoice" if i < 70 else "faq/warranty", "nb")
+                for i in range(100)]
+    examples.append(Example("where is my order", "order_status", "nb"))  # not an FAQ question
+    scores = np.tile([1.0, 0.0], (101, 1)) * 6.0
+    faq_log = scores - np.log(np.exp(scores).sum(axis=1, keepdims=True))
+    held = HeldOut(examples, ["faq/invoice", "faq/warranty", "order_status"],
+                   np.zeros((101, 3)), 8.0, ["nb"] * 101, ["invoice"] * 101, [0.99] * 101,
+                   ["invoice", "warranty"], faq_log, 6.0)
+    chosen = calibrated_faq_temperatures(held, [0.25 * i for i in range(1, 41)])
+    temperature, error = chosen["nb"]
+    assert error < 0.05
+    rescored = with_faq_temperatures(held, 6.0, {"nb": temperature})
+    assert rescored.faq_keys[0] == "invoice"
+    assert rescored.faq_confidences[0] == pytest.approx(0.7, abs=0.05)
+    # Without kept FAQ scores there is nothing to calibrate.
+    assert calibrated_faq_temperatures(held_out([[0.1, 0.0, 1.0, 0.2]], ["fi"]), [1.0]) == {}

@@ -27,11 +27,11 @@ def training_data():
     return TrainingData(training_examples=messages, responses=RESPONSES)
 
 
-def trained(tmp_path):
+def trained(tmp_path, **settings):
     storage = LocalModelStorage(tmp_path)
     resource = Resource("selector")
     context = ExecutionContext(GraphSchema({}), "model")
-    config = ShopResponseSelector.get_default_config()
+    config = {**ShopResponseSelector.get_default_config(), **settings}
     component = ShopResponseSelector.create(config, storage, resource, context)
     component.train(training_data())
     return ShopResponseSelector.load(config, storage, resource, context)
@@ -71,3 +71,17 @@ def test_untrained_selector_adds_nothing(tmp_path):
     message = Message.build(text="what is the return policy?")
     selector.process([message])
     assert message.get("response_selector") is None
+
+
+def test_a_language_with_its_own_temperature_gets_softer_answer_confidences(tmp_path):
+    selector = trained(tmp_path, temperature=6.0, language_temperatures={"en": 2.0})
+    confidences = {}
+    for language in ("en", "fi", None):
+        message = Message.build(text="what is the return policy?")
+        if language:
+            message.set("language", {"name": language, "confidence": 1.0})
+        selector.process([message])
+        response = message.get("response_selector")["faq"]["response"]
+        assert response["intent_response_key"] == "faq/return_policy"
+        confidences[language] = response["confidence"]
+    assert confidences["en"] < confidences["fi"] == confidences[None]
