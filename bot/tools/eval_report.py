@@ -16,6 +16,7 @@ from bot.tools.eval_results import (
     calibration_bins,
     confidence_pairs,
     expected_calibration_error,
+    faq_confidence_pairs,
     off_topic_rate,
     shop_answered,
 )
@@ -92,6 +93,7 @@ def scope_figures(report: Report, off_topic: Report) -> Dict[str, Dict[str, floa
             "off_topic_rate": off_topic_rate((p for _, p in off.rows), off.faq_threshold),
             "ece": expected_calibration_error(confidence_pairs(sub.rows + off.rows)),
             "ece_in_scope": expected_calibration_error(confidence_pairs(sub.rows)),
+            "faq_ece": expected_calibration_error(faq_confidence_pairs(sub.rows)),
         }
     return figures
 
@@ -100,15 +102,16 @@ def scope_table(figures: Dict[str, Dict[str, float]],
                 baseline: Dict[str, Dict[str, float]]) -> List[str]:
     """The figures of :func:`scope_figures` beside the baseline's intent accuracy, as Markdown."""
     lines = ["| language | intent accuracy | baseline | change | FAQ-key accuracy |"
-             " off-topic messages | off-topic rate | ECE | ECE in-scope set |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             " off-topic messages | off-topic rate | ECE | ECE in-scope set | FAQ answer ECE |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for language, f in figures.items():
         old = baseline.get(language, {}).get("intent_accuracy")
         before, change = ("-", "-") if old is None else \
             (f"{old:.3f}", f"{f['intent_accuracy'] - old:+.3f}")
         lines.append(f"| {language} | {f['intent_accuracy']:.3f} | {before} | {change} |"
                      f" {f['faq_accuracy']:.3f} | {f['off_topic_messages']} |"
-                     f" {f['off_topic_rate']:.3f} | {f['ece']:.3f} | {f['ece_in_scope']:.3f} |")
+                     f" {f['off_topic_rate']:.3f} | {f['ece']:.3f} | {f['ece_in_scope']:.3f} |"
+                     f" {f.get('faq_ece', 0.0):.3f} |")
     return lines
 
 
@@ -124,7 +127,8 @@ def absorbed(off_topic: Report, top: int = 6) -> List[str]:
 
 
 def reliability_png(pairs: Sequence[Tuple[float, bool]], path: Path, title: str,
-                    threshold: Optional[float] = None) -> None:
+                    threshold: Optional[float] = None, what: str = "intent confidence",
+                    threshold_name: str = "fallback threshold") -> None:
     """A reliability diagram: accuracy against mean confidence per confidence bin, with the
     message count of each bin and the fallback threshold."""
     import matplotlib
@@ -144,10 +148,10 @@ def reliability_png(pairs: Sequence[Tuple[float, bool]], path: Path, title: str,
         ax.text(b.low + 0.05, min(b.accuracy, 0.9) + 0.02, str(b.count), ha="center", fontsize=7)
     if threshold is not None:
         ax.axvline(threshold, color="#c0392b", linestyle="--", linewidth=1,
-                   label=f"fallback threshold {threshold:.2f}")
+                   label=f"{threshold_name} {threshold:.2f}")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    ax.set_xlabel("intent confidence")
+    ax.set_xlabel(what)
     ax.set_ylabel("share right")
     ax.set_title(f"{title}, ECE {expected_calibration_error(pairs):.3f}", fontsize=9)
     ax.legend(loc="upper left", fontsize=7)
@@ -273,7 +277,8 @@ def _scope_section(report: Report, off_topic: Report, baseline: Dict[str, Dict[s
              " the answer threshold). ECE: expected calibration error (10 bins) of the intent"
              " classifier's confidence, right meaning its best intent is the expected one"
              " (`out_of_scope` for off-topic messages), over both sets and over the in-scope"
-             " set alone.", ""]
+             " set alone; FAQ answer ECE: the same for the FAQ answer's confidence over the FAQ"
+             " questions.", ""]
     lines += scope_table(scope_figures(report, off_topic), baseline)
     lines += ["", "Off-topic messages given a shop answer, taken for:", ""]
     lines += absorbed(off_topic)
@@ -284,6 +289,15 @@ def _scope_section(report: Report, off_topic: Report, baseline: Dict[str, Dict[s
         reliability_png(confidence_pairs(rows), out_dir / name, f"Intent confidence ({language})",
                         threshold)
         lines.append(f"![Reliability diagram ({language})]({name})")
+    lines += ["", "FAQ answers: the answer selector's confidence against its answer being the"
+              " expected one, over the FAQ questions of the in-scope set; answers below the"
+              " answer threshold are not given.", ""]
+    for language in sorted({e.language for e, _ in report.rows}):
+        name = f"reliability_faq_{language}.png"
+        reliability_png(faq_confidence_pairs(_language(report, language).rows), out_dir / name,
+                        f"FAQ answer confidence ({language})", report.faq_threshold,
+                        "FAQ answer confidence", "answer threshold")
+        lines.append(f"![FAQ reliability diagram ({language})]({name})")
     lines += ["", "### Off-topic messages given a shop answer", ""]
     for example, prediction in off_topic.rows:
         if shop_answered(prediction, off_topic.faq_threshold):
