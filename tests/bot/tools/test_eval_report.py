@@ -46,7 +46,8 @@ def test_off_topic_rate_and_calibration_are_reported_per_language(tmp_path):
     assert (tmp_path / "out" / "reliability_fi.png").stat().st_size > 1000
     assert "![Reliability diagram (fi)](reliability_fi.png)" in text
     # FAQ answers: all ten right at 0.9, so 0.1 off; with its own diagram.
-    assert text.split("| fi | 0.950 |", 1)[1].split("\n", 1)[0].rstrip().endswith("| 0.100 |")
+    row = text.split("| fi | 0.950 | - | - | 1.000 | 10 | 0.200 |", 1)[1].split("\n", 1)[0]
+    assert row.endswith("| 0.100 |")
     assert (tmp_path / "out" / "reliability_faq_fi.png").stat().st_size > 1000
     assert "![FAQ reliability diagram (fi)](reliability_faq_fi.png)" in text
     assert headline(report(0), off_topic)["fi"]["off_topic_declined"] == 0.8
