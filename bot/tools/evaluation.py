@@ -223,7 +223,8 @@ def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) ->
     grid = {(fallback, t): figures({"*": t}, fallback) for fallback in thresholds
             for t in [4.0 + 0.5 * i for i in range(17)]}
     for t in sorted({t for _, t in grid}):
-        print(row(f"temperature {t:g} everywhere", grid[(threshold, t)]))
+        at_threshold = grid.get((threshold, t)) or figures({"*": t}, threshold)
+        print(row(f"temperature {t:g} everywhere", at_threshold))
     print(f"\nLowest off-topic rate with in-scope accuracy at most {MAX_IN_SCOPE_DROP} below"
           " the configured settings (one temperature for every language in the grid):")
     for lang in languages:
@@ -248,6 +249,9 @@ def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temper
     languages whose in-scope accuracy stays within MAX_IN_SCOPE_DROP of the configured
     settings' in every language; and the FAQ answers' held-out calibration."""
     languages = sorted({e.language for e in held.examples})
+    # The FAQ answers first: an off-topic message answered by an FAQ counts when its answer's
+    # confidence reaches the answer threshold, so the threshold is chosen on calibrated ones.
+    held = print_calibrated_faq(held, languages)
     candidates = [4.0 + 0.25 * i for i in range(41)]
     calibrated = calibrated_temperatures(held, candidates)
     print("\n## Calibrated temperatures (lowest held-out ECE per detected language)\n")
@@ -284,19 +288,18 @@ def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temper
     else:
         print("\nNo threshold keeps every language's in-scope accuracy within"
               f" {MAX_IN_SCOPE_DROP} of the configured settings'.")
-    print_calibrated_faq(held, languages)
 
 
-def print_calibrated_faq(held: HeldOut, languages: Sequence[str]) -> None:
+def print_calibrated_faq(held: HeldOut, languages: Sequence[str]) -> HeldOut:
     """The FAQ answers' calibration on the FAQ questions, held out: per detected language the
     selector's temperature with the lowest ECE, and the ECE per language at the configured
-    and at the calibrated temperatures."""
+    and at the calibrated temperatures; the held-out scores with the calibrated FAQ answers."""
     selector = pipeline_component(SELECTOR, CONFIG) or {}
     temperature = float(selector.get("temperature", held.faq_temperature or 6.0))
     per_language = {k: float(v) for k, v in (selector.get("language_temperatures") or {}).items()}
     calibrated = calibrated_faq_temperatures(held, [2.0 + 0.25 * i for i in range(41)])
     if not calibrated:
-        return
+        return held
     print("\n## FAQ answers: calibrated temperatures (lowest held-out ECE on the FAQ questions"
           " per detected language)\n")
     print("| detected language | configured temperature | calibrated temperature | ECE |")
@@ -319,6 +322,8 @@ def print_calibrated_faq(held: HeldOut, languages: Sequence[str]) -> None:
             right = share(r for _, r in pairs)
             cells.append(f"{right:.3f} / {expected_calibration_error(pairs):.3f}")
         print(f"| {name}: key accuracy / ECE | " + " | ".join(cells) + " |")
+    base, temps = settings["calibrated"]
+    return with_faq_temperatures(held, base, temps)
 
 
 def print_report(report: Report, title: str) -> None:

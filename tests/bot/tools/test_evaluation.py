@@ -162,8 +162,9 @@ def test_held_out_figures_count_in_scope_accuracy_and_off_topic_rate():
     assert set(figures) == {"fi", "all"}
 
 
-def test_cross_validation_scores_every_training_example_with_embeddings_and_lemmas(tmp_path):
-    from bot.tools.evaluation import cross_validate
+def test_cross_validation_scores_every_training_example_with_embeddings_and_lemmas(
+        tmp_path, capsys):
+    from bot.tools.evaluation import cross_validate, print_cross_validation
 
     (tmp_path / "config.yml").write_text(
         "pipeline:\n"
@@ -206,6 +207,12 @@ def test_cross_validation_scores_every_training_example_with_embeddings_and_lemm
     assert held.faq_log_probabilities.shape == (40, 2)
     assert [held.faq_labels[int(row.argmax())] for row in held.faq_log_probabilities] == \
         held.faq_keys
+    # What the settings are chosen on: calibrated temperatures, then one threshold.
+    print_cross_validation(held, tmp_path / "config.yml", 0.6)
+    printed = capsys.readouterr().out
+    assert "## FAQ answers: calibrated temperatures" in printed
+    assert "## Calibrated temperatures" in printed
+    assert "Chosen: threshold" in printed or "No threshold keeps" in printed
 
 
 def _overconfident(language, count, right_share, margin):
