@@ -19,7 +19,7 @@ def browser():
 
 
 def test_trainer_labels_a_fallback_message(stack, browser):
-    message = "qwzx blorp vrrrp zzyx, im Budi Santoso"  # the bot is unsure about this one
+    message = "blorp order zzyx maybe, im Budi Santoso"  # the bot is unsure about this one
     Chat(stack, "review-shopper").say(message)
     # Understood and handed over as asked: nothing for a trainer to fix.
     handed = Chat(stack, "review-handed").text("can i talk to a real person please")
@@ -35,7 +35,7 @@ def test_trainer_labels_a_fallback_message(stack, browser):
     page.fill("#password", "tina-password")
     page.click("button[type=submit]")
     page.goto(f"{stack.console_url}/review")
-    row = page.locator("#items tr", has_text="qwzx blorp")
+    row = page.locator("#items tr", has_text="blorp order zzyx")
     row.wait_for()
     assert page.locator("#items tr", has_text="real person please").count() == 0
     # The live model and when it was trained (the archive's metadata).
@@ -49,9 +49,9 @@ def test_trainer_labels_a_fallback_message(stack, browser):
     expect(page.locator("#apply")).to_be_enabled()
     page.click("#apply")
     page.wait_for_selector("#status >> text=/Labelled 1/")
-    assert page.locator("#items tr", has_text="qwzx blorp").count() == 0
+    assert page.locator("#items tr", has_text="blorp order zzyx").count() == 0
     expect(page.locator("#apply")).to_be_disabled()  # the next label is chosen anew
 
     written = "".join(p.read_text() for p in (stack.var_dir / "nlu").rglob("*.yml"))
-    assert "- qwzx blorp vrrrp zzyx, im Alex\n" in written
+    assert "- blorp order zzyx maybe, im Alex\n" in written
     assert "Budi Santoso" not in written
