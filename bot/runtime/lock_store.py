@@ -28,7 +28,6 @@ Configured in ``endpoints.yml`` (every option of Rasa's ``redis`` lock store)::
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Optional, Text, Tuple
