@@ -243,9 +243,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         rows after the remembered newest id are exactly the missing ones, as long as the
         remembered newest row is still there (the conversation was not erased since).
         """
-        if self._sql is None:
-            return False, None, None
         known = entry[0]
+        if self._sql is None:  # only whether nothing was stored since
+            newest_id = self._newest_id(session, sender_id)
+            return newest_id is not None and newest_id == known, newest_id, entry[1]
         newest_id, known_kept, rows = None, False, []
         for part, event_id, data in session.connection().exec_driver_sql(
                 self._sql.since, (sender_id, known, sender_id, sender_id, known)):

@@ -161,11 +161,16 @@ def database(request, tmp_path):
             "username": server.user}
 
 
-def test_replicas_taking_turns_in_turn_read_what_the_sql_store_reads(database):
+@pytest.mark.parametrize("plain_sql", [True, False], ids=["plain SQL", "SQLAlchemy queries"])
+def test_replicas_taking_turns_in_turn_read_what_the_sql_store_reads(database, plain_sql):
     """Three cached stores on one database, as behind a round-robin load balancer: each
-    catches up with the others' turns, across a new session too."""
+    catches up with the others' turns, across a new session too; also with SQLAlchemy's
+    queries, which databases other than PostgreSQL and SQLite get."""
     plain = SQLTrackerStore(DOMAIN, **database)
     replicas = [CachedSQLTrackerStore(DOMAIN, **database) for _ in range(3)]
+    if not plain_sql:
+        for replica in replicas:
+            replica._sql = None
     tracker = DialogueStateTracker("ayse", DOMAIN.slots)
     turn(tracker, "hi", "greet", SlotSet("language", "tr"))
     for replica in replicas:
