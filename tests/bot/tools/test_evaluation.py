@@ -162,10 +162,8 @@ def test_held_out_figures_count_in_scope_accuracy_and_off_topic_rate():
     assert set(figures) == {"fi", "all"}
 
 
-def test_cross_validation_scores_every_training_example_with_embeddings_and_lemmas(
-        tmp_path, capsys):
-    from bot.tools.evaluation import cross_validate, print_cross_validation
-
+def _tiny_project(tmp_path):
+    """A config.yml with embeddings and lemmas, and 40 training examples in two languages."""
     (tmp_path / "config.yml").write_text(
         "pipeline:\n"
         "  - name: bot.runtime.nlu.classifier.ShopIntentClassifier\n"
@@ -197,7 +195,15 @@ def test_cross_validation_scores_every_training_example_with_embeddings_and_lemm
         path.write_text('version: "3.1"\nnlu:\n' + "".join(
             f"- intent: {label}\n  examples: |\n" + "".join(f"    - {t}\n" for t in texts)
             for label, texts in content.items()))
-    held = cross_validate(folds=5, config=tmp_path / "config.yml", training_dir=data)
+    return tmp_path / "config.yml", data
+
+
+def test_cross_validation_scores_every_training_example_with_embeddings_and_lemmas(
+        tmp_path, capsys):
+    from bot.tools.evaluation import cross_validate, print_cross_validation
+
+    config, data = _tiny_project(tmp_path)
+    held = cross_validate(folds=5, config=config, training_dir=data)
     assert len(held.examples) == 40 and held.log_probabilities.shape == (40, 4)
     assert all(key in {"return_policy", "shipping_cost"} for key in held.faq_keys)
     best = [held.labels[int(row.argmax())] for row in held.log_probabilities]
@@ -208,7 +214,7 @@ def test_cross_validation_scores_every_training_example_with_embeddings_and_lemm
     assert [held.faq_labels[int(row.argmax())] for row in held.faq_log_probabilities] == \
         held.faq_keys
     # What the settings are chosen on: calibrated temperatures, then one threshold.
-    print_cross_validation(held, tmp_path / "config.yml", 0.6)
+    print_cross_validation(held, config, 0.6)
     printed = capsys.readouterr().out
     assert "## FAQ answers: calibrated temperatures" in printed
     assert "## Calibrated temperatures" in printed
@@ -268,3 +274,28 @@ def test_faq_temperatures_are_calibrated_on_the_faq_questions():
     assert rescored.faq_confidences[0] == pytest.approx(0.7, abs=0.05)
     # Without kept FAQ scores there is nothing to calibrate.
     assert calibrated_faq_temperatures(held_out([[0.1, 0.0, 1.0, 0.2]], ["fi"]), [1.0]) == {}
+
+
+def test_the_embedding_weight_is_chosen_on_held_out_examples_with_calibrated_settings(
+        tmp_path, capsys, monkeypatch):
+    from bot.tools import evaluation
+
+    config, data = _tiny_project(tmp_path)
+    monkeypatch.setattr(evaluation, "TRAINING_DIR", data)
+    weights = []
+    real = evaluation.cross_validate
+
+    def recorded(folds, config, training_dir=data, embedding_weight=None):
+        weights.append(embedding_weight)
+        return real(folds, config, training_dir, embedding_weight)
+
+    monkeypatch.setattr(evaluation, "cross_validate", recorded)
+    evaluation.print_weight_choice([0.0, 2.0], 5, config, 0.6)
+    printed = capsys.readouterr().out
+    # The configured weight (1) is always among those compared: it is the reference.
+    assert sorted(weights) == [0.0, 1.0, 2.0]
+    rows = [line for line in printed.splitlines() if line.startswith("| ")]
+    assert {row.split(" | ")[0] for row in rows[2:]} == {"| 0", "| 1", "| 2"}
+    assert "Chosen: weight" in printed or "No weight and threshold" in printed
+    if "Chosen: weight" in printed:
+        assert "intent temperatures: " in printed and "FAQ temperatures: " in printed
