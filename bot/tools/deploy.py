@@ -18,6 +18,9 @@ from typing import List, Optional
 from bot.handoff.rasa_client import RasaConversationControl
 from bot.settings import PROJECT_ROOT, load_settings
 
+#: How long a server may take to report its model after loading it.
+STATUS_TIMEOUT_SECONDS = 60.0
+
 
 async def roll_out(urls: List[str], token: str, model: Path) -> List[str]:
     """Load ``model`` on each server in turn; the model file each one reports afterwards.
@@ -27,7 +30,8 @@ async def roll_out(urls: List[str], token: str, model: Path) -> List[str]:
     """
     live = []
     for url in urls:
-        control = RasaConversationControl(url, token)
+        # A server that just loaded a model may take a while to answer on a busy machine.
+        control = RasaConversationControl(url, token, timeout=STATUS_TIMEOUT_SECONDS)
         await control.load_model(str(model.resolve()))
         status = await control.status()
         live.append(str(status.get("model_file")))
@@ -45,7 +49,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         or [settings.handoff.rasa_url]
     try:
         live = asyncio.run(roll_out(urls, settings.handoff.rasa_token, model))
-    except (RuntimeError, OSError) as error:
+    except (RuntimeError, OSError, asyncio.TimeoutError) as error:
         print(f"could not deploy: {error} (is every server running, and is RASA_API_TOKEN the"
               " one they were started with?)", file=sys.stderr)
         return 1
