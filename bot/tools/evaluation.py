@@ -18,7 +18,7 @@ import sys
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -214,14 +214,37 @@ def _embeddings(config: Any, texts: Sequence[str]) -> Dict[str, Any]:
     return known
 
 
+def _cells(result: Dict[str, Dict[str, float]], languages: Sequence[str]) -> str:
+    """One table row's cells: in-scope accuracy / off-topic rate / ECE per language and all."""
+    return " | ".join(
+        f"{result[lang]['in_scope_accuracy']:.3f} / {result[lang]['off_topic_rate']:.2f}"
+        f" / {result[lang]['ece']:.3f}" for lang in list(languages) + ["all"])
+
+
+def _keeps_in_scope(result: Dict[str, Dict[str, float]],
+                    reference: Dict[str, Dict[str, float]], languages: Sequence[str]) -> bool:
+    """Whether every language's in-scope accuracy is within MAX_IN_SCOPE_DROP of the
+    reference's."""
+    return all(result[lang]["in_scope_accuracy"] >= reference[lang]["in_scope_accuracy"]
+               - MAX_IN_SCOPE_DROP for lang in languages)
+
+
+def _temperatures(calibrated: Dict[str, Tuple[float, float]],
+                  default: float) -> Tuple[float, Dict[str, float]]:
+    """Calibrated (temperature, ECE) per detected-language group as settings: the temperature
+    for messages without a detected language (``*``; ``default`` when none was calibrated)
+    and the one per language."""
+    return (calibrated.get("*", (default, 0.0))[0],
+            {group: t for group, (t, _) in calibrated.items() if group != "*"})
+
+
 def calibrated_settings(held: HeldOut) -> Dict[str, Any]:
     """The held-out scores with calibrated FAQ temperatures, and the calibrated intent
     temperatures (lowest held-out ECE per detected language) with which the fallback
     threshold is then applied."""
     faq = calibrated_faq_temperatures(held, FAQ_TEMPERATURES)
     if faq:
-        held = with_faq_temperatures(held, faq.get("*", (held.faq_temperature, 0.0))[0],
-                                     {g: t for g, (t, _) in faq.items() if g != "*"})
+        held = with_faq_temperatures(held, *_temperatures(faq, held.faq_temperature))
     intent = calibrated_temperatures(held, INTENT_TEMPERATURES)
     return {"held": held, "faq": {g: t for g, (t, _) in faq.items()},
             "intent": {g: t for g, (t, _) in intent.items()}}
@@ -242,11 +265,13 @@ def print_weight_choice(weights: Sequence[float], folds: int, config: Path,
                     (classifier.get("language_temperatures") or {}).items()}
     threshold = fallback_threshold(config) or 0.0
     results: Dict[float, Dict[str, Any]] = {}
+    reference: Dict[str, Dict[str, float]] = {}
     for weight in sorted(set(weights) | {configured_weight}):
         held = cross_validate(folds, config, embedding_weight=weight)
+        if weight == configured_weight:
+            reference = held_out_figures(held.examples, held_out_predictions(
+                held, temperature, per_language, threshold), faq_threshold)
         settings = calibrated_settings(held)
-        settings["configured"] = held_out_figures(held.examples, held_out_predictions(
-            held, temperature, per_language, threshold), faq_threshold)
         calibrated = settings["held"]
         base = settings["intent"].get("*", temperature)
         temps = {g: t for g, t in settings["intent"].items() if g != "*"}
@@ -255,7 +280,6 @@ def print_weight_choice(weights: Sequence[float], folds: int, config: Path,
                 calibrated, base, temps, fallback), faq_threshold)
             for fallback in FALLBACK_THRESHOLDS}
         results[weight] = settings
-    reference = results[configured_weight]["configured"]
     languages = sorted(lang for lang in reference if lang != "all")
     print(f"\n## Embedding weight (held-out, {folds} folds; reference: config.yml, weight"
           f" {configured_weight:g}, threshold {threshold})\n")
@@ -270,12 +294,9 @@ def print_weight_choice(weights: Sequence[float], folds: int, config: Path,
         for fallback, figures in settings["thresholds"].items():
             if not 0.35 <= fallback <= 0.6:
                 continue
-            print(f"| {weight:g} | {temps} | {fallback} | " + " | ".join(
-                f"{figures[lang]['in_scope_accuracy']:.3f} / {figures[lang]['off_topic_rate']:.2f}"
-                f" / {figures[lang]['ece']:.3f}" for lang in languages + ["all"]) + " |")
+            print(f"| {weight:g} | {temps} | {fallback} | {_cells(figures, languages)} |")
         for fallback, figures in settings["thresholds"].items():
-            if all(figures[lang]["in_scope_accuracy"] >= reference[lang]["in_scope_accuracy"]
-                   - MAX_IN_SCOPE_DROP for lang in languages):
+            if _keeps_in_scope(figures, reference, languages):
                 allowed.append((round(figures["all"]["off_topic_rate"], 4),
                                 -figures["all"]["in_scope_accuracy"], weight, fallback))
     if allowed:
@@ -309,9 +330,7 @@ def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) ->
                                 faq_threshold)
 
     def row(name: str, result: Dict[str, Dict[str, float]]) -> str:
-        return f"| {name} | " + " | ".join(
-            f"{result[lang]['in_scope_accuracy']:.3f} / {result[lang]['off_topic_rate']:.2f}"
-            f" / {result[lang]['ece']:.3f}" for lang in languages + ["all"]) + " |"
+        return f"| {name} | {_cells(result, languages)} |"
 
     current = figures(per_language, threshold)
     print(f"\n## Cross-validation on the training data ({len(held.examples)} examples)\n")
@@ -363,8 +382,7 @@ def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temper
     for group, (t, error) in sorted(calibrated.items()):
         now = temperature if group == "*" else per_language.get(group, temperature)
         print(f"| {group} | {now:g} | {t:g} | {error:.3f} |")
-    temps = {group: t for group, (t, _) in calibrated.items() if group != "*"}
-    base = calibrated.get("*", (temperature, 0.0))[0]
+    base, temps = _temperatures(calibrated, temperature)
 
     def figures(fallback: float) -> Dict[str, Dict[str, float]]:
         return held_out_figures(held.examples,
@@ -377,11 +395,8 @@ def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temper
     allowed = []
     for fallback in thresholds:
         result = figures(fallback)
-        print(f"| {fallback} | " + " | ".join(
-            f"{result[lang]['in_scope_accuracy']:.3f} / {result[lang]['off_topic_rate']:.2f}"
-            f" / {result[lang]['ece']:.3f}" for lang in languages + ["all"]) + " |")
-        if all(result[lang]["in_scope_accuracy"] >= current[lang]["in_scope_accuracy"]
-               - MAX_IN_SCOPE_DROP for lang in languages):
+        print(f"| {fallback} | {_cells(result, languages)} |")
+        if _keeps_in_scope(result, current, languages):
             allowed.append((result["all"]["off_topic_rate"], -fallback, fallback))
     if allowed:
         rate, _, fallback = min(allowed)
@@ -411,8 +426,7 @@ def print_calibrated_faq(held: HeldOut, languages: Sequence[str]) -> HeldOut:
         now = temperature if group == "*" else per_language.get(group, temperature)
         print(f"| {group} | {now:g} | {t:g} | {error:.3f} |")
     settings = {"configured": (temperature, per_language),
-                "calibrated": (calibrated.get("*", (temperature, 0.0))[0],
-                               {g: t for g, (t, _) in calibrated.items() if g != "*"})}
+                "calibrated": _temperatures(calibrated, temperature)}
     print("\n| FAQ temperatures | " + " | ".join(languages + ["all"]) + " |")
     print("|---|" + "---|" * (len(languages) + 1))
     for name, (base, temps) in settings.items():

@@ -445,10 +445,10 @@ def configured_public_setting() -> PublicSetting:
     temperature = float((classifier.get("language_temperatures") or {}).get(
         "en", classifier.get("temperature", 8.0)))
     weight = float(classifier.get("embedding_weight", 0.0))
+    threshold = fallback_threshold() or 0.0
     return PublicSetting(f"config.yml (weight {weight:g}, English temperature {temperature:g},"
-                         f" threshold {fallback_threshold() or 0.0:g})",
-                         str(classifier.get("encoder", MINILM)), temperature,
-                         fallback_threshold() or 0.0, weight)
+                         f" threshold {threshold:g})",
+                         str(classifier.get("encoder", MINILM)), temperature, threshold, weight)
 
 
 def print_public(settings: Sequence[PublicSetting]) -> None:
