@@ -23,6 +23,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.runtime.nlu.embedding_store import training_vectors
 from bot.runtime.nlu.language_detector import example_language
 from bot.text.classifier_model import TextClassifierModel, TextModelConfig
 
@@ -125,9 +126,9 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
         if len(set(labels)) < 2:
             logger.warning("ShopIntentClassifier needs two or more intents; not trained.")
             return self._resource
-        self._model = TextClassifierModel(
-            TextModelConfig.from_component(self._config)).fit(texts, labels,
-                                                               languages=languages)
+        model = TextClassifierModel(TextModelConfig.from_component(self._config))
+        self._model = model.fit(texts, labels, training_vectors(model, texts),
+                                languages=languages)
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _MODEL_FILE).write_bytes(pickle.dumps(self._model))
         return self._resource

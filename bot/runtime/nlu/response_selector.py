@@ -32,6 +32,7 @@ from bot.runtime.nlu.classifier import (
     message_embedding,
     message_language,
 )
+from bot.runtime.nlu.embedding_store import training_vectors
 from bot.runtime.nlu.language_detector import example_language
 from bot.text.classifier_model import TextClassifierModel, TextModelConfig
 
@@ -105,9 +106,9 @@ class ShopResponseSelector(GraphComponent):
             logger.warning(f"ShopResponseSelector needs two or more '{self.retrieval_intent}'"
                            " answers with examples; not trained.")
             return self._resource
-        self._model = TextClassifierModel(
-            TextModelConfig.from_component(self._config)).fit(texts, labels,
-                                                               languages=languages)
+        model = TextClassifierModel(TextModelConfig.from_component(self._config))
+        self._model = model.fit(texts, labels, training_vectors(model, texts),
+                                languages=languages)
         self._responses = {name: list(variations)
                            for name, variations in training_data.responses.items()
                            if name in {utter_action(label) for label in set(labels)}}

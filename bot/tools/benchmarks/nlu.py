@@ -25,20 +25,34 @@ class Trained:
     seconds: float
 
 
-def rasa_env() -> Dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
+def rasa_env(cache: Optional[Path] = None) -> Dict[str, str]:
+    """The environment of a `rasa` command; ``cache``: its training cache directory (Rasa's
+    own and the stored embeddings), by default the project's."""
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
+           "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
+    if cache is not None:
+        env["RASA_CACHE_DIRECTORY"] = str(cache)
+    return env
 
 
-def train_nlu(config: Path, nlu_files: Sequence[Path], out_dir: Path, name: str) -> Trained:
-    """Run `rasa train nlu` and time it (wall clock, including start-up)."""
+def cold_cache(out_dir: Path, name: str) -> Path:
+    """A training cache directory of its own for one timed training: nothing computed by an
+    earlier training is reused, so the time is that of a first training."""
+    return out_dir / f"{name}.cache"
+
+
+def train_nlu(config: Path, nlu_files: Sequence[Path], out_dir: Path, name: str,
+              cache: Optional[Path] = None) -> Trained:
+    """Run `rasa train nlu` and time it (wall clock, including start-up), with a cache of its
+    own unless ``cache`` is given."""
     rasa = str(Path(sys.executable).parent / "rasa")
     command = [rasa, "train", "nlu", "--config", str(config), "--out", str(out_dir),
                "--fixed-model-name", name]
     for path in nlu_files:
         command += ["--nlu", str(path)]
     started = time.perf_counter()
-    subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(), check=True,
+    subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(cache or cold_cache(out_dir, name)),
+                   check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return Trained(out_dir / f"{name}.tar.gz", time.perf_counter() - started)
 
@@ -85,15 +99,16 @@ def subsampled_data(work: Path, per_block: int) -> Path:
 
 
 def train_full(config: Path, out_dir: Path, name: str, data: Optional[Path] = None) -> Trained:
-    """Run `rasa train` (NLU and dialogue) on the project's data and domain."""
+    """Run `rasa train` (NLU and dialogue) on the project's data and domain, with a cache of
+    its own."""
     rasa = str(Path(sys.executable).parent / "rasa")
     started = time.perf_counter()
     root = data or PROJECT_ROOT / "data"
     subprocess.run([rasa, "train", "--config", str(config), "--domain", "domain.yml", "--data",
                     *[str(root / part) for part in TRAINING_PARTS], "--out", str(out_dir),
                     "--fixed-model-name", name, "--force"],
-                   cwd=PROJECT_ROOT, env=rasa_env(), check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+                   cwd=PROJECT_ROOT, env=rasa_env(cold_cache(out_dir, name)), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return Trained(out_dir / f"{name}.tar.gz", time.perf_counter() - started)
 
 
@@ -141,13 +156,14 @@ def earlier_model(models_from: Optional[Path], name: str, data: str) -> Optional
 def train_and_test(config: Path, train: Sequence[Tuple[str, str]],
                    tests: Dict[str, Sequence[Tuple[str, str]]], name: str,
                    work: Path, models_from: Optional[Path] = None,
-                   ) -> Tuple[Trained, Dict[str, float]]:
+                   cache: Optional[Path] = None) -> Tuple[Trained, Dict[str, float]]:
     """Train on ``train`` (or reuse a model from ``models_from``) and report accuracy on each
-    named test set."""
+    named test set; ``cache``: the training cache to use (by default a new one)."""
     text = to_rasa_yaml(train)
     data = work / f"{name}.yml"
     data.write_text(text, encoding="utf-8")
-    trained = earlier_model(models_from, name, text) or train_nlu(config, [data], work, name)
+    trained = earlier_model(models_from, name, text) or train_nlu(config, [data], work, name,
+                                                                  cache)
     scores = {}
     for label, pairs in tests.items():
         results = predict(trained.model, [t for t, _ in pairs])
