@@ -90,4 +90,4 @@ lint: setup
 	$(VENV)/bin/ruff check bot actions tests
 
 clean:
-	rm -rf models results .pytest_cache
+	rm -rf models results .pytest_cache .rasa
