@@ -521,6 +521,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             PublicSetting("MiniLM alone, temperature 6, threshold 0.45 (when the off-topic"
                           " work began)", MINILM, 6.0, 0.45),
             PublicSetting("MiniLM+E5, weight 1, temperature 6, threshold 0.5", pair, 6.0, 0.5),
+            PublicSetting("MiniLM+E5, weight 1.5, temperature 5.25, threshold 0.5", pair, 5.25,
+                          0.5, 1.5),
             PublicSetting("MiniLM+E5, weight 2, temperature 5, threshold 0.45", pair, 5.0,
                           0.45, 2.0)])
         return 0
