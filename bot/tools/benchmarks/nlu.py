@@ -28,10 +28,12 @@ class Trained:
 def rasa_env(cache: Optional[Path] = None) -> Dict[str, str]:
     """The environment of a `rasa` command; ``cache``: its training cache directory (Rasa's
     own and the stored embeddings), by default the project's."""
+    from rasa.engine.caching import CACHE_LOCATION_ENV
+
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
            "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "PYTHONWARNINGS": "ignore"}
     if cache is not None:
-        env["RASA_CACHE_DIRECTORY"] = str(cache)
+        env[CACHE_LOCATION_ENV] = str(cache)
     return env
 
 
@@ -52,8 +54,7 @@ def train_nlu(config: Path, nlu_files: Sequence[Path], out_dir: Path, name: str,
         command += ["--nlu", str(path)]
     started = time.perf_counter()
     subprocess.run(command, cwd=PROJECT_ROOT, env=rasa_env(cache or cold_cache(out_dir, name)),
-                   check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return Trained(out_dir / f"{name}.tar.gz", time.perf_counter() - started)
 
 
