@@ -14,6 +14,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.chitchat import ActionGreet
 from actions.common import channel, customer_id, language, latest_entity, services
 from actions.replies import not_understood, response_in_language
 from bot.surveys import (
@@ -25,6 +26,7 @@ from bot.surveys import (
     intents_of,
     may_ask,
     nps_due,
+    opens_session,
     parse_score,
     shopper_key,
 )
@@ -90,6 +92,13 @@ class ActionGoodbye(ClosingAction):
 
     def name(self) -> Text:
         return "action_goodbye"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        # "moikka", "hei hei": hello and goodbye in one word; the first message is a hello.
+        if opens_session(tracker.events):
+            return await ActionGreet().run(dispatcher, tracker, domain)
+        return await super().run(dispatcher, tracker, domain)
 
 
 class ActionThank(ClosingAction):

@@ -12,6 +12,7 @@ from bot.surveys.policy import (
     intents_of,
     may_ask,
     nps_due,
+    opens_session,
     parse_score,
     shopper_key,
     survey_asked,
@@ -21,5 +22,6 @@ from bot.surveys.store import SURVEY_SCHEMA, SQLSurveys, SurveyStore
 __all__ = [
     "KINDS", "SOURCES", "SURVEY_SCHEMA", "SQLSurveys", "SurveyPrefs", "SurveyResponse",
     "SurveyStore", "bot_resolved", "current_session", "faq_keys_of", "human_took_part",
-    "intents_of", "may_ask", "nps_due", "parse_score", "shopper_key", "survey_asked",
+    "intents_of", "may_ask", "nps_due", "opens_session", "parse_score", "shopper_key",
+    "survey_asked",
 ]

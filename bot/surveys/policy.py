@@ -36,6 +36,12 @@ def current_session(events: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return list(events)
 
 
+def opens_session(events: Sequence[Dict[str, Any]]) -> bool:
+    """True when the latest user message is the first of its session: a "bye" there is a
+    greeting (in Finnish and Norwegian the same words say both)."""
+    return sum(1 for event in current_session(events) if event.get("event") == "user") <= 1
+
+
 def _utter_action(event: Dict[str, Any]) -> str:
     return str((event.get("metadata") or {}).get("utter_action") or "")
 

@@ -48,6 +48,19 @@ async def test_small_talk_alone_is_not_rated(services):
     assert responses(dispatcher) == ["utter_goodbye"]
 
 
+async def test_a_goodbye_word_opening_the_conversation_is_answered_as_a_greeting(services):
+    # Finnish "moikka" and Norwegian "hei hei" say both; first in a session they say hello.
+    first = CollectingDispatcher()
+    await ActionGoodbye().run(first, tracker(text="moikka", intent="goodbye", events=[
+        {"event": "session_started", "timestamp": 0.5}]), {})
+    assert responses(first) == ["utter_greet"]
+    later = CollectingDispatcher()
+    await ActionGoodbye().run(later, tracker(text="moikka", intent="goodbye", events=[
+        {"event": "session_started", "timestamp": 0.5}, user_event("hei", "greet"),
+        bot_event("Hei!")]), {})
+    assert responses(later) == ["utter_goodbye"]
+
+
 async def test_rating_is_stored_with_what_the_conversation_was_about(services):
     dispatcher = CollectingDispatcher()
     events = await ActionStoreCsat().run(dispatcher, rating({"survey_source": "bot",

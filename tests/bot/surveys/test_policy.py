@@ -9,6 +9,7 @@ from bot.surveys import (
     intents_of,
     may_ask,
     nps_due,
+    opens_session,
     parse_score,
     shopper_key,
 )
@@ -77,3 +78,11 @@ def test_scores_and_shoppers():
     assert parse_score("10", "nps") == 10 and parse_score("ten", "nps") is None
     assert shopper_key("C7", "abc") == "customer:C7"
     assert shopper_key(None, "abc") == "conversation:abc"
+
+
+def test_only_the_first_user_message_of_a_session_opens_it():
+    started = {"event": "session_started"}
+    assert opens_session([started, user("goodbye")])
+    assert not opens_session([started, user("greet"), user("goodbye")])
+    # A new session after an earlier one starts the count again.
+    assert opens_session([started, user("greet"), user("goodbye"), started, user("goodbye")])
