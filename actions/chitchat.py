@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import channel, customer_id, language, services
-from actions.replies import not_understood
+from actions.common import channel, language, services
+from actions.replies import greet, not_understood
 
 
 class ActionGreet(Action):
@@ -21,25 +21,7 @@ class ActionGreet(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        if greeted_before(tracker.events):  # "hello??", "anyone there": no second introduction
-            dispatcher.utter_message(response="utter_greet_again")
-            return []
-        customer = services().orders.customer(customer_id(tracker))
-        if customer:
-            dispatcher.utter_message(response="utter_greet_name", first_name=customer.first_name)
-            return [SlotSet("customer_id", customer.customer_id)]
-        dispatcher.utter_message(response="utter_greet")
-        return []
-
-
-def greeted_before(events: List[Dict[str, Any]]) -> bool:
-    """True when the bot has already greeted in this session."""
-    for event in reversed(events):
-        if event.get("event") == "session_started":
-            return False
-        if event.get("event") == "action" and event.get("name") == "action_greet":
-            return True
-    return False
+        return greet(dispatcher, tracker)
 
 
 class ActionNotUnderstood(Action):

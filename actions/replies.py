@@ -1,5 +1,6 @@
-"""Replies more than one action gives: the handoff announcement, "not understood", and a
-response in a language the conversation has not switched to yet. No action classes here."""
+"""Replies more than one action gives: the greeting, the handoff announcement, "not
+understood", and a response in a language the conversation has not switched to yet. No action
+classes here."""
 
 from __future__ import annotations
 
@@ -23,6 +24,31 @@ from actions.common import (
 from bot.handoff import Ticket, next_opening
 from bot.handoff.tickets import PersonRequest, request_person, wait_minutes
 from bot.text.language import requested_language
+
+
+def greet(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """Greet a verified customer by name, everyone else politely; a second greeting in the
+    session ("hello??", "anyone there") gets no second introduction."""
+    if greeted_before(tracker.events):
+        dispatcher.utter_message(response="utter_greet_again")
+        return []
+    customer = services().orders.customer(customer_id(tracker))
+    if customer:
+        dispatcher.utter_message(response="utter_greet_name", first_name=customer.first_name)
+        return [SlotSet("customer_id", customer.customer_id)]
+    dispatcher.utter_message(response="utter_greet")
+    return []
+
+
+def greeted_before(events: List[Dict[str, Any]]) -> bool:
+    """True when the bot has already greeted in this session."""
+    for event in reversed(events):
+        if event.get("event") == "session_started":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_greet":
+            return True
+    return False
+
 
 #: What a shopper said that the bot did not understand.
 NOT_UNDERSTOOD = {"nlu_fallback", "out_of_scope"}

@@ -14,9 +14,8 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.chitchat import ActionGreet
 from actions.common import channel, customer_id, language, latest_entity, services
-from actions.replies import not_understood, response_in_language
+from actions.replies import greet, not_understood, response_in_language
 from bot.surveys import (
     SurveyResponse,
     bot_resolved,
@@ -97,7 +96,7 @@ class ActionGoodbye(ClosingAction):
                   domain: DomainDict) -> List[EventType]:
         # "moikka", "hei hei": hello and goodbye in one word; the first message is a hello.
         if opens_session(tracker.events):
-            return await ActionGreet().run(dispatcher, tracker, domain)
+            return greet(dispatcher, tracker)
         return await super().run(dispatcher, tracker, domain)
 
 
