@@ -23,6 +23,7 @@ from actions.common import (
 )
 from bot.handoff import Ticket, next_opening
 from bot.handoff.tickets import PersonRequest, request_person, wait_minutes
+from bot.surveys import current_session
 from bot.text.language import requested_language
 
 
@@ -41,11 +42,15 @@ def greet(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]
 
 
 def greeted_before(events: List[Dict[str, Any]]) -> bool:
-    """True when the bot has already greeted in this session."""
-    for event in reversed(events):
-        if event.get("event") == "session_started":
-            return False
-        if event.get("event") == "action" and event.get("name") == "action_greet":
+    """True when the bot has already greeted in this session: with the greeting action, or with
+    the goodbye action answering the session's first message ("moikka" opening a chat)."""
+    users = 0
+    for event in current_session(events):
+        if event.get("event") == "user":
+            users += 1
+        elif event.get("event") == "action" and (
+                event.get("name") == "action_greet"
+                or (event.get("name") == "action_goodbye" and users == 1)):
             return True
     return False
 

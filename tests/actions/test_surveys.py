@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.chitchat import ActionGreet
 from actions.handoff import ActionHandoff
 from actions.surveys import (
     ActionAskCsat,
@@ -59,6 +60,12 @@ async def test_a_goodbye_word_opening_the_conversation_is_answered_as_a_greeting
         {"event": "session_started", "timestamp": 0.5}, user_event("hei", "greet"),
         bot_event("Hei!")]), {})
     assert responses(later) == ["utter_goodbye"]
+    # The opening "moikka" was the greeting: a "hei??" after it gets no second introduction.
+    again = CollectingDispatcher()
+    await ActionGreet().run(again, tracker(text="hei??", events=[
+        {"event": "session_started", "timestamp": 0.5}, user_event("moikka", "goodbye"),
+        {"event": "action", "name": "action_goodbye"}, bot_event("Hei!")]), {})
+    assert responses(again) == ["utter_greet_again"]
 
 
 async def test_rating_is_stored_with_what_the_conversation_was_about(services):
