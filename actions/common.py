@@ -22,8 +22,8 @@ from bot.shop.customer_tokens import customer_from_metadata
 #: Slots that belong to one task and are cleared when a new task starts.
 TASK_SLOTS = (
     "new_address", "address_confirmed", "cancel_confirmed", "change_request", "change_confirmed",
-    "change_hint", "return_reason", "payment_method", "payment_details", "payment_problem",
-    "unmatched_email",
+    "change_hint", "return_reason", "return_confirmed", "payment_method", "payment_details",
+    "payment_problem", "unmatched_email",
 )
 
 

@@ -12,6 +12,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     customer_id,
     entity_order_number,
+    language,
     latest_entity,
     money,
     reset_task_slots,
@@ -29,12 +30,14 @@ from actions.order_forms import (
     offer_handoff,
     shop_unavailable,
 )
+from bot.i18n import country_name
 from bot.shop import (
     Decision,
     Order,
     OrderState,
     ShopError,
     ShopUnavailable,
+    address_example,
     normalise_email,
     parse_address,
 )
@@ -73,7 +76,8 @@ class ActionBeginTask(Action):
             events.append(SlotSet("email", email))
         customer = customer_id(tracker)
         events.append(SlotSet("customer_id", customer))
-        if tracker.get_slot("handoff_reason") == SHOP_UNAVAILABLE:  # a new try, a new answer
+        if tracker.get_slot("handoff_reason") in (SHOP_UNAVAILABLE, ADDRESS_UNREADABLE):
+            # a new try, a new answer
             events += [SlotSet("offered_handoff", False), SlotSet("handoff_reason", None)]
         if intent == "change_order":
             events += change_from_first_message(tracker, number or known)
@@ -207,8 +211,28 @@ class ActionRefundStatus(OrderTaskAction):
 # -- address ------------------------------------------------------------------------------------
 
 
+#: The handoff reason when the shopper's answers could not be read as an address.
+ADDRESS_UNREADABLE = "address_unreadable"
+#: Answers that are not an address before the form gives up and offers a person.
+ADDRESS_TRIES = 3
+
+
+def address_failures(tracker: Tracker) -> int:
+    """How many answers the address form has not been able to read since it last started."""
+    failures = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == "address_form":
+            break
+        utter = str((event.get("metadata") or {}).get("utter_action") or "")
+        if event.get("event") == "bot" and utter.startswith("utter_invalid_address_"):
+            failures += 1
+    return failures
+
+
 class ValidateAddressForm(OrderFormValidation):
-    """Verification, then a valid new address (postcode per country), then confirmation."""
+    """Verification, then a valid new address (postcode per country), then confirmation. After
+    three answers that are not an address in the order's country, the form ends and a person is
+    offered: the shopper is not asked the same question forever."""
 
     task_slots = ("new_address", "address_confirmed")
 
@@ -218,6 +242,12 @@ class ValidateAddressForm(OrderFormValidation):
     def decision(self, order: Order) -> Decision:
         return services().orders.address_change(order)
 
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("handoff_reason") == ADDRESS_UNREADABLE:
+            return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
     def validate_new_address(self, value: Any, dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         order = verified_order(tracker)
@@ -225,15 +255,37 @@ class ValidateAddressForm(OrderFormValidation):
             return {"new_address": None}
         current = order.shipping_address
         address, problems = parse_address(str(value or ""), current.name, current.country)
-        if address is None:
-            dispatcher.utter_message(response=f"utter_invalid_address_{problems[0].field}",
-                                     country=current.country)
-            return {"new_address": None}
-        return {"new_address": address.one_line()}
+        if address is not None:
+            return {"new_address": address.one_line()}
+        country = country_name(current.country, language(tracker))
+        if address_failures(tracker) + 1 >= ADDRESS_TRIES:
+            dispatcher.utter_message(response="utter_address_gave_up", country=country,
+                                     order_id=order.order_id)
+            offer = offer_handoff(dispatcher, ADDRESS_UNREADABLE)
+            return {"new_address": None, **{event["name"]: event["value"] for event in offer}}
+        dispatcher.utter_message(response=f"utter_invalid_address_{problems[0].field}",
+                                 country=country, example=address_example(current.country))
+        return {"new_address": None}
 
     def validate_address_confirmed(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         return {"address_confirmed": bool(value)}
+
+
+class ActionAskNewAddress(Action):
+    """Ask for the new address with an example written the way the order's country writes
+    addresses."""
+
+    def name(self) -> Text:
+        return "action_ask_new_address"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        order = verified_order(tracker)
+        country = order.shipping_address.country if order is not None else ""
+        dispatcher.utter_message(response="utter_ask_new_address",
+                                 example=address_example(country))
+        return []
 
 
 class ActionAskAddressConfirmed(Action):
@@ -260,6 +312,13 @@ class ActionSaveAddress(OrderTaskAction):
 
     def decision(self, order: Order) -> Decision:
         return services().orders.address_change(order)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        if tracker.get_slot("handoff_reason") == ADDRESS_UNREADABLE:
+            # The form has just said so and offered a person.
+            return [SlotSet("new_address", None), SlotSet("address_confirmed", None)]
+        return await super().run(dispatcher, tracker, domain)
 
     def refuse(self, dispatcher: CollectingDispatcher, tracker: Tracker, order: Order,
                decision: Decision) -> List[EventType]:
@@ -510,7 +569,10 @@ class ActionChangeOrder(OrderTaskAction):
 
 
 class ValidateReturnForm(OrderFormValidation):
-    task_slots = ("return_reason",)
+    """Verification, the shop's return rules, the reason, then a yes before anything is
+    registered: a reason misread from a question is read back, not acted on."""
+
+    task_slots = ("return_reason", "return_confirmed")
 
     def name(self) -> Text:
         return "validate_return_form"
@@ -522,6 +584,26 @@ class ValidateReturnForm(OrderFormValidation):
                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = " ".join(str(value or "").split())[:300]
         return {"return_reason": text or None}
+
+
+class ActionAskReturnConfirmed(Action):
+    """Read the return back (order, items, reason) before registering it."""
+
+    def name(self) -> Text:
+        return "action_ask_return_confirmed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        try:
+            order = verified_order(tracker)
+        except ShopUnavailable:
+            return stop_asking(dispatcher)
+        if order is None:
+            return []
+        dispatcher.utter_message(response="utter_confirm_return", order_id=order.order_id,
+                                 items=order.describe_items(),
+                                 reason=tracker.get_slot("return_reason") or "-")
+        return []
 
 
 class ActionCreateReturn(OrderTaskAction):
@@ -553,14 +635,18 @@ class ActionCreateReturn(OrderTaskAction):
     async def act(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   order: Order) -> List[EventType]:
         reason: Optional[str] = tracker.get_slot("return_reason")
+        done = [SlotSet("return_reason", None), SlotSet("return_confirmed", None)]
+        if not tracker.get_slot("return_confirmed"):
+            dispatcher.utter_message(response="utter_return_kept", order_id=order.order_id)
+            return done
         try:
             request = services().orders.start_return(order, reason or "not given")
         except ShopUnavailable:
-            return shop_unavailable(dispatcher)
+            return done + shop_unavailable(dispatcher)
         except ShopError:
             dispatcher.utter_message(response="utter_order_changed_meanwhile")
-            return []
+            return done
         dispatcher.utter_message(response="utter_return_created", order_id=order.order_id,
                                  reference=request.reference,
                                  days=services().orders.policy.refund_business_days)
-        return [SlotSet("return_reason", None)]
+        return done

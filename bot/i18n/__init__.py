@@ -41,6 +41,17 @@ def language_or_default(language: Optional[str]) -> str:
     return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
+def country_name(code: str, language: Optional[str]) -> str:
+    """A country's name in the language (CLDR, through Babel); the code itself when unknown."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        names = Locale.parse(language_or_default(language)).territories
+    except (UnknownLocaleError, ValueError):
+        return code
+    return str(names.get((code or "").upper(), code))
+
+
 def status_name(status: str, language: Optional[str]) -> str:
     """An order state as shoppers read it in their language."""
     return _STATUS[language_or_default(language)].get(status, status)

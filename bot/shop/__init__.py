@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Optional
 
 from bot.settings import Settings
-from bot.shop.address import AddressProblem, parse_address
+from bot.shop.address import AddressProblem, address_example, parse_address
 from bot.shop.backend import ShopBackend
 from bot.shop.catalogue import Catalogue, ProductMatcher, ProductMention
 from bot.shop.http_shop import HttpShop
@@ -38,9 +38,10 @@ __all__ = [
     "OrderLine", "OrderNotFound", "OrderNumberFormat", "OrderService", "OrderState",
     "OrderVerifier", "Product", "ProductMatcher", "ProductMention", "Refund", "ReturnRequest",
     "SQLiteShop", "ShopBackend", "ShopError", "ShopPolicy", "ShopUnavailable", "Verification",
-    "build_catalogue", "build_order_service", "build_shop", "current_order_number_format",
-    "normalise_email", "normalise_order_number", "order_number_format", "parse_address",
-    "shop_call_timeout", "still_verified", "use_order_number_format",
+    "address_example", "build_catalogue", "build_order_service", "build_shop",
+    "current_order_number_format", "normalise_email", "normalise_order_number",
+    "order_number_format", "parse_address", "shop_call_timeout", "still_verified",
+    "use_order_number_format",
 ]
 
 

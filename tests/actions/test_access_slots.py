@@ -20,8 +20,8 @@ from tests.dialogue_model import load_domain
 #: an action before anything is done with it. Every other slot is set by actions only.
 SHOPPER_ANSWERS = {
     "order_number", "email", "new_address", "address_confirmed", "cancel_confirmed",
-    "change_request", "change_confirmed", "return_reason", "product", "payment_method",
-    "payment_details", "survey_comment", "followup_email",
+    "change_request", "change_confirmed", "return_reason", "return_confirmed", "product",
+    "payment_method", "payment_details", "survey_comment", "followup_email",
 }
 #: Slots whose value lets the shopper see or change an order, or stands for who they are.
 ACCESS = {"verified_order": "10023", "verified_at": 9_999_999_999, "customer_id": "C-1001",

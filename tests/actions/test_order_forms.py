@@ -6,8 +6,10 @@ import time
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.orders import (
+    ActionAskNewAddress,
     ActionBeginTask,
     ActionOrderStatus,
+    ActionSaveAddress,
     ValidateAddressForm,
     ValidateCancelForm,
     ValidateOrderStatusForm,
@@ -123,6 +125,50 @@ async def test_new_address_is_validated_for_the_orders_country(services):
     assert responses(dispatcher) == ["utter_invalid_address_postcode"]
     ok = form.validate_new_address("aleksanterinkatu 5, 00170 helsinki", dispatcher, slots, {})
     assert ok == {"new_address": "aleksanterinkatu 5, 00170 Helsinki, FI"}
+    # The shopper is told the order's country by name, in the conversation's language.
+    said = CollectingDispatcher()
+    form.validate_new_address("Thorvald Meyers gate 45B, 0555 Oslo", said,
+                              tracker({**verified("10022"), "language": "nb"}), {})
+    assert said.messages[0]["country"] == "Finland"
+
+
+def unreadable(text):
+    return {"event": "bot", "text": text, "timestamp": 2.0,
+            "metadata": {"utter_action": "utter_invalid_address_postcode"}}
+
+
+async def test_the_address_form_gives_up_after_three_unreadable_answers(services):
+    form = ValidateAddressForm()
+    started = [{"event": "active_loop", "name": "address_form", "timestamp": 1.0}]
+    second = CollectingDispatcher()
+    assert form.validate_new_address("yes thats correct", second, tracker(
+        {**verified("10022")}, events=started + [unreadable("...")]), {}) == {"new_address": None}
+    assert responses(second) == ["utter_invalid_address_postcode"]
+    assert second.messages[0]["example"] == "Mannerheimintie 5 A 12, 00100 Helsinki"
+    third = CollectingDispatcher()
+    result = form.validate_new_address("thanks, bye", third, tracker(
+        {**verified("10022")}, events=started + [unreadable("..."), unreadable("...")]), {})
+    assert responses(third) == ["utter_address_gave_up", "utter_offer_handoff"]
+    assert result == {"new_address": None, "offered_handoff": True,
+                      "handoff_reason": "address_unreadable"}
+    # The form asks nothing more; the save action adds nothing to the offer of a person.
+    given_up = tracker({**verified("10022"), "order_number": "10022", **result})
+    assert await form.required_slots([], CollectingDispatcher(), given_up, {}) == []
+    quiet = CollectingDispatcher()
+    await ActionSaveAddress().run(quiet, given_up, {})
+    assert responses(quiet) == []
+    # A form started again counts again.
+    again = CollectingDispatcher()
+    form.validate_new_address("thanks, bye", again, tracker({**verified("10022")}, events=[
+        unreadable("..."), unreadable("...")] + started), {})
+    assert responses(again) == ["utter_invalid_address_postcode"]
+
+
+async def test_the_address_is_asked_with_an_example_of_the_orders_country(services):
+    dispatcher = CollectingDispatcher()
+    await ActionAskNewAddress().run(dispatcher, tracker({**verified("10029")}), {})
+    assert responses(dispatcher) == ["utter_ask_new_address"]
+    assert dispatcher.messages[0]["example"] == "Bağdat Caddesi 140, 34728 İstanbul"
 
 
 async def test_begin_task_keeps_a_verified_order_only_for_the_same_number(services):

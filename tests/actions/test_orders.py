@@ -105,9 +105,28 @@ async def test_packed_order_cannot_be_changed(services, shop):
 async def test_return_inside_the_window_gets_a_reference(services, shop):
     dispatcher = CollectingDispatcher()
     await ActionCreateReturn().run(dispatcher, tracker({**verified("10024"),
-                                                        "return_reason": "too small"}), {})
+                                                        "return_reason": "too small",
+                                                        "return_confirmed": True}), {})
     assert dispatcher.messages[0]["reference"].startswith("RMA-")
     assert shop.get_order("10024").returns[0].reason == "too small"
+
+
+async def test_a_return_is_read_back_and_registered_only_after_yes(services, shop):
+    from actions.orders import ActionAskReturnConfirmed
+
+    # A question taken for the reason is read back, so that the shopper can say no.
+    slots = {**verified("10024"), "return_reason": "do you have a store in London?"}
+    asked = CollectingDispatcher()
+    await ActionAskReturnConfirmed().run(asked, tracker(slots), {})
+    assert responses(asked) == ["utter_confirm_return"]
+    assert asked.messages[0]["reason"] == "do you have a store in London?"
+    assert "Hiking boots" in asked.messages[0]["items"]
+    declined = CollectingDispatcher()
+    events = await ActionCreateReturn().run(declined, tracker({**slots,
+                                                              "return_confirmed": False}), {})
+    assert responses(declined) == ["utter_return_kept"]
+    assert shop.get_order("10024").returns == ()
+    assert slot_events(events) == {"return_reason": None, "return_confirmed": None}
 
 
 async def test_return_outside_the_window_is_refused_with_the_dates(services, shop):

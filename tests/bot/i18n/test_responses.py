@@ -1,6 +1,6 @@
 from datetime import date
 
-from bot.i18n import LANGUAGES, format_date, format_money, status_name
+from bot.i18n import LANGUAGES, country_name, format_date, format_money, status_name
 from bot.i18n.responses import load_catalog, problems, render_responses
 from bot.settings import PROJECT_ROOT
 from bot.tools.domain_export import generated_files
@@ -72,3 +72,11 @@ def test_button_payloads_reach_the_shopper_as_written_without_interpolation_erro
     assert errors == []
     interpolate({"payload": '/csat{"rating":"5"}'}, {})  # as written before: an error
     assert errors == ["interpolator.interpolate.text"]
+
+
+def test_countries_are_named_in_the_conversations_language():
+    assert [country_name("FI", language) for language in ("en", "fi", "nb", "tr")] == \
+        ["Finland", "Suomi", "Finland", "Finlandiya"]
+    assert country_name("UA", "uk") == "Україна"
+    assert country_name("XX", "en") == "XX"  # unknown: the code itself
+    assert country_name("NO", "klingon") == "Norway"  # unknown language: English
