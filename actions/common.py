@@ -107,9 +107,28 @@ def verified_order(tracker: Tracker) -> Optional[Order]:
     return services().orders.shop.get_order(order_id)
 
 
+#: Intents of messages the bot did not understand.
+NOT_UNDERSTOOD_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
+
+
 def entity_order_number(tracker: Tracker) -> Optional[str]:
     """An order number the shopper typed in the latest message."""
     return normalise_order_number(latest_entity(tracker, "order_number"))
+
+
+def unclear_entity(tracker: Tracker, entity: str) -> Optional[str]:
+    """The last value of an entity in the shopper's previous message, when the bot did not
+    understand that message: "10033, and no automated rubbish" fell back, so the number in
+    it is not asked again when the next message says what the shopper wants."""
+    users = [event for event in tracker.events if event.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    previous = users[-2].get("parse_data") or {}
+    if (previous.get("intent") or {}).get("name") not in NOT_UNDERSTOOD_INTENTS:
+        return None
+    values = [item.get("value") for item in previous.get("entities") or []
+              if item.get("entity") == entity and item.get("value")]
+    return str(values[-1]) if values else None
 
 
 def reset_task_slots() -> List[Dict[str, Any]]:

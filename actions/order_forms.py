@@ -25,8 +25,12 @@ from actions.common import (
     verifier,
 )
 from bot.shop import Decision, Order, ShopUnavailable, normalise_email, normalise_order_number
+from bot.text.yes_no import starts_with_no
 
 VERIFICATION_SLOTS = ("order_number", "email")
+#: The yes/no questions before a task changes an order.
+CONFIRMATION_SLOTS = ("address_confirmed", "cancel_confirmed", "change_confirmed",
+                      "return_confirmed")
 #: The handoff reason (and ticket reason) when the shop's system does not answer.
 SHOP_UNAVAILABLE = "shop_unavailable"
 
@@ -132,6 +136,33 @@ class OrderFormValidation(FormValidationAction, ABC):
         text = (tracker.latest_message or {}).get("text") or ""
         words = [word for word in text.split() if "@" in word]
         return {"email": words[0]} if words else {}
+
+    def declined(self, slot: Text, tracker: Tracker) -> Dict[Text, Any]:
+        """A "no" the classifier did not take for one ("hmm wait, no, don't cancel it") where
+        the form asked ``slot``: the task is declined, never done (see bot/text/yes_no.py)."""
+        if tracker.get_slot("requested_slot") != slot or slot not in CONFIRMATION_SLOTS:
+            return {}
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        if intent in ("affirm", "deny"):  # the slot's own mappings read it
+            return {}
+        text = (tracker.latest_message or {}).get("text") or ""
+        return {slot: False} if starts_with_no(text) else {}
+
+    async def extract_address_confirmed(self, dispatcher: CollectingDispatcher,
+                                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.declined("address_confirmed", tracker)
+
+    async def extract_cancel_confirmed(self, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.declined("cancel_confirmed", tracker)
+
+    async def extract_change_confirmed(self, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.declined("change_confirmed", tracker)
+
+    async def extract_return_confirmed(self, dispatcher: CollectingDispatcher,
+                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return self.declined("return_confirmed", tracker)
 
     def validate_email(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: DomainDict) -> Dict[Text, Any]:

@@ -18,6 +18,7 @@ from actions.common import (
     reset_task_slots,
     services,
     status_text,
+    unclear_entity,
     verified_order,
     verified_order_id,
     when,
@@ -39,6 +40,7 @@ from bot.shop import (
     ShopUnavailable,
     address_example,
     normalise_email,
+    normalise_order_number,
     parse_address,
 )
 from bot.shop.changes import LineChange, parse_line_change
@@ -60,8 +62,10 @@ class ActionBeginTask(Action):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         events: List[EventType] = [SlotSet("task", intent if intent in ORDER_TASKS else None)]
         events += reset_task_slots()
-        number = entity_order_number(tracker)
-        email = normalise_email(latest_entity(tracker, "email"))
+        number = entity_order_number(tracker) or \
+            normalise_order_number(unclear_entity(tracker, "order_number"))
+        email = normalise_email(latest_entity(tracker, "email") or
+                                unclear_entity(tracker, "email"))
         known = verified_order_id(tracker)
         expired = expired_verification(tracker)
         if expired:  # both are asked again

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import (
+    NOT_UNDERSTOOD_INTENTS,
     channel,
     client_key,
     customer_id,
@@ -56,7 +57,7 @@ def greeted_before(events: List[Dict[str, Any]]) -> bool:
 
 
 #: What a shopper said that the bot did not understand.
-NOT_UNDERSTOOD = {"nlu_fallback", "out_of_scope"}
+NOT_UNDERSTOOD = NOT_UNDERSTOOD_INTENTS
 
 
 def create_ticket(tracker: Tracker, reason: str) -> Optional[Ticket]:

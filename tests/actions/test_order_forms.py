@@ -349,3 +349,40 @@ async def test_a_verification_that_runs_out_during_a_form_asks_for_the_email_aga
     changed = slot_events(events)
     assert changed["verified_order"] is None and changed["email"] is None
     assert changed["requested_slot"] == "email"
+
+
+async def test_a_no_the_classifier_missed_declines_the_change(services):
+    form = ValidateCancelForm()
+
+    async def extracted(text, intent, requested="cancel_confirmed"):
+        return await form.extract_cancel_confirmed(CollectingDispatcher(), tracker(
+            {**verified("10021"), "requested_slot": requested}, text=text, intent=intent,
+            active_loop="cancel_form"), {})
+
+    assert await extracted("hmm wait actually no, dont cancel it", "cancel_order") == \
+        {"cancel_confirmed": False}
+    assert await extracted("ei sittenkään, älä peru", "nlu_fallback") == \
+        {"cancel_confirmed": False}
+    # Never a "yes" without the classifier; a "no" it found is the slot mapping's.
+    assert await extracted("go ahead, cancel it", "cancel_order") == {}
+    assert await extracted("no", "deny") == {}
+    # Only where the form asks that question.
+    assert await extracted("no, the email is wrong", "inform", requested="email") == {}
+
+
+async def test_an_order_number_in_a_message_not_understood_is_not_asked_again(services):
+    from tests.actions.helpers import user_event
+
+    unclear = user_event("10033. and dont give me automated rubbish", "nlu_fallback",
+                         entities=[entity("order_number", "10033")])
+    events = await ActionBeginTask().run(CollectingDispatcher(), tracker(
+        text="budi.santoso@example.co.id", intent="inform", events=[unclear],
+        entities=[entity("email", "budi.santoso@example.co.id")]), {})
+    slots = slot_events(events)
+    assert slots["order_number"] == "10033" and slots["email"] == "budi.santoso@example.co.id"
+    # A message that was understood had its own answer: its number is not carried over.
+    understood = user_event("my order 10033 is late!!", "complaint",
+                            entities=[entity("order_number", "10033")])
+    events = await ActionBeginTask().run(CollectingDispatcher(), tracker(
+        text="where is my order", intent="order_status", events=[understood]), {})
+    assert "order_number" not in slot_events(events)
