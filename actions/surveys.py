@@ -69,7 +69,9 @@ def source_of(tracker: Tracker) -> str:
 
 class ClosingAction(Action, ABC):
     """The shopper closes ("thanks", "bye"): ask for a one-tap rating first when the bot solved
-    something in this conversation, else just answer politely."""
+    something in this conversation, else just answer politely. Never while a form still waits
+    for an answer ("ok thanks" at "Do you want to cancel order ...?"): the question comes again,
+    and a rating would ask about a task that is not finished."""
 
     reply = "utter_goodbye"
 
@@ -79,7 +81,8 @@ class ClosingAction(Action, ABC):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        if bot_resolved(tracker.events) and surveys_allowed(tracker):
+        if tracker.active_loop_name is None and bot_resolved(tracker.events) \
+                and surveys_allowed(tracker):
             dispatcher.utter_message(response="utter_ask_csat_bot")
             return [SlotSet("survey_source", "bot"), SlotSet("survey_pending", "csat")]
         dispatcher.utter_message(response=self.reply)

@@ -40,6 +40,12 @@ async def test_thanks_after_a_solved_question_asks_for_a_rating(services):
                                                          events=SOLVED), {})
     assert responses(dispatcher) == ["utter_ask_csat_bot"]
     assert slot_events(events) == {"survey_source": "bot", "survey_pending": "csat"}
+    # "ok thanks" while the bot waits for a yes or no: no rating for an unfinished task.
+    waiting = CollectingDispatcher()
+    events = await ActionThank().run(waiting, tracker(text="ok kiitti", intent="thank",
+                                                      events=SOLVED, active_loop="cancel_form"),
+                                     {})
+    assert responses(waiting) == ["utter_you_are_welcome"] and slot_events(events) == {}
 
 
 async def test_small_talk_alone_is_not_rated(services):
