@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import services
+from actions.order_forms import offer_handoff
 from actions.replies import announce, create_ticket, wait
 from bot.shop import normalise_email
 
@@ -92,6 +93,28 @@ class ActionQueueUpdate(Action):
         ticket = services().handoff.open_ticket_for(tracker.sender_id)
         position = services().handoff.position(ticket.ticket_id) if ticket else None
         if ticket is not None and position is not None:
+            dispatcher.utter_message(response="utter_queue_update", position=position,
+                                     wait=wait(ticket))
+        return []
+
+
+class ActionQueueStatus(Action):
+    """ "How long is the wait?": the place in the queue and the wait, that a person already has
+    the conversation, or, with no ticket open, an offer of one."""
+
+    def name(self) -> Text:
+        return "action_queue_status"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        ticket = services().handoff.open_ticket_for(tracker.sender_id)
+        if ticket is None:
+            dispatcher.utter_message(response="utter_queue_not_waiting")
+            return offer_handoff(dispatcher, "talk_to_human")
+        position = services().handoff.position(ticket.ticket_id)
+        if position is None:
+            dispatcher.utter_message(response="utter_queue_taken")
+        else:
             dispatcher.utter_message(response="utter_queue_update", position=position,
                                      wait=wait(ticket))
         return []

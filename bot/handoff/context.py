@@ -22,6 +22,7 @@ REASON_TEXT = {
     "verification_locked": "was locked out of order verification after repeated failures",
     "shop_unavailable": "could not be helped because the shop's order system was not answering",
     "shipped": "needs a change to an order that already shipped",
+    "address_unreadable": "gave a new delivery address the bot could not read, three times",
     "not_allowed": "needs something the bot may not do",
     "return_window_closed": "wants to return after the return window",
     "faq_unanswered": "asked a question the knowledge base could not answer",

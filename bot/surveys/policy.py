@@ -19,6 +19,7 @@ TASK_INTENTS = frozenset({
 NOT_TOPICS = frozenset({
     "greet", "goodbye", "thank", "affirm", "deny", "stop", "csat", "nps", "survey_decline",
     "survey_comment", "bot_challenge", "nlu_fallback", "out_of_scope", "inform", "restart",
+    "queue_status",
 })
 #: Bot messages that are survey questions.
 SURVEY_QUESTIONS = frozenset({"utter_ask_csat", "utter_ask_csat_bot", "utter_ask_nps",

@@ -2,7 +2,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.catalogue import ActionBeginPayment, ActionPaymentHandoff
 from actions.chitchat import ActionNotUnderstood
-from actions.handoff import ActionAnswerAffirm, ActionHandoff
+from actions.handoff import ActionAnswerAffirm, ActionHandoff, ActionQueueStatus
 from tests.actions.helpers import bot_event, responses, slot_events, tracker, user_event, verified
 
 HISTORY = [
@@ -203,3 +203,23 @@ async def test_the_ticket_trusts_only_a_verification_that_still_holds(services):
         stale, text="human", intent="talk_to_human"), {})
     ticket = services.handoff.list_open()[0]
     assert ticket.order_number == "10023" and not ticket.order_verified
+
+
+async def test_how_long_is_the_wait_is_answered_from_the_queue(services):
+    asked = tracker(text="how long is the wait??", intent="queue_status")
+    # No ticket yet: the shopper hears so and is offered a person.
+    nobody = CollectingDispatcher()
+    events = await ActionQueueStatus().run(nobody, asked, {})
+    assert responses(nobody) == ["utter_queue_not_waiting", "utter_offer_handoff"]
+    assert slot_events(events)["offered_handoff"] is True
+    await ActionHandoff().run(CollectingDispatcher(),
+                              tracker(text="human", intent="talk_to_human"), {})
+    waiting = CollectingDispatcher()
+    await ActionQueueStatus().run(waiting, asked, {})
+    assert responses(waiting) == ["utter_queue_update"]
+    assert waiting.messages[0]["position"] == 1 and waiting.messages[0]["wait"] >= 1
+    ticket = services.handoff.open_ticket_for("shopper-1")
+    services.handoff.claim(ticket.ticket_id, "alice")
+    taken = CollectingDispatcher()
+    await ActionQueueStatus().run(taken, asked, {})
+    assert responses(taken) == ["utter_queue_taken"]
