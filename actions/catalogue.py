@@ -35,6 +35,12 @@ def price(tracker: Tracker, product: Product) -> str:
     return money(tracker, product.price, services().settings.profile.currency)
 
 
+def product_buttons(tracker: Tracker, products: List[Product]) -> List[Dict[str, str]]:
+    """One button per product, with its price, that asks about it."""
+    return [{"title": f"{p.name} ({price(tracker, p)})",
+             "payload": f'/product_info{{"product":"{p.name.lower()}"}}'} for p in products]
+
+
 class ActionBeginProduct(Action):
     def name(self) -> Text:
         return "action_begin_product"
@@ -188,6 +194,14 @@ class ActionRecommendProducts(Action):
             dispatcher.utter_message(response="utter_recommend_nothing")
             return []
         if not known:
+            named = services().orders.products_named(
+                (tracker.latest_message or {}).get("text"))
+            if named:  # "rain jacket or shell jacket?": what the shopper is choosing between
+                dispatcher.utter_message(response="utter_recommend_named",
+                                         buttons=product_buttons(tracker, named),
+                                         products=join_list([p.name for p in named],
+                                                            language(tracker)))
+                return []
             example = services().orders.example_product()
             dispatcher.utter_message(response="utter_recommend_login",
                                      categories=categories(tracker),
@@ -196,8 +210,7 @@ class ActionRecommendProducts(Action):
         if not picks:
             dispatcher.utter_message(response="utter_recommend_nothing")
             return []
-        buttons = [{"title": f"{p.name} ({price(tracker, p)})",
-                    "payload": f'/product_info{{"product":"{p.name.lower()}"}}'} for p in picks]
+        buttons = product_buttons(tracker, picks)
         dispatcher.utter_message(response="utter_recommendations", buttons=buttons,
                                  products=", ".join(p.name for p in picks))
         return []

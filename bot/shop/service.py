@@ -218,6 +218,16 @@ class OrderService:
             return known
         return next((p for p in fresh if p.sku == known.sku), known)
 
+    def products_named(self, text: Optional[str], limit: int = 4) -> List[Product]:
+        """The products a message names that are in stock, in the order written ("rain jacket
+        or shell jacket?"): what a shopper asking for advice is choosing between."""
+        picked: List[Product] = []
+        for mention in self.catalogue.matcher().find((text or "")[:500]):
+            product = mention.product
+            if product.sizes_in_stock and product not in picked:
+                picked.append(product)
+        return picked[:limit]
+
     def categories(self) -> List[str]:
         """The catalogue's categories, the largest first."""
         return self.catalogue.matcher().categories()

@@ -44,3 +44,20 @@ async def test_no_suggestions_without_a_verified_customer(services):
     dispatcher = CollectingDispatcher()
     await ActionRecommendProducts().run(dispatcher, tracker(metadata=forged), {})
     assert responses(dispatcher) == ["utter_recommend_login"]
+
+
+async def test_a_stranger_choosing_between_products_sees_them_side_by_side(services):
+    dispatcher = CollectingDispatcher()
+    await ActionRecommendProducts().run(dispatcher, tracker(
+        text="going hiking in october, rain jacket or shell jacket? whats the difference",
+        intent="recommend_products"), {})
+    message = dispatcher.messages[0]
+    assert message["response"] == "utter_recommend_named"
+    assert message["products"] == "Rain jacket and Shell jacket"
+    assert [b["payload"] for b in message["buttons"]] == [
+        '/product_info{"product":"rain jacket"}', '/product_info{"product":"shell jacket"}']
+    # Nothing named: what the shop sells, and that a logged-in customer gets suggestions.
+    plain = CollectingDispatcher()
+    await ActionRecommendProducts().run(plain, tracker(text="gift ideas for my dad",
+                                                       intent="recommend_products"), {})
+    assert responses(plain) == ["utter_recommend_login"]
