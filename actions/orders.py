@@ -285,7 +285,10 @@ class ActionAskNewAddress(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        order = verified_order(tracker)
+        try:
+            order = verified_order(tracker)
+        except ShopUnavailable:
+            return stop_asking(dispatcher)
         country = order.shipping_address.country if order is not None else ""
         dispatcher.utter_message(response="utter_ask_new_address",
                                  example=address_example(country))
