@@ -27,11 +27,15 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        understood = tracker.latest_message.get("intent") or {}
+        intent = understood.get("name")
         reason = intent if intent in _INTENT_REASONS else (
             tracker.get_slot("handoff_reason") or "talk_to_human")
-        if reason == "complaint":
+        if intent == "complaint":
             dispatcher.utter_message(response="utter_complaint_sorry")
+            if float(understood.get("confidence") or 0.0) < \
+                    services().settings.complaint_ticket_confidence:
+                return offer_handoff(dispatcher, "complaint")
         return announce(dispatcher, tracker, create_ticket(tracker, reason))
 
 

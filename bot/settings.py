@@ -145,6 +145,9 @@ class Settings:
     retention: RetentionSettings = field(default_factory=RetentionSettings)
     customer_token_max_age_seconds: int = 3600
     faq_confidence_threshold: float = 0.6
+    # A complaint less sure than this is met with an apology and an offer of a person, not a
+    # ticket at once ("the jacket is fine, I just had doubts" is no case for an agent).
+    complaint_ticket_confidence: float = 0.8
     kb_search_min_score: float = 0.3
     max_verification_attempts: int = 3
     profile: ShopProfile = field(default_factory=ShopProfile)
@@ -464,8 +467,11 @@ def load_settings(
         raise SettingsError(f"ASSISTANT_ENV must be development or production, got"
                             f" {environment!r}")
     threshold = _as_float(env, "FAQ_CONFIDENCE_THRESHOLD", 0.6)
-    if not 0.0 <= threshold <= 1.0:
-        raise SettingsError("FAQ_CONFIDENCE_THRESHOLD must lie between 0 and 1")
+    complaint = _as_float(env, "COMPLAINT_TICKET_CONFIDENCE", 0.8)
+    for name, value in (("FAQ_CONFIDENCE_THRESHOLD", threshold),
+                        ("COMPLAINT_TICKET_CONFIDENCE", complaint)):
+        if not 0.0 <= value <= 1.0:
+            raise SettingsError(f"{name} must lie between 0 and 1")
     return Settings(
         project_root=root,
         kb_dir=root / "data" / "kb",
@@ -493,6 +499,7 @@ def load_settings(
         profile=_shop_profile(endpoints.get("shop_profile") or {}, env),
         customer_token_max_age_seconds=_as_int(env, "CUSTOMER_TOKEN_MAX_AGE", 3600),
         faq_confidence_threshold=threshold,
+        complaint_ticket_confidence=complaint,
         kb_search_min_score=_as_float(env, "KB_SEARCH_MIN_SCORE", 0.3),
         max_verification_attempts=_as_int(env, "MAX_VERIFICATION_ATTEMPTS", 3),
     )

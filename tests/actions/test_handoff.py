@@ -53,6 +53,20 @@ async def test_complaints_jump_the_queue(services):
     assert [t.conversation_id for t in services.handoff.list_open()] == ["b", "a"]
 
 
+async def test_an_unsure_complaint_is_offered_a_person_and_a_yes_makes_it_urgent(services):
+    unsure = CollectingDispatcher()
+    events = await ActionHandoff().run(unsure, tracker(
+        text="let it ship, the jacket is fine, I just had doubts", intent="complaint",
+        confidence=0.62), {})
+    assert responses(unsure) == ["utter_complaint_sorry", "utter_offer_handoff"]
+    assert services.handoff.list_open() == []
+    yes = CollectingDispatcher()
+    await ActionAnswerAffirm().run(yes, tracker(slot_events(events), text="yes please",
+                                                intent="affirm"), {})
+    assert responses(yes)[0] == "utter_handoff_created"  # no second apology
+    assert services.handoff.list_open()[0].reason == "complaint"
+
+
 async def test_yes_after_an_offer_creates_the_ticket(services):
     dispatcher = CollectingDispatcher()
     await ActionAnswerAffirm().run(dispatcher, tracker(

@@ -22,6 +22,7 @@ def test_shop_section_of_endpoints_is_read(tmp_path):
 @pytest.mark.parametrize("env, content, key", [
     ({"FAQ_CONFIDENCE_THRESHOLD": "high"}, "", "FAQ_CONFIDENCE_THRESHOLD"),
     ({"FAQ_CONFIDENCE_THRESHOLD": "1.5"}, "", "FAQ_CONFIDENCE_THRESHOLD"),
+    ({"COMPLAINT_TICKET_CONFIDENCE": "-0.1"}, "", "COMPLAINT_TICKET_CONFIDENCE"),
     ({"MAX_VERIFICATION_ATTEMPTS": "three"}, "", "MAX_VERIFICATION_ATTEMPTS"),
     ({}, "shop:\n  type: ftp\n", "shop.type"),
     ({}, "shop:\n  type: http\n", "shop.url"),
