@@ -28,9 +28,6 @@ from bot.shop import Decision, Order, ShopUnavailable, normalise_email, normalis
 from bot.text.yes_no import starts_with_no
 
 VERIFICATION_SLOTS = ("order_number", "email")
-#: The yes/no questions before a task changes an order.
-CONFIRMATION_SLOTS = ("address_confirmed", "cancel_confirmed", "change_confirmed",
-                      "return_confirmed")
 #: The handoff reason (and ticket reason) when the shop's system does not answer.
 SHOP_UNAVAILABLE = "shop_unavailable"
 
@@ -140,7 +137,7 @@ class OrderFormValidation(FormValidationAction, ABC):
     def declined(self, slot: Text, tracker: Tracker) -> Dict[Text, Any]:
         """A "no" the classifier did not take for one ("hmm wait, no, don't cancel it") where
         the form asked ``slot``: the task is declined, never done (see bot/text/yes_no.py)."""
-        if tracker.get_slot("requested_slot") != slot or slot not in CONFIRMATION_SLOTS:
+        if tracker.get_slot("requested_slot") != slot:
             return {}
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         if intent in ("affirm", "deny"):  # the slot's own mappings read it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -148,6 +149,28 @@ def stop_asking(dispatcher: CollectingDispatcher) -> List[EventType]:
     return shop_unavailable(dispatcher) + [SlotSet("requested_slot", None)]
 
 
+class AskAboutOrder(Action, ABC):
+    """A form's question about the verified order: read from the shop first; when the shop
+    does not answer, the shopper is told so and the form ends (``stop_asking``)."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
+
+    @abstractmethod
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            order: Optional[Order]) -> List[EventType]:
+        """Ask the question; ``order`` is None when the verification ran out meanwhile."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        try:
+            order = verified_order(tracker)
+        except ShopUnavailable:
+            return stop_asking(dispatcher)
+        return self.ask(dispatcher, tracker, order)
+
+
 # -- order status and refunds ------------------------------------------------------------------
 
 
@@ -276,19 +299,15 @@ class ValidateAddressForm(OrderFormValidation):
         return {"address_confirmed": bool(value)}
 
 
-class ActionAskNewAddress(Action):
+class ActionAskNewAddress(AskAboutOrder):
     """Ask for the new address with an example written the way the order's country writes
     addresses."""
 
     def name(self) -> Text:
         return "action_ask_new_address"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        try:
-            order = verified_order(tracker)
-        except ShopUnavailable:
-            return stop_asking(dispatcher)
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            order: Optional[Order]) -> List[EventType]:
         country = order.shipping_address.country if order is not None else ""
         dispatcher.utter_message(response="utter_ask_new_address",
                                  example=address_example(country))
@@ -372,18 +391,14 @@ class ValidateCancelForm(OrderFormValidation):
         return {"cancel_confirmed": bool(value)}
 
 
-class ActionAskCancelConfirmed(Action):
+class ActionAskCancelConfirmed(AskAboutOrder):
     """Ask before cancelling, stating the fee if there is one."""
 
     def name(self) -> Text:
         return "action_ask_cancel_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        try:
-            order = verified_order(tracker)
-        except ShopUnavailable:
-            return stop_asking(dispatcher)
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            order: Optional[Order]) -> List[EventType]:
         if order is None:
             return []
         fee = services().orders.cancellation(order).fee
@@ -503,32 +518,24 @@ class ValidateChangeForm(OrderFormValidation):
         return {"change_confirmed": bool(value)}
 
 
-class ActionAskChangeRequest(Action):
+class ActionAskChangeRequest(AskAboutOrder):
     def name(self) -> Text:
         return "action_ask_change_request"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        try:
-            order = verified_order(tracker)
-        except ShopUnavailable:
-            return stop_asking(dispatcher)
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            order: Optional[Order]) -> List[EventType]:
         dispatcher.utter_message(response="utter_ask_change_request",
                                  order_id=order.order_id if order else "",
                                  items=order.describe_items() if order else "")
         return []
 
 
-class ActionAskChangeConfirmed(Action):
+class ActionAskChangeConfirmed(AskAboutOrder):
     def name(self) -> Text:
         return "action_ask_change_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        try:
-            order = verified_order(tracker)
-        except ShopUnavailable:
-            return stop_asking(dispatcher)
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            order: Optional[Order]) -> List[EventType]:
         change = parse_line_change(tracker.get_slot("change_request") or "", order) \
             if order else None
         if change is None:
@@ -593,18 +600,14 @@ class ValidateReturnForm(OrderFormValidation):
         return {"return_reason": text or None}
 
 
-class ActionAskReturnConfirmed(Action):
+class ActionAskReturnConfirmed(AskAboutOrder):
     """Read the return back (order, items, reason) before registering it."""
 
     def name(self) -> Text:
         return "action_ask_return_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> List[EventType]:
-        try:
-            order = verified_order(tracker)
-        except ShopUnavailable:
-            return stop_asking(dispatcher)
+    def ask(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+            order: Optional[Order]) -> List[EventType]:
         if order is None:
             return []
         dispatcher.utter_message(response="utter_confirm_return", order_id=order.order_id,

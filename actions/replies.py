@@ -56,10 +56,6 @@ def greeted_before(events: List[Dict[str, Any]]) -> bool:
     return False
 
 
-#: What a shopper said that the bot did not understand.
-NOT_UNDERSTOOD = NOT_UNDERSTOOD_INTENTS
-
-
 def create_ticket(tracker: Tracker, reason: str) -> Optional[Ticket]:
     """Store a ticket for this conversation (or find its open one); None when this client has
     opened as many tickets as the limit allows lately."""
@@ -122,7 +118,7 @@ def misunderstood_in_a_row(events: List[Dict[str, Any]]) -> int:
         if not str(event.get("text") or "").strip() or requested_language(event.get("text")):
             continue  # an empty message or a language request is not a misunderstanding
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent not in NOT_UNDERSTOOD:
+        if intent not in NOT_UNDERSTOOD_INTENTS:
             break
         count += 1
     return count
