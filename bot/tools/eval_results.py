@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
+
+from bot.text.fallback_rule import FallbackRule
 
 DECLINED = {"out_of_scope", "nlu_fallback"}
 
@@ -201,10 +203,12 @@ class HeldOut:
 
 def held_out_predictions(held: HeldOut, temperature: float,
                          language_temperatures: Mapping[str, float],
-                         threshold: float) -> List[Prediction]:
+                         fallback: Union[float, FallbackRule]) -> List[Prediction]:
     """What the pipeline would predict for the held-out examples with these settings: the
     classifier's softmax at the message's temperature, its faq/<key> classes summed into
-    ``faq``, then ``nlu_fallback`` below ``threshold``."""
+    ``faq``, then ``nlu_fallback`` where the fallback rule says so (a number: the plain
+    threshold)."""
+    rule = fallback if isinstance(fallback, FallbackRule) else FallbackRule(float(fallback))
     temperatures = np.array([language_temperatures.get(language or "", temperature)
                              for language in held.detected])
     probabilities = _rescaled(held.log_probabilities, temperatures, held.temperature)
@@ -215,11 +219,11 @@ def held_out_predictions(held: HeldOut, temperature: float,
     predictions = []
     for row, language, key, faq_confidence in zip(summed, held.detected, held.faq_keys,
                                                   held.faq_confidences):
-        best = int(row.argmax())
-        top, confidence = intents[best], float(row[best])
-        declined = confidence < threshold
+        ranking = [(intents[i], float(row[i])) for i in np.argsort(-row, kind="stable")[:2]]
+        top, confidence = ranking[0]
+        declined = rule.falls_back(ranking)
         predictions.append(Prediction("nlu_fallback" if declined else top,
-                                      threshold if declined else confidence, key,
+                                      rule.threshold if declined else confidence, key,
                                       faq_confidence, language, top, confidence))
     return predictions
 

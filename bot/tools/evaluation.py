@@ -24,6 +24,7 @@ import numpy as np
 import yaml
 
 from bot.settings import PROJECT_ROOT
+from bot.text.fallback_rule import PAIR_OFF, FallbackRule
 from bot.text.nlu_data import read_file
 from bot.text.normalise import fingerprint
 from bot.tools.eval_results import (  # noqa: F401
@@ -51,11 +52,14 @@ OFF_TOPIC_TARGET = 0.10
 #: How far a threshold or temperature may lower the cross-validated in-scope accuracy.
 MAX_IN_SCOPE_DROP = 0.01
 #: The candidates of the cross-validated choices.
-FALLBACK_THRESHOLDS = [round(0.3 + 0.05 * i, 2) for i in range(11)]
+FALLBACK_THRESHOLDS = [round(0.3 + 0.05 * i, 2) for i in range(14)]
+#: The pair thresholds tried with them (bot/text/fallback_rule.py); PAIR_OFF is the plain threshold.
+PAIR_THRESHOLDS = [PAIR_OFF] + [round(0.3 + 0.05 * i, 2) for i in range(11)]
 INTENT_TEMPERATURES = [4.0 + 0.25 * i for i in range(41)]
 FAQ_TEMPERATURES = [2.0 + 0.25 * i for i in range(41)]
 CLASSIFIER = "bot.runtime.nlu.classifier.ShopIntentClassifier"
 SELECTOR = "bot.runtime.nlu.response_selector.ShopResponseSelector"
+FALLBACK = "bot.runtime.nlu.fallback.ShopFallbackClassifier"
 
 
 def load_examples(paths: Sequence[Path]) -> List[Example]:
@@ -79,11 +83,24 @@ def pipeline_component(name: str, config: Path = CONFIG) -> Optional[Dict[str, A
     return next((component for component in pipeline if component.get("name") == name), None)
 
 
+def fallback_component(config: Path = CONFIG) -> Optional[Dict[str, Any]]:
+    """The fallback component's settings: the project's (bot/runtime/nlu/fallback.py) or
+    Rasa's FallbackClassifier (None without either)."""
+    return pipeline_component(FALLBACK, config) or pipeline_component("FallbackClassifier", config)
+
+
 def fallback_threshold(config: Path = CONFIG) -> Optional[float]:
-    """The FallbackClassifier's threshold in a Rasa config file (None without one)."""
-    component = pipeline_component("FallbackClassifier", config)
+    """The fallback component's threshold in a Rasa config file (None without one)."""
+    component = fallback_component(config)
     # 0.3 is Rasa's default.
     return None if component is None else float(component.get("threshold", 0.3))
+
+
+def fallback_rule(config: Path = CONFIG) -> FallbackRule:
+    """The fallback rule in a Rasa config file (threshold 0 without a fallback component)."""
+    component = fallback_component(config) or {}
+    return FallbackRule(fallback_threshold(config) or 0.0,
+                        float(component.get("pair_threshold", PAIR_OFF)))
 
 
 def prediction_from_parse(result: dict) -> Prediction:
@@ -222,11 +239,11 @@ def _cells(result: Dict[str, Dict[str, float]], languages: Sequence[str]) -> str
 
 
 def _keeps_in_scope(result: Dict[str, Dict[str, float]],
-                    reference: Dict[str, Dict[str, float]], languages: Sequence[str]) -> bool:
-    """Whether every language's in-scope accuracy is within MAX_IN_SCOPE_DROP of the
-    reference's."""
+                    reference: Dict[str, Dict[str, float]], languages: Sequence[str],
+                    drop: float = MAX_IN_SCOPE_DROP) -> bool:
+    """Whether every language's in-scope accuracy is within ``drop`` of the reference's."""
     return all(result[lang]["in_scope_accuracy"] >= reference[lang]["in_scope_accuracy"]
-               - MAX_IN_SCOPE_DROP for lang in languages)
+               - drop - 1e-9 for lang in languages)
 
 
 def _temperatures(calibrated: Dict[str, Tuple[float, float]],
@@ -263,21 +280,23 @@ def print_weight_choice(weights: Sequence[float], folds: int, config: Path,
     temperature = float(classifier.get("temperature", 8.0))
     per_language = {k: float(v) for k, v in
                     (classifier.get("language_temperatures") or {}).items()}
-    threshold = fallback_threshold(config) or 0.0
+    rule = fallback_rule(config)
+    threshold = rule.threshold
     results: Dict[float, Dict[str, Any]] = {}
     reference: Dict[str, Dict[str, float]] = {}
     for weight in sorted(set(weights) | {configured_weight}):
         held = cross_validate(folds, config, embedding_weight=weight)
         if weight == configured_weight:
             reference = held_out_figures(held.examples, held_out_predictions(
-                held, temperature, per_language, threshold), faq_threshold)
+                held, temperature, per_language, rule), faq_threshold)
         settings = calibrated_settings(held)
         calibrated = settings["held"]
         base = settings["intent"].get("*", temperature)
         temps = {g: t for g, t in settings["intent"].items() if g != "*"}
         settings["thresholds"] = {
             fallback: held_out_figures(calibrated.examples, held_out_predictions(
-                calibrated, base, temps, fallback), faq_threshold)
+                calibrated, base, temps, FallbackRule(fallback, rule.pair_threshold)),
+                faq_threshold)
             for fallback in FALLBACK_THRESHOLDS}
         results[weight] = settings
     languages = sorted(lang for lang in reference if lang != "all")
@@ -321,13 +340,14 @@ def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) ->
     classifier = pipeline_component(CLASSIFIER, config) or {}
     temperature = float(classifier.get("temperature", held.temperature))
     per_language = {k: float(v) for k, v in (classifier.get("language_temperatures") or {}).items()}
-    threshold = fallback_threshold(config) or 0.0
+    rule = fallback_rule(config)
+    threshold = rule.threshold
     languages = sorted({e.language for e in held.examples})
 
     def figures(temps: Dict[str, float], fallback: float) -> Dict[str, Dict[str, float]]:
         base = temps.get("*", temperature)
-        return held_out_figures(held.examples, held_out_predictions(held, base, temps, fallback),
-                                faq_threshold)
+        return held_out_figures(held.examples, held_out_predictions(
+            held, base, temps, FallbackRule(fallback, rule.pair_threshold)), faq_threshold)
 
     def row(name: str, result: Dict[str, Dict[str, float]]) -> str:
         return f"| {name} | {_cells(result, languages)} |"
@@ -338,7 +358,8 @@ def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) ->
           " out_of_scope examples / ECE.\n")
     print("| setting | " + " | ".join(languages + ["all"]) + " |")
     print("|---|" + "---|" * (len(languages) + 1))
-    print(row(f"configured (threshold {threshold}, temperature {temperature:g},"
+    print(row(f"configured (threshold {threshold}, pair threshold {_pair(rule)},"
+              f" temperature {temperature:g},"
               f" {per_language or 'no language temperatures'})", current))
     thresholds = FALLBACK_THRESHOLDS
     for fallback in thresholds:
@@ -360,17 +381,17 @@ def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) ->
         rate, (fallback, t) = min(allowed)
         print(f"  [{lang}] {current[lang]['off_topic_rate']:.3f} now; {rate:.3f} at threshold"
               f" {fallback}, temperature {t:g}")
-    print_calibrated(held, current, temperature, per_language, threshold, thresholds,
-                     faq_threshold)
+    print_calibrated(held, current, temperature, per_language, rule, thresholds, faq_threshold)
 
 
 def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temperature: float,
-                     per_language: Dict[str, float], threshold: float,
+                     per_language: Dict[str, float], rule: FallbackRule,
                      thresholds: Sequence[float], faq_threshold: float) -> None:
     """The calibrated settings: per detected language the temperature with the lowest held-out
-    ECE; then the one fallback threshold with the lowest held-out off-topic rate over all
-    languages whose in-scope accuracy stays within MAX_IN_SCOPE_DROP of the configured
-    settings' in every language; and the FAQ answers' held-out calibration."""
+    ECE; then the fallback rule (a threshold, and a pair threshold or none) with the lowest
+    held-out off-topic rate over all languages among those that leave every language's held-out
+    in-scope accuracy at least where the configured settings have it (ties: the higher in-scope
+    accuracy); and the FAQ answers' held-out calibration."""
     languages = sorted({e.language for e in held.examples})
     # The FAQ answers first: an off-topic message answered by an FAQ counts when its answer's
     # confidence reaches the answer threshold, so the threshold is chosen on calibrated ones.
@@ -384,28 +405,39 @@ def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temper
         print(f"| {group} | {now:g} | {t:g} | {error:.3f} |")
     base, temps = _temperatures(calibrated, temperature)
 
-    def figures(fallback: float) -> Dict[str, Dict[str, float]]:
+    def figures(fallback: FallbackRule) -> Dict[str, Dict[str, float]]:
         return held_out_figures(held.examples,
                                 held_out_predictions(held, base, temps, fallback), faq_threshold)
 
     print("\nWith the calibrated temperatures: held-out in-scope accuracy / off-topic rate /"
-          " ECE per language and fallback threshold.\n")
-    print("| threshold | " + " | ".join(languages + ["all"]) + " |")
-    print("|---|" + "---|" * (len(languages) + 1))
+          " ECE per language, fallback threshold and pair threshold (bot/text/fallback_rule.py;"
+          " \"none\": the threshold alone).\n")
+    print("| threshold | pair threshold | " + " | ".join(languages + ["all"]) + " |")
+    print("|---|---|" + "---|" * (len(languages) + 1))
     allowed = []
-    for fallback in thresholds:
-        result = figures(fallback)
-        print(f"| {fallback} | {_cells(result, languages)} |")
-        if _keeps_in_scope(result, current, languages):
-            allowed.append((result["all"]["off_topic_rate"], -fallback, fallback))
+    for pair in PAIR_THRESHOLDS:
+        for fallback in thresholds:
+            result = figures(FallbackRule(fallback, pair))
+            if pair == PAIR_OFF or pair == rule.pair_threshold or fallback == rule.threshold:
+                print(f"| {fallback} | {_pair(FallbackRule(fallback, pair))} |"
+                      f" {_cells(result, languages)} |")
+            if _keeps_in_scope(result, current, languages, 0.0):
+                allowed.append((round(result["all"]["off_topic_rate"], 4),
+                                -result["all"]["in_scope_accuracy"], fallback, pair))
     if allowed:
-        rate, _, fallback = min(allowed)
-        print(f"\nChosen: threshold {fallback} (held-out off-topic rate {rate:.3f} over all"
-              f" languages; every language's in-scope accuracy within {MAX_IN_SCOPE_DROP} of"
-              " the configured settings').")
+        rate, accuracy, fallback, pair = min(allowed)
+        print(f"\nChosen: threshold {fallback}, pair threshold"
+              f" {_pair(FallbackRule(fallback, pair))} (held-out off-topic rate {rate:.3f},"
+              f" in-scope accuracy {-accuracy:.3f} over all languages; no language's in-scope"
+              " accuracy below the configured settings').")
+        print("| chosen | " + _cells(figures(FallbackRule(fallback, pair)), languages) + " |")
     else:
-        print("\nNo threshold keeps every language's in-scope accuracy within"
-              f" {MAX_IN_SCOPE_DROP} of the configured settings'.")
+        print("\nNo fallback setting keeps every language's in-scope accuracy where the"
+              " configured settings have it.")
+
+
+def _pair(rule: FallbackRule) -> str:
+    return "none" if rule.pair_threshold > 1 else f"{rule.pair_threshold:g}"
 
 
 def print_calibrated_faq(held: HeldOut, languages: Sequence[str]) -> HeldOut:
@@ -493,7 +525,8 @@ def print_confusions_per_language(report: Report) -> None:
         print(f"  [{language}] {top or 'none'}")
 
 
-def print_scope(report: Report, off_topic: Report, threshold: Optional[float]) -> None:
+def print_scope(report: Report, off_topic: Report, threshold: Optional[float],
+                pair: str = "none") -> None:
     """In-scope accuracy beside the baseline, the off-topic rate and the calibration error."""
     from bot.tools.eval_report import BASELINE, absorbed, scope_figures, scope_table
 
@@ -501,8 +534,9 @@ def print_scope(report: Report, off_topic: Report, threshold: Optional[float]) -
     print("\n## Knowing what it doesn't know\n")
     print(f"Off-topic rate: share of {len(off_topic.rows)} off-topic messages that would get a"
           f" shop answer or action (target <= {OFF_TOPIC_TARGET:.2f}); fallback threshold"
-          f" {threshold}, FAQ answer threshold {report.faq_threshold}. ECE: expected calibration"
-          " error (10 bins) of the intent confidence, both sets and the in-scope set alone.\n")
+          f" {threshold}, pair threshold {pair}, FAQ answer threshold {report.faq_threshold}."
+          " ECE: expected calibration error (10 bins) of the intent confidence, both sets and"
+          " the in-scope set alone.\n")
     figures = scope_figures(report, off_topic)
     print("\n".join(scope_table(figures, baseline)))
     print("\nOff-topic messages given a shop answer, taken for:")
@@ -558,7 +592,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print_report(report, f"NLU evaluation of {args.model.name} on {len(examples)} examples")
     print_confusions_per_language(report)
     print_language_detection(report)
-    print_scope(report, off_topic, fallback)
+    print_scope(report, off_topic, fallback, _pair(fallback_rule()))
     wrong = [(e, p) for e, p in report.rows
              if not (report.faq_ok(e, p) if e.intent == "faq" else report.intent_ok(e, p))]
     print(f"\nWrong predictions (first {args.show_wrong} of {len(wrong)}):")

@@ -32,6 +32,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from bot.settings import PROJECT_ROOT
+from bot.text.fallback_rule import PAIR_OFF, FallbackRule
 from bot.text.lemmas import load_lemmatiser
 from bot.text.sentence_encoder import COMBINED, E5_SMALL, MINILM, USE_MULTILINGUAL, load_encoder
 from bot.tools.eval_results import (
@@ -149,7 +150,7 @@ class Bench:
         from bot.tools.evaluation import (
             CLASSIFIER,
             SELECTOR,
-            fallback_threshold,
+            fallback_rule,
             pipeline_component,
         )
 
@@ -161,7 +162,7 @@ class Bench:
         self.temperature = float(classifier.get("temperature", self.intent_config.temperature))
         self.language_temperatures = {k: float(v) for k, v in
                                       (classifier.get("language_temperatures") or {}).items()}
-        self.threshold = fallback_threshold() or 0.0
+        self.threshold = fallback_rule()  # bot/text/fallback_rule.py
         self.faq_threshold = load_settings().faq_confidence_threshold
         self.cache = EmbeddingCache()
         self.detections: Dict[Tuple[int, int], Optional[str]] = {}
@@ -435,20 +436,23 @@ class PublicSetting:
     temperature: float
     threshold: float
     weight: float = 1.0
+    pair_threshold: float = PAIR_OFF
 
 
 def configured_public_setting() -> PublicSetting:
     """config.yml's settings for English messages."""
-    from bot.tools.evaluation import CLASSIFIER, fallback_threshold, pipeline_component
+    from bot.tools.evaluation import CLASSIFIER, fallback_rule, pipeline_component
 
     classifier = pipeline_component(CLASSIFIER) or {}
     temperature = float((classifier.get("language_temperatures") or {}).get(
         "en", classifier.get("temperature", 8.0)))
     weight = float(classifier.get("embedding_weight", 0.0))
-    threshold = fallback_threshold() or 0.0
+    rule = fallback_rule()
+    pair = "" if rule.pair_threshold > 1 else f", pair threshold {rule.pair_threshold:g}"
     return PublicSetting(f"config.yml (weight {weight:g}, English temperature {temperature:g},"
-                         f" threshold {threshold:g})",
-                         str(classifier.get("encoder", MINILM)), temperature, threshold, weight)
+                         f" threshold {rule.threshold:g}{pair})",
+                         str(classifier.get("encoder", MINILM)), temperature, rule.threshold,
+                         weight, rule.pair_threshold)
 
 
 def print_public(settings: Sequence[PublicSetting]) -> None:
@@ -465,7 +469,8 @@ def print_public(settings: Sequence[PublicSetting]) -> None:
           " CLINC150 in-scope accuracy | out-of-scope recall | training time |")
     print("|---|---|---|---|---|---|")
     for setting in settings:
-        encoder, threshold = setting.encoder, setting.threshold
+        encoder = setting.encoder
+        rule = FallbackRule(setting.threshold, setting.pair_threshold)
         # As in the pipeline: the shortcut is judged at the default temperature (8), the
         # confidence given at the English one.
         config = replace(TextModelConfig(), c=0.5, temperature=8.0,
@@ -481,11 +486,12 @@ def print_public(settings: Sequence[PublicSetting]) -> None:
             seconds += time.perf_counter() - start
             for test in tests:
                 test_vectors = cache.vectors(encoder, [t for t, _ in test])
-                best = [model.rank(text, top=1, temperature=setting.temperature,
-                                   vector=lambda v=test_vectors[i]: v)[0]
-                        for i, (text, _) in enumerate(test)]
-                answered = [label if confidence >= threshold else "nlu_fallback"
-                            for label, confidence in best]
+                ranked = [model.rank(text, top=2, temperature=setting.temperature,
+                                     vector=lambda v=test_vectors[i]: v)
+                          for i, (text, _) in enumerate(test)]
+                best = [ranking[0] for ranking in ranked]
+                answered = ["nlu_fallback" if rule.falls_back(ranking) else ranking[0][0]
+                            for ranking in ranked]
                 if test is clinc_oos:
                     cells.append(np.mean([a in DECLINED for a in answered]))
                 else:

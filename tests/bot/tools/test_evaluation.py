@@ -4,6 +4,7 @@ The off-topic rate and the calibration error are computed as documented."""
 import numpy as np
 import pytest
 
+from bot.text.fallback_rule import PAIR_OFF, FallbackRule
 from bot.text.normalise import fingerprint
 from bot.tools.eval_results import (
     Example,
@@ -20,6 +21,7 @@ from bot.tools.eval_results import (
 from bot.tools.evaluation import (
     EVAL_DIR,
     OFF_TOPIC_DIR,
+    fallback_rule,
     fallback_threshold,
     load_examples,
     prediction_from_parse,
@@ -124,6 +126,15 @@ def test_the_fallback_threshold_is_read_from_the_config(tmp_path):
     assert fallback_threshold(config) is None
 
 
+def test_the_projects_fallback_component_and_its_pair_threshold_are_read(tmp_path):
+    config = tmp_path / "config.yml"
+    config.write_text("pipeline:\n  - name: bot.runtime.nlu.fallback.ShopFallbackClassifier\n"
+                      "    threshold: 0.8\n    pair_threshold: 0.6\n")
+    assert fallback_rule(config) == FallbackRule(0.8, 0.6)
+    config.write_text("pipeline:\n  - name: FallbackClassifier\n    threshold: 0.5\n")
+    assert fallback_rule(config) == FallbackRule(0.5, PAIR_OFF)
+
+
 def held_out(scores, detected):
     """Held-out examples whose classifier scores were ``scores`` (softmax at temperature 8)."""
     labels = ["faq/invoice", "faq/warranty", "order_status", "out_of_scope"]
@@ -150,6 +161,17 @@ def test_held_out_predictions_follow_the_temperature_and_the_threshold():
     assert soft[1].classifier_confidence == pytest.approx(
         (np.exp(0.6) + np.exp(0.5)) / (np.exp(0.6) + np.exp(0.5) + 2))
     assert soft[2].intent == "faq"
+
+
+def test_held_out_predictions_keep_a_message_torn_between_two_shop_intents():
+    # order_status 0.46 beside faq 0.42: below the threshold, but both are the shop's.
+    held = held_out([[0.5, 0.0, 0.7, 0.0], [0.0, 0.0, 0.6, 0.5], [0.0, 0.0, 0.6, 0.5]],
+                    ["en", "en", "en"])
+    plain = held_out_predictions(held, 8.0, {"en": 2.0}, 0.8)
+    paired = held_out_predictions(held, 8.0, {"en": 2.0}, FallbackRule(0.8, 0.6))
+    assert plain[0].intent == "nlu_fallback" and paired[0].intent == "order_status"
+    # out_of_scope second: still a fallback.
+    assert paired[1].intent == "nlu_fallback" and paired[1].classifier_intent == "order_status"
 
 
 def test_held_out_figures_count_in_scope_accuracy_and_off_topic_rate():
