@@ -25,6 +25,11 @@ class FallbackRule:
     threshold: float
     pair_threshold: float = PAIR_OFF
 
+    @property
+    def pair_label(self) -> str:
+        """The pair threshold as reports print it: "none" when the exception is off."""
+        return "none" if self.pair_threshold > 1 else f"{self.pair_threshold:g}"
+
     def torn_between_two(self, ranking: Sequence[Tuple[str, float]]) -> bool:
         """Whether the two best intents of ``ranking`` (best first), neither ``out_of_scope``,
         hold at least ``pair_threshold`` of the confidence together."""

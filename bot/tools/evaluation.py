@@ -358,7 +358,7 @@ def print_cross_validation(held: HeldOut, config: Path, faq_threshold: float) ->
           " out_of_scope examples / ECE.\n")
     print("| setting | " + " | ".join(languages + ["all"]) + " |")
     print("|---|" + "---|" * (len(languages) + 1))
-    print(row(f"configured (threshold {threshold}, pair threshold {_pair(rule)},"
+    print(row(f"configured (threshold {threshold}, pair threshold {rule.pair_label},"
               f" temperature {temperature:g},"
               f" {per_language or 'no language temperatures'})", current))
     thresholds = FALLBACK_THRESHOLDS
@@ -419,7 +419,7 @@ def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temper
         for fallback in thresholds:
             result = figures(FallbackRule(fallback, pair))
             if pair == PAIR_OFF or pair == rule.pair_threshold or fallback == rule.threshold:
-                print(f"| {fallback} | {_pair(FallbackRule(fallback, pair))} |"
+                print(f"| {fallback} | {FallbackRule(fallback, pair).pair_label} |"
                       f" {_cells(result, languages)} |")
             if _keeps_in_scope(result, current, languages, 0.0):
                 allowed.append((round(result["all"]["off_topic_rate"], 4),
@@ -427,17 +427,13 @@ def print_calibrated(held: HeldOut, current: Dict[str, Dict[str, float]], temper
     if allowed:
         rate, accuracy, fallback, pair = min(allowed)
         print(f"\nChosen: threshold {fallback}, pair threshold"
-              f" {_pair(FallbackRule(fallback, pair))} (held-out off-topic rate {rate:.3f},"
+              f" {FallbackRule(fallback, pair).pair_label} (held-out off-topic rate {rate:.3f},"
               f" in-scope accuracy {-accuracy:.3f} over all languages; no language's in-scope"
               " accuracy below the configured settings').")
         print("| chosen | " + _cells(figures(FallbackRule(fallback, pair)), languages) + " |")
     else:
         print("\nNo fallback setting keeps every language's in-scope accuracy where the"
               " configured settings have it.")
-
-
-def _pair(rule: FallbackRule) -> str:
-    return "none" if rule.pair_threshold > 1 else f"{rule.pair_threshold:g}"
 
 
 def print_calibrated_faq(held: HeldOut, languages: Sequence[str]) -> HeldOut:
@@ -525,8 +521,7 @@ def print_confusions_per_language(report: Report) -> None:
         print(f"  [{language}] {top or 'none'}")
 
 
-def print_scope(report: Report, off_topic: Report, threshold: Optional[float],
-                pair: str = "none") -> None:
+def print_scope(report: Report, off_topic: Report, rule: FallbackRule) -> None:
     """In-scope accuracy beside the baseline, the off-topic rate and the calibration error."""
     from bot.tools.eval_report import BASELINE, absorbed, scope_figures, scope_table
 
@@ -534,7 +529,8 @@ def print_scope(report: Report, off_topic: Report, threshold: Optional[float],
     print("\n## Knowing what it doesn't know\n")
     print(f"Off-topic rate: share of {len(off_topic.rows)} off-topic messages that would get a"
           f" shop answer or action (target <= {OFF_TOPIC_TARGET:.2f}); fallback threshold"
-          f" {threshold}, pair threshold {pair}, FAQ answer threshold {report.faq_threshold}."
+          f" {rule.threshold}, pair threshold {rule.pair_label}, FAQ answer threshold"
+          f" {report.faq_threshold}."
           " ECE: expected calibration error (10 bins) of the intent confidence, both sets and"
           " the in-scope set alone.\n")
     figures = scope_figures(report, off_topic)
@@ -592,7 +588,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print_report(report, f"NLU evaluation of {args.model.name} on {len(examples)} examples")
     print_confusions_per_language(report)
     print_language_detection(report)
-    print_scope(report, off_topic, fallback, _pair(fallback_rule()))
+    print_scope(report, off_topic, fallback_rule())
     wrong = [(e, p) for e, p in report.rows
              if not (report.faq_ok(e, p) if e.intent == "faq" else report.intent_ok(e, p))]
     print(f"\nWrong predictions (first {args.show_wrong} of {len(wrong)}):")

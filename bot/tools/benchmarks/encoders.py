@@ -162,7 +162,7 @@ class Bench:
         self.temperature = float(classifier.get("temperature", self.intent_config.temperature))
         self.language_temperatures = {k: float(v) for k, v in
                                       (classifier.get("language_temperatures") or {}).items()}
-        self.threshold = fallback_rule()  # bot/text/fallback_rule.py
+        self.fallback = fallback_rule()  # bot/text/fallback_rule.py
         self.faq_threshold = load_settings().faq_confidence_threshold
         self.cache = EmbeddingCache()
         self.detections: Dict[Tuple[int, int], Optional[str]] = {}
@@ -265,7 +265,7 @@ class Bench:
         if variant not in self.held_nearest:
             return {}
         nearest = self.held_nearest[variant]
-        predictions = held_out_predictions(held, self.temperature, temperatures, self.threshold)
+        predictions = held_out_predictions(held, self.temperature, temperatures, self.fallback)
         in_scope = np.array([e.intent != "out_of_scope" for e in held.examples])
         right = np.array([p.intent == e.intent for e, p in zip(held.examples, predictions)])
         answered = np.array([shop_answered(p, self.faq_threshold) for p in predictions])
@@ -288,12 +288,12 @@ class Bench:
         """Per language, the temperature with the lowest held-out off-topic rate among those
         within 0.01 of the reference's held-out in-scope accuracy."""
         current = held_out_figures(held.examples, held_out_predictions(
-            held, self.temperature, self.language_temperatures, self.threshold),
+            held, self.temperature, self.language_temperatures, self.fallback),
             self.faq_threshold)
         if self.reference is None:
             self.reference = current
         grid = {t: held_out_figures(held.examples, held_out_predictions(
-            held, t, {}, self.threshold), self.faq_threshold) for t in TEMPERATURES}
+            held, t, {}, self.fallback), self.faq_threshold) for t in TEMPERATURES}
         chosen = {}
         for language in sorted({e.language for e in held.examples}):
             floor = self.reference[language]["in_scope_accuracy"] - 0.01
@@ -303,7 +303,7 @@ class Bench:
                 language, self.temperature)
         return chosen, {"configured": current,
                         "chosen": held_out_figures(held.examples, held_out_predictions(
-                            held, self.temperature, chosen, self.threshold),
+                            held, self.temperature, chosen, self.fallback),
                             self.faq_threshold)}
 
     def evaluate(self, variant: Variant, temperatures: Dict[str, Dict[str, float]]):
@@ -337,7 +337,7 @@ class Bench:
                        self.evaluation_languages, keys, confidences)
         results = {}
         for name, (base, per_language, novelty) in temperatures.items():
-            predictions = held_out_predictions(held, base, per_language, self.threshold)
+            predictions = held_out_predictions(held, base, per_language, self.fallback)
             if novelty:
                 predictions = with_novelty(predictions, self.evaluation_nearest[variant],
                                            novelty)
@@ -448,9 +448,8 @@ def configured_public_setting() -> PublicSetting:
         "en", classifier.get("temperature", 8.0)))
     weight = float(classifier.get("embedding_weight", 0.0))
     rule = fallback_rule()
-    pair = "" if rule.pair_threshold > 1 else f", pair threshold {rule.pair_threshold:g}"
     return PublicSetting(f"config.yml (weight {weight:g}, English temperature {temperature:g},"
-                         f" threshold {rule.threshold:g}{pair})",
+                         f" threshold {rule.threshold:g}, pair threshold {rule.pair_label})",
                          str(classifier.get("encoder", MINILM)), temperature, rule.threshold,
                          weight, rule.pair_threshold)
 

@@ -33,3 +33,8 @@ def test_without_the_pair_threshold_only_the_threshold_counts():
 def test_an_empty_ranking_falls_back():
     assert RULE.falls_back([])
     assert RULE.falls_back([("greet", 0.7)])
+
+
+def test_reports_name_the_pair_threshold_or_none():
+    assert RULE.pair_label == "0.6"
+    assert FallbackRule(0.5).pair_label == "none"
