@@ -8,7 +8,6 @@ one ``faq`` class, then reports ``faq`` with the summed confidence of its keys.
 from __future__ import annotations
 
 import logging
-import pickle
 from collections import defaultdict
 from functools import partial
 from typing import Any, Dict, List, Optional, Text
@@ -25,7 +24,12 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.runtime.nlu.embedding_store import training_vectors
 from bot.runtime.nlu.language_detector import example_language
-from bot.text.classifier_model import TextClassifierModel, TextModelConfig
+from bot.text.classifier_model import (
+    TextClassifierModel,
+    TextModelConfig,
+    model_bytes,
+    model_from_bytes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +134,7 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
         self._model = model.fit(texts, labels, training_vectors(model, texts),
                                 languages=languages)
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / _MODEL_FILE).write_bytes(pickle.dumps(self._model))
+            (directory / _MODEL_FILE).write_bytes(model_bytes(self._model))
         return self._resource
 
     @classmethod
@@ -146,7 +150,7 @@ class ShopIntentClassifier(GraphComponent, IntentClassifier):
         model = None
         try:
             with model_storage.read_from(resource) as directory:
-                model = pickle.loads((directory / _MODEL_FILE).read_bytes())  # noqa: S301
+                model = model_from_bytes((directory / _MODEL_FILE).read_bytes())
             model.warm_up()
         except (ValueError, FileNotFoundError):
             logger.warning("ShopIntentClassifier has no trained model; it will predict nothing.")

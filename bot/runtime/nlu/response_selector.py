@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 from functools import partial
 from typing import Any, Dict, List, Optional, Text
 
@@ -34,7 +33,12 @@ from bot.runtime.nlu.classifier import (
 )
 from bot.runtime.nlu.embedding_store import training_vectors
 from bot.runtime.nlu.language_detector import example_language
-from bot.text.classifier_model import TextClassifierModel, TextModelConfig
+from bot.text.classifier_model import (
+    TextClassifierModel,
+    TextModelConfig,
+    model_bytes,
+    model_from_bytes,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +117,7 @@ class ShopResponseSelector(GraphComponent):
                            for name, variations in training_data.responses.items()
                            if name in {utter_action(label) for label in set(labels)}}
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / _MODEL_FILE).write_bytes(pickle.dumps(self._model))
+            (directory / _MODEL_FILE).write_bytes(model_bytes(self._model))
             (directory / _RESPONSES_FILE).write_text(json.dumps(self._responses),
                                                      encoding="utf-8")
         return self._resource
@@ -131,7 +135,7 @@ class ShopResponseSelector(GraphComponent):
         model, responses = None, {}
         try:
             with model_storage.read_from(resource) as directory:
-                model = pickle.loads((directory / _MODEL_FILE).read_bytes())  # noqa: S301
+                model = model_from_bytes((directory / _MODEL_FILE).read_bytes())
                 responses = json.loads((directory / _RESPONSES_FILE).read_text("utf-8"))
             model.warm_up()
         except (ValueError, FileNotFoundError):

@@ -135,3 +135,30 @@ def test_e5_embeds_a_batch_of_training_texts_on_every_usable_core_and_a_message_
     assert np.allclose(vectors[:2], np.vstack([encoder.embed([t]) for t in batch[:2]]),
                        atol=1e-5)
     assert library.omp_get_max_threads() == 1
+
+
+def test_minilm_batches_of_training_texts_run_side_by_side_with_the_same_vectors(
+        encoder, monkeypatch):
+    """Several batches go to a thread per core (each with one BLAS thread); every text gets
+    the vector it gets alone, in its own place, and BLAS has its threads back afterwards."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    from bot.text import sentence_encoder
+
+    monkeypatch.setattr(sentence_encoder, "usable_cores", lambda: 2)
+    threads = set()
+    forward = encoder._forward
+    monkeypatch.setattr(encoder, "_forward",
+                        lambda batch: threads.add(threading.get_ident()) or forward(batch))
+    blas_threads = [pool["num_threads"] for pool in threadpool_info()
+                    if pool["user_api"] == "blas"]
+    texts = [f"{'please ' * (i % 7)}where is my order {i}" for i in range(150)]
+    vectors = encoder.embed(texts)
+    assert vectors.shape == (150, 384)
+    assert len(threads) == 2
+    for index in (0, 77, 149):
+        assert np.abs(vectors[index] - encoder.embed([texts[index]])[0]).max() < 1e-5
+    assert [pool["num_threads"] for pool in threadpool_info()
+            if pool["user_api"] == "blas"] == blas_threads
