@@ -132,11 +132,12 @@ def test_classes_learnt_in_groups_side_by_side_give_one_fits_svm():
     from bot.text.classifier_model import fit_one_vs_rest, linear_svc
 
     texts, labels = _examples()
-    features = TextClassifierModel().fit(texts, labels)._tfidf(texts)
+    vocabulary = TextClassifierModel().fit(texts, labels)
+    features = vocabulary._tfidf(texts)
     single = linear_svc(0.5).fit(features, labels)
     grouped = fit_one_vs_rest(features, labels, 0.5, workers=2)
     assert list(grouped.classes_) == list(single.classes_)
-    queries = TextClassifierModel().fit(texts, labels)._tfidf(["where is my parcel", "hi"])
+    queries = vocabulary._tfidf(["where is my parcel", "hi"])
     assert np.abs(grouped.decision_function(features)
                   - single.decision_function(features)).max() < 1e-3
     assert list(grouped.predict(queries)) == list(single.predict(queries))
