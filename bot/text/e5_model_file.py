@@ -27,6 +27,14 @@ WORD_START = "\u2581"
 #: E5's prefix for classification and symmetric similarity.
 QUERY_PREFIX = "query: "
 _SPACES = re.compile(" {2,}")
+#: Where each part of a layer is in the file (after ``l<n>.``).
+_E5_PARTS = {
+    "query": "q.w", "query_bias": "q.b", "key": "k.w", "key_bias": "k.b",
+    "value": "v.w", "value_bias": "v.b", "attention_out": "ao.w", "attention_out_bias": "ao.b",
+    "attention_norm": "aln.w", "attention_norm_bias": "aln.b", "up": "fi.w", "up_bias": "fi.b",
+    "down": "fo.w", "down_bias": "fo.b", "output_norm": "oln.w", "output_norm_bias": "oln.b",
+}
+_MATRICES = {"query", "key", "value", "attention_out", "up", "down"}
 
 
 class ModelFileError(ValueError):
@@ -179,19 +187,15 @@ class E5ModelFile:
 
     def _layer(self, prefix: str) -> Layer:
         size, inner = self.dimension, self.inner
+        shapes = {"up": (inner, size), "down": (size, inner)}
 
-        def vector(name: str) -> np.ndarray:
-            return self._vector(prefix + name)
+        def part(name: str) -> np.ndarray:
+            stored = prefix + _E5_PARTS[name]
+            if name in _MATRICES:
+                return self._matrix(stored, *shapes.get(name, (size, size)))
+            return self._vector(stored)
 
-        def matrix(name: str, outputs: int, inputs: int) -> np.ndarray:
-            return self._matrix(prefix + name, outputs, inputs)
-
-        return dense_layer(
-            matrix("q.w", size, size), matrix("k.w", size, size), matrix("v.w", size, size),
-            vector("q.b"), vector("k.b"), vector("v.b"),
-            matrix("ao.w", size, size), vector("ao.b"), (vector("aln.w"), vector("aln.b")),
-            matrix("fi.w", inner, size), vector("fi.b"),
-            matrix("fo.w", size, inner), vector("fo.b"), (vector("oln.w"), vector("oln.b")))
+        return dense_layer(part)
 
     def bert(self) -> Bert:
         """The encoder, its matrices expanded to float32 (about 85 MB); the word embeddings

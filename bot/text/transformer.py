@@ -64,24 +64,31 @@ def layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, epsilon: float
     return (x - mean) / np.sqrt(variance + _F(epsilon)) * gain + bias
 
 
-def dense_layer(query: np.ndarray, key: np.ndarray, value: np.ndarray, query_bias: np.ndarray,
-                key_bias: np.ndarray, value_bias: np.ndarray, attention_out: np.ndarray,
-                attention_out_bias: np.ndarray, attention_norm: Tuple[np.ndarray, np.ndarray],
-                up: np.ndarray, up_bias: np.ndarray, down: np.ndarray, down_bias: np.ndarray,
-                output_norm: Tuple[np.ndarray, np.ndarray]) -> Layer:
-    """One layer's weights, from matrices laid out as (outputs x inputs), the way PyTorch and
-    the packaged model files keep them, into what :class:`Bert` multiplies by."""
-    def by_row(matrix: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(matrix.T, dtype=np.float32)
+#: The parts of a layer, by the names :func:`dense_layer` takes: matrices as (outputs x inputs),
+#: the way PyTorch and the packaged model files keep them, and vectors.
+LAYER_PARTS = ("query", "query_bias", "key", "key_bias", "value", "value_bias",
+               "attention_out", "attention_out_bias", "attention_norm", "attention_norm_bias",
+               "up", "up_bias", "down", "down_bias", "output_norm", "output_norm_bias")
+
+
+def dense_layer(part: Callable[[str], np.ndarray]) -> Layer:
+    """One layer's weights, each part (one of ``LAYER_PARTS``) given by ``part``, laid out the
+    way :class:`Bert` multiplies by them."""
+    def by_row(*names: str) -> np.ndarray:
+        return np.ascontiguousarray(np.concatenate([part(name) for name in names]).T,
+                                    dtype=np.float32)
+
+    def vector(*names: str) -> np.ndarray:
+        return np.concatenate([part(name) for name in names]).astype(np.float32)
 
     return {
-        "qkv_w": by_row(np.concatenate([query, key, value])),
-        "qkv_b": np.concatenate([query_bias, key_bias, value_bias]).astype(np.float32),
-        "out_w": by_row(attention_out), "out_b": attention_out_bias.astype(np.float32),
-        "norm1_g": attention_norm[0], "norm1_b": attention_norm[1],
-        "up_w": by_row(up), "up_b": up_bias.astype(np.float32),
-        "down_w": by_row(down), "down_b": down_bias.astype(np.float32),
-        "norm2_g": output_norm[0], "norm2_b": output_norm[1],
+        "qkv_w": by_row("query", "key", "value"),
+        "qkv_b": vector("query_bias", "key_bias", "value_bias"),
+        "out_w": by_row("attention_out"), "out_b": vector("attention_out_bias"),
+        "norm1_g": vector("attention_norm"), "norm1_b": vector("attention_norm_bias"),
+        "up_w": by_row("up"), "up_b": vector("up_bias"),
+        "down_w": by_row("down"), "down_b": vector("down_bias"),
+        "norm2_g": vector("output_norm"), "norm2_b": vector("output_norm_bias"),
     }
 
 
