@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 import struct
+from array import array
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -76,9 +77,10 @@ class UnigramTokenizer:
     unknown token per character that no piece covers), after the model's normalisation table,
     with runs of spaces collapsed and a space (the word-start marker) in front."""
 
-    def __init__(self, pieces: Dict[str, Tuple[int, float]], normalisation: Dict[int, str],
-                 unknown: int, unknown_score: float) -> None:
+    def __init__(self, pieces: Dict[str, int], scores: Sequence[float],
+                 normalisation: Dict[int, str], unknown: int, unknown_score: float) -> None:
         self.pieces = pieces
+        self.scores = scores
         self.normalisation = normalisation
         self.unknown = unknown
         self.unknown_score = unknown_score
@@ -111,8 +113,9 @@ class UnigramTokenizer:
             score = best[start]
             for end in range(start + 1, min(size, start + self.longest) + 1):
                 found = self.pieces.get(word[start:end])
-                if found is not None and score + found[1] > best[end]:
-                    best[end], piece_at[end], start_of[end] = score + found[1], found[0], start
+                if found is not None and score + self.scores[found] > best[end]:
+                    best[end] = score + self.scores[found]
+                    piece_at[end], start_of[end] = found, start
             if score + self.unknown_score > best[start + 1]:
                 best[start + 1] = score + self.unknown_score
                 piece_at[start + 1], start_of[start + 1] = self.unknown, start
@@ -162,14 +165,16 @@ class E5ModelFile:
             code, length = table.read("IB")
             normalisation[code] = "".join(map(chr, table.read(f"{length}I")))
         unknown_text = blob[offsets[unknown]:offsets[unknown + 1]]
-        pieces: Dict[str, Tuple[int, float]] = {}
+        pieces: Dict[str, int] = {}
         for index in range(count):
             text = blob[offsets[index]:offsets[index + 1]]
             if text and text != unknown_text:
-                pieces.setdefault(text.decode("utf-8", "replace"), (index, float(scores[index])))
+                pieces.setdefault(text.decode("utf-8", "replace"), index)
         # SentencePiece's score for an unknown character: below every piece's.
         unknown_score = float(scores.min()) - 10.0
-        return UnigramTokenizer(pieces, normalisation, unknown, unknown_score), start, end
+        # An array of doubles, not 250,000 float objects (about 20 MB less per process).
+        return (UnigramTokenizer(pieces, array("d", scores), normalisation, unknown,
+                                 unknown_score), start, end)
 
     def _tensor(self, name: str) -> np.ndarray:
         try:
