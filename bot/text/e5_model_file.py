@@ -28,6 +28,9 @@ WORD_START = "\u2581"
 #: E5's prefix for classification and symmetric similarity.
 QUERY_PREFIX = "query: "
 _SPACES = re.compile(" {2,}")
+#: Words whose pieces are kept (a training set's vocabulary; at most about 16 MB, whatever
+#: messages arrive).
+_CACHED_WORDS = 50_000
 #: Where each part of a layer is in the file (after ``l<n>.``).
 _E5_PARTS = {
     "query": "q.w", "query_bias": "q.b", "key": "k.w", "key_bias": "k.b",
@@ -125,7 +128,7 @@ class UnigramTokenizer:
             ids.append(piece_at[end])
             end = start_of[end]
         ids.reverse()
-        if len(self._words) < 200_000:
+        if len(self._words) < _CACHED_WORDS:
             self._words[word] = ids
         return ids
 

@@ -62,3 +62,17 @@ def test_a_file_that_is_not_the_model_is_refused(tmp_path):
     cut.write_bytes(Path(source).read_bytes()[:4096])
     with pytest.raises((ModelFileError, ValueError)):
         E5ModelFile(cut)
+
+
+def test_a_flood_of_new_words_does_not_grow_the_word_cache_past_its_limit(model_file, monkeypatch):
+    from bot.text import e5_model_file
+
+    tokenizer = model_file.tokenizer
+    monkeypatch.setattr(tokenizer, "_words", {})
+    monkeypatch.setattr(e5_model_file, "_CACHED_WORDS", 10)
+    first = tokenizer.encode("zqxw1")
+    for index in range(50):
+        tokenizer.encode(f"zqxw{index}")
+    assert len(tokenizer._words) == 10
+    # Words past the limit are still split, only not kept.
+    assert tokenizer.encode("zqxw1") == first and tokenizer.encode("zqxw49")
