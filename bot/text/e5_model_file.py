@@ -63,7 +63,10 @@ class _Reader:
         self.at = 0
 
     def read(self, layout: str) -> Tuple:
-        values = struct.unpack_from("<" + layout, self.data, self.at)
+        try:
+            values = struct.unpack_from("<" + layout, self.data, self.at)
+        except struct.error:
+            raise ModelFileError("the model file is cut short") from None
         self.at += struct.calcsize("<" + layout)
         return values
 

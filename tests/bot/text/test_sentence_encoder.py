@@ -144,8 +144,8 @@ def test_minilm_batches_of_training_texts_run_side_by_side_with_the_same_vectors
 
     monkeypatch.setattr(sentence_encoder, "usable_cores", lambda: 2)
     threads = set()
-    forward = encoder._forward
-    monkeypatch.setattr(encoder, "_forward",
+    forward = encoder._bert.forward
+    monkeypatch.setattr(encoder._bert, "forward",
                         lambda batch: threads.add(threading.get_ident()) or forward(batch))
     blas_threads = [pool["num_threads"] for pool in threadpool_info()
                     if pool["user_api"] == "blas"]
